@@ -1,0 +1,178 @@
+"""factory-boy factories for every model. Tickets are built directly (as fixtures),
+not through the services, unless a test is about the services themselves."""
+
+import factory
+from django.contrib.auth import get_user_model
+from factory.django import DjangoModelFactory
+
+from tickets import models
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    is_active = True
+    password = factory.PostGenerationMethodCall("set_password", "password")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class AgentFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"agent{n}")
+    is_staff = True
+
+
+class AdminFactory(AgentFactory):
+    username = factory.Sequence(lambda n: f"admin{n}")
+    is_superuser = True
+
+
+class CategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Category
+
+    name = factory.Sequence(lambda n: f"Department {n}")
+    type = models.Category.Type.TICKET
+
+
+class ClientFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Client
+
+    name = factory.Sequence(lambda n: f"Client {n} Ltd")
+    email = factory.Sequence(lambda n: f"office{n}@client.example")
+    phone = "+44 20 7946 0000"
+    address = "1 High Street, London"
+
+
+class ContactFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Contact
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@client.example")
+
+
+class ProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Project
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Project {n}")
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Team
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+    @factory.post_generation
+    def members(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.members.set(extracted)
+
+
+class TicketStatusFactory(DjangoModelFactory):
+    class Meta:
+        model = models.TicketStatus
+
+    id = factory.Sequence(lambda n: 100 + n)
+    title = factory.Sequence(lambda n: f"Status {n}")
+    position = 10
+
+
+class TicketFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Ticket
+        skip_postgeneration_save = True
+
+    subject = factory.Sequence(lambda n: f"Ticket subject {n}")
+    message = "Something does not work."
+    status_id = models.TicketStatus.OPEN
+    priority = models.Priority.NORMAL
+    department = factory.SubFactory(CategoryFactory)
+    client = factory.SubFactory(ClientFactory)
+
+    @factory.post_generation
+    def tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.tags.set(extracted)
+
+
+class CustomFieldFactory(DjangoModelFactory):
+    class Meta:
+        model = models.CustomField
+
+    key = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.Sequence(lambda n: f"Field {n}")
+    type = models.CustomField.Type.TEXT
+
+
+class ReplyFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Reply
+
+    ticket = factory.SubFactory(TicketFactory)
+    text = "Thanks, we are on it."
+    author_agent = factory.SubFactory(AgentFactory)
+
+
+class TicketEventFactory(DjangoModelFactory):
+    class Meta:
+        model = models.TicketEvent
+
+    ticket = factory.SubFactory(TicketFactory)
+    kind = models.TicketEvent.Kind.CREATED
+    channel = models.Channel.SYSTEM
+
+
+class RatingFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Rating
+
+    ticket = factory.SubFactory(TicketFactory)
+    value = models.Rating.Value.GOOD
+
+
+class TicketStarFactory(DjangoModelFactory):
+    class Meta:
+        model = models.TicketStar
+
+    ticket = factory.SubFactory(TicketFactory)
+    agent = factory.SubFactory(AgentFactory)
+
+
+class TicketPinFactory(DjangoModelFactory):
+    class Meta:
+        model = models.TicketPin
+
+    ticket = factory.SubFactory(TicketFactory)
+    agent = factory.SubFactory(AgentFactory)
+
+
+class ApiKeyFactory(DjangoModelFactory):
+    """Builds a key through ApiKey.generate; the raw key is on `.raw_key`."""
+
+    class Meta:
+        model = models.ApiKey
+
+    agent = factory.SubFactory(AgentFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        key, raw_key = model_class.generate(**kwargs)
+        key.raw_key = raw_key
+        return key

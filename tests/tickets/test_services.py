@@ -1,0 +1,407 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from freezegun import freeze_time
+
+from tests import factories
+from tickets import services
+from tickets.models import (
+    ActiveState,
+    Category,
+    Channel,
+    CustomField,
+    Priority,
+    Reply,
+    Source,
+    Ticket,
+    TicketStatus,
+)
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def ticket(department, client_company):
+    return factories.TicketFactory(
+        department=department, client=client_company, created_at=T0 - datetime.timedelta(hours=1)
+    )
+
+
+def kinds(ticket):
+    return list(ticket.events.order_by("id").values_list("kind", flat=True))
+
+
+def create(agent, department, client, **kwargs):
+    kwargs.setdefault("subject", "Cannot log in")
+    kwargs.setdefault("message", "I get an error")
+    return services.create_ticket(
+        client=client, department=department, actor=agent, channel=Channel.WEB, **kwargs
+    )
+
+
+class TestCreateTicket:
+    def test_creates_with_history_and_source_from_channel(self, agent, department, client_company):
+        with freeze_time(T0):
+            ticket = services.create_ticket(
+                client=client_company,
+                department=department,
+                subject="  Cannot log in ",
+                message="I get an error",
+                priority=Priority.HIGH,
+                actor=agent,
+                channel=Channel.API,
+                tags=["billing", "Billing", " login "],
+            )
+        ticket.refresh_from_db()
+        assert ticket.subject == "Cannot log in"
+        assert ticket.source == Source.API
+        assert ticket.status_id == TicketStatus.OPEN
+        assert ticket.creator == agent
+        assert ticket.created_at == ticket.updated_at == T0
+        assert ticket.replies_count == 0
+        assert sorted(ticket.tags.names()) == ["billing", "login"]
+        event = ticket.events.get()
+        assert (event.kind, event.actor, event.channel) == ("created", agent, "api")
+
+    def test_refuses_non_ticket_department(self, agent, client_company):
+        projects = factories.CategoryFactory(type=Category.Type.PROJECT)
+        with pytest.raises(ValidationError) as error:
+            create(agent, projects, client_company)
+        assert "department" in error.value.message_dict
+        assert not Ticket.objects.exists()
+
+    def test_refuses_project_of_another_client(self, agent, department, client_company):
+        project = factories.ProjectFactory()
+        with pytest.raises(ValidationError) as error:
+            create(agent, department, client_company, project=project)
+        assert error.value.message_dict["project"] == [
+            "The project does not belong to the ticket's client."
+        ]
+
+    def test_refuses_blank_subject_and_bad_priority(self, agent, department, client_company):
+        with pytest.raises(ValidationError) as error:
+            create(agent, department, client_company, subject="   ")
+        assert "subject" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            create(agent, department, client_company, priority=7)
+        assert "priority" in error.value.message_dict
+
+    def test_requester_and_cc_must_belong_to_client(self, agent, department, client_company):
+        stranger = factories.ContactFactory()
+        with pytest.raises(ValidationError):
+            create(agent, department, client_company, requester=stranger)
+        with pytest.raises(ValidationError):
+            create(agent, department, client_company, cc=[stranger])
+        own = factories.ContactFactory(client=client_company)
+        ticket = create(agent, department, client_company, requester=own, cc=[own])
+        assert list(ticket.cc.all()) == [own]
+
+    def test_custom_fields_are_validated_and_required_enforced(
+        self, agent, department, client_company
+    ):
+        factories.CustomFieldFactory(key="order", type=CustomField.Type.NUMBER, required=True)
+        factories.CustomFieldFactory(
+            key="plan", type=CustomField.Type.CHOICE, choices=["free", "pro"]
+        )
+        factories.CustomFieldFactory(key="old", enabled=False)
+        with pytest.raises(ValidationError) as error:
+            create(agent, department, client_company, custom_field_values={"plan": "gold"})
+        assert error.value.message_dict == {
+            "plan": ["Select one of: free, pro."],
+            "order": ["This field is required."],
+        }
+        with pytest.raises(ValidationError) as error:
+            create(agent, department, client_company, custom_field_values={"order": 1, "old": "x"})
+        assert error.value.message_dict == {"old": ["Unknown custom field."]}
+        ticket = create(
+            agent, department, client_company, custom_field_values={"order": "42", "plan": "pro"}
+        )
+        ticket.refresh_from_db()
+        assert ticket.custom_fields == {"order": 42, "plan": "pro"}
+
+
+class TestReplies:
+    def test_agent_reply_answers_and_stamps_first_response(self, ticket, agent):
+        with freeze_time(T0):
+            reply = services.post_reply(
+                ticket=ticket, text="Hello", author=agent, channel=Channel.WEB
+            )
+        ticket.refresh_from_db()
+        assert reply.author_agent == agent
+        assert ticket.status_id == TicketStatus.ANSWERED
+        assert ticket.first_response_at == T0
+        assert ticket.last_reply_at == T0
+        assert ticket.updated_at == T0
+        assert ticket.status_changed_at == T0
+        assert ticket.replies_count == 1
+        assert kinds(ticket) == ["status_changed", "reply_added"]
+
+    def test_second_reply_keeps_first_response(self, ticket, agent):
+        with freeze_time(T0):
+            services.post_reply(ticket=ticket, text="One", author=agent, channel=Channel.WEB)
+        with freeze_time(T0 + datetime.timedelta(hours=2)):
+            services.post_reply(ticket=ticket, text="Two", author=agent, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.first_response_at == T0
+        assert ticket.last_reply_at == T0 + datetime.timedelta(hours=2)
+        assert ticket.replies_count == 2
+
+    def test_contact_reply_moves_to_customer_replied_without_first_response(self, ticket):
+        contact = factories.ContactFactory(client=ticket.client)
+        services.post_reply(ticket=ticket, text="Any news?", author=contact, channel=Channel.EMAIL)
+        ticket.refresh_from_db()
+        assert ticket.status_id == TicketStatus.CUSTOMER_REPLIED
+        assert ticket.first_response_at is None
+        assert ticket.replies_count == 1
+        event = ticket.events.get(kind="reply_added")
+        assert event.actor_contact == contact and event.actor is None
+
+    def test_note_changes_neither_status_nor_counts(self, ticket, agent):
+        services.post_reply(
+            ticket=ticket, text="Internal", kind=Reply.Kind.NOTE, author=agent, channel=Channel.WEB
+        )
+        ticket.refresh_from_db()
+        assert ticket.status_id == TicketStatus.OPEN
+        assert ticket.first_response_at is None
+        assert ticket.replies_count == 0
+        assert ticket.last_reply_at is None
+        assert kinds(ticket) == ["note_added"]
+
+    def test_contacts_cannot_write_notes(self, ticket):
+        contact = factories.ContactFactory(client=ticket.client)
+        with pytest.raises(ValidationError):
+            services.post_reply(
+                ticket=ticket, text="x", kind=Reply.Kind.NOTE, author=contact, channel=Channel.WEB
+            )
+
+    def test_blank_reply_refused(self, ticket, agent):
+        with pytest.raises(ValidationError):
+            services.post_reply(ticket=ticket, text="  ", author=agent, channel=Channel.WEB)
+        assert not Reply.objects.exists()
+
+    def test_reply_reopens_closed_ticket(self, ticket, agent):
+        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        services.change_status(ticket=ticket, status=closed, actor=agent, channel=Channel.WEB)
+        contact = factories.ContactFactory(client=ticket.client)
+        services.post_reply(ticket=ticket, text="Still broken", author=contact, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.status_id == TicketStatus.CUSTOMER_REPLIED
+        assert ticket.resolved_at is None
+
+    def test_delete_reply_keeps_counts_exact(self, ticket, agent):
+        with freeze_time(T0):
+            first = services.post_reply(ticket=ticket, text="1", author=agent, channel=Channel.WEB)
+        with freeze_time(T0 + datetime.timedelta(hours=1)):
+            second = services.post_reply(ticket=ticket, text="2", author=agent, channel=Channel.WEB)
+        services.post_reply(
+            ticket=ticket, text="n", kind=Reply.Kind.NOTE, author=agent, channel=Channel.WEB
+        )
+        services.delete_reply(reply=second, actor=agent, channel=Channel.API)
+        ticket.refresh_from_db()
+        assert ticket.replies_count == 1
+        assert ticket.last_reply_at == T0
+        services.delete_reply(reply=first, actor=agent, channel=Channel.API)
+        ticket.refresh_from_db()
+        assert ticket.replies_count == 0
+        assert ticket.last_reply_at is None
+        event = ticket.events.filter(kind="reply_deleted").first()
+        assert event.old_value["reply_id"] == second.pk
+        assert event.channel == "api"
+
+
+class TestStatus:
+    def test_close_stamps_resolved_and_reopen_clears(self, ticket, agent):
+        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        on_hold = TicketStatus.objects.get(pk=TicketStatus.ON_HOLD)
+        with freeze_time(T0):
+            services.change_status(ticket=ticket, status=closed, actor=agent, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.resolved_at == T0
+        assert ticket.status_changed_at == T0
+        with freeze_time(T0 + datetime.timedelta(days=1)):
+            services.change_status(ticket=ticket, status=on_hold, actor=agent, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.resolved_at is None
+        assert ticket.status_changed_at == T0 + datetime.timedelta(days=1)
+        event = ticket.events.filter(kind="status_changed").last()
+        assert event.old_value == {"id": 2, "name": "Closed"}
+        assert event.new_value == {"id": 3, "name": "On Hold"}
+
+    def test_same_status_records_nothing(self, ticket, agent):
+        services.change_status(
+            ticket=ticket, status=ticket.status, actor=agent, channel=Channel.WEB
+        )
+        assert kinds(ticket) == []
+
+    def test_moving_between_closed_statuses_keeps_resolved(self, ticket, agent):
+        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        resolved = factories.TicketStatusFactory(title="Resolved", is_closed=True)
+        with freeze_time(T0):
+            services.change_status(ticket=ticket, status=closed, actor=agent, channel=Channel.WEB)
+        with freeze_time(T0 + datetime.timedelta(hours=1)):
+            services.change_status(ticket=ticket, status=resolved, actor=agent, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.resolved_at == T0
+
+
+class TestOtherChanges:
+    def test_update_records_one_event_per_changed_field(self, ticket, agent):
+        other = factories.CategoryFactory()
+        project = factories.ProjectFactory(client=ticket.client)
+        services.update_ticket(
+            ticket=ticket,
+            actor=agent,
+            channel=Channel.API,
+            subject=ticket.subject,
+            priority=Priority.URGENT,
+            department=other,
+            project=project,
+        )
+        ticket.refresh_from_db()
+        assert ticket.priority == Priority.URGENT
+        assert ticket.department == other
+        assert ticket.project == project
+        assert kinds(ticket) == ["priority_changed", "department_changed", "project_changed"]
+        priority_event = ticket.events.get(kind="priority_changed")
+        assert (priority_event.old_value, priority_event.new_value) == ("normal", "urgent")
+
+    def test_update_without_changes_records_nothing(self, ticket, agent):
+        before = ticket.updated_at
+        services.update_ticket(
+            ticket=ticket, actor=agent, channel=Channel.WEB, subject=ticket.subject
+        )
+        ticket.refresh_from_db()
+        assert ticket.updated_at == before
+        assert kinds(ticket) == []
+
+    def test_changing_client_drops_links_to_old_client(self, ticket, agent):
+        contact = factories.ContactFactory(client=ticket.client)
+        project = factories.ProjectFactory(client=ticket.client)
+        services.update_ticket(
+            ticket=ticket,
+            actor=agent,
+            channel=Channel.WEB,
+            requester=contact,
+            project=project,
+            cc=[contact],
+        )
+        new_client = factories.ClientFactory()
+        services.update_ticket(ticket=ticket, actor=agent, channel=Channel.WEB, client=new_client)
+        ticket.refresh_from_db()
+        assert (ticket.client, ticket.project, ticket.requester) == (new_client, None, None)
+        assert not ticket.cc.exists()
+
+    def test_custom_field_changes_are_recorded_per_field(self, ticket, agent):
+        factories.CustomFieldFactory(key="order", type=CustomField.Type.NUMBER)
+        factories.CustomFieldFactory(key="vip", type=CustomField.Type.CHECKBOX)
+        services.update_ticket(
+            ticket=ticket,
+            actor=agent,
+            channel=Channel.WEB,
+            custom_field_values={"order": "7", "vip": "yes"},
+        )
+        services.update_ticket(
+            ticket=ticket, actor=agent, channel=Channel.WEB, custom_field_values={"order": "8"}
+        )
+        ticket.refresh_from_db()
+        assert ticket.custom_fields == {"order": 8, "vip": True}
+        changes = list(
+            ticket.events.filter(kind="custom_field_changed").values_list(
+                "field", "old_value", "new_value"
+            )
+        )
+        assert changes == [("order", None, 7), ("vip", None, True), ("order", 7, 8)]
+
+    def test_assign_and_team(self, ticket, agent, other_agent):
+        team = factories.TeamFactory()
+        services.assign(ticket=ticket, assignee=other_agent, actor=agent, channel=Channel.WEB)
+        services.set_team(ticket=ticket, team=team, actor=agent, channel=Channel.WEB)
+        services.assign(ticket=ticket, assignee=None, actor=agent, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.assignee is None and ticket.team == team
+        assert kinds(ticket) == ["assigned", "team_changed", "assigned"]
+
+    def test_cannot_assign_non_agent(self, ticket, agent, outsider):
+        with pytest.raises(ValidationError):
+            services.assign(ticket=ticket, assignee=outsider, actor=agent, channel=Channel.WEB)
+
+    def test_tags_full_replace_and_clear(self, ticket, agent):
+        services.set_tags(ticket=ticket, tags=["b", "a"], actor=agent, channel=Channel.API)
+        services.set_tags(ticket=ticket, tags=["a", "b"], actor=agent, channel=Channel.API)
+        services.set_tags(ticket=ticket, tags=[], actor=agent, channel=Channel.API)
+        ticket.refresh_from_db()
+        assert list(ticket.tags.names()) == []
+        events = ticket.events.filter(kind="tags_changed")
+        assert [(e.old_value, e.new_value) for e in events] == [([], ["a", "b"]), (["a", "b"], [])]
+
+    def test_archive_restore_and_conflicts(self, ticket, agent):
+        services.archive(ticket=ticket, actor=agent, channel=Channel.API)
+        ticket.refresh_from_db()
+        assert ticket.active_state == ActiveState.ARCHIVED
+        with pytest.raises(services.Conflict):
+            services.archive(ticket=ticket, actor=agent, channel=Channel.API)
+        services.restore(ticket=ticket, actor=agent, channel=Channel.API)
+        with pytest.raises(services.Conflict):
+            services.restore(ticket=ticket, actor=agent, channel=Channel.API)
+        assert kinds(ticket) == ["archived", "restored"]
+
+    def test_spam(self, ticket, agent):
+        services.mark_spam(ticket=ticket, is_spam=True, actor=agent, channel=Channel.WEB)
+        assert Ticket.objects.spam().get() == ticket
+        services.mark_spam(ticket=ticket, is_spam=False, actor=agent, channel=Channel.WEB)
+        assert kinds(ticket) == ["spam_marked", "spam_unmarked"]
+
+    def test_rating_records_assignee(self, ticket, agent):
+        services.assign(ticket=ticket, assignee=agent, actor=agent, channel=Channel.WEB)
+        contact = factories.ContactFactory(client=ticket.client)
+        rating = services.rate_ticket(
+            ticket=ticket, value="good", comment="Quick!", contact=contact, channel=Channel.EMAIL
+        )
+        assert rating.agent == agent
+        assert "rated" in kinds(ticket)
+
+    def test_stars_and_pins_are_per_agent(self, ticket, agent, other_agent):
+        services.set_star(ticket=ticket, agent=agent, starred=True)
+        services.set_star(ticket=ticket, agent=agent, starred=True)
+        services.set_pin(ticket=ticket, agent=other_agent, pinned=True)
+        assert list(agent.starred_tickets.all()) == [ticket]
+        assert list(other_agent.starred_tickets.all()) == []
+        assert list(other_agent.pinned_tickets.all()) == [ticket]
+        services.set_star(ticket=ticket, agent=agent, starred=False)
+        assert not agent.starred_tickets.exists()
+
+    def test_delete_ticket_removes_conversation(self, ticket, agent):
+        services.post_reply(ticket=ticket, text="x", author=agent, channel=Channel.WEB)
+        services.delete_ticket(ticket=ticket, actor=agent, channel=Channel.API)
+        assert not Ticket.objects.exists() and not Reply.objects.exists()
+
+
+class TestConstraints:
+    def test_only_one_team_replied_status(self):
+        with pytest.raises(IntegrityError):
+            factories.TicketStatusFactory(use_for_team_replied=True)
+
+    def test_reply_has_one_author(self, ticket, agent):
+        contact = factories.ContactFactory(client=ticket.client)
+        with pytest.raises(IntegrityError):
+            Reply.objects.create(
+                ticket=ticket, text="x", author_agent=agent, author_contact=contact
+            )
+
+    def test_priority_must_be_known(self, ticket):
+        with pytest.raises(IntegrityError):
+            Ticket.objects.filter(pk=ticket.pk).update(priority=9)
+
+    def test_ticket_clean_messages(self, ticket):
+        ticket.project = factories.ProjectFactory()
+        with pytest.raises(ValidationError) as error:
+            ticket.full_clean()
+        assert "project" in error.value.message_dict
+
+    def test_choice_custom_field_needs_choices(self):
+        with pytest.raises(ValidationError):
+            CustomField(key="plan", label="Plan", type=CustomField.Type.CHOICE).full_clean()

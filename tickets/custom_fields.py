@@ -1,0 +1,109 @@
+"""Validation of ticket custom field values against their definitions."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from .models import CustomField
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def enabled_fields() -> list[CustomField]:
+    return list(CustomField.objects.filter(enabled=True))
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def clean_value(field: CustomField, value: Any) -> Any:
+    """Return the JSON-storable value for `field`, or raise ValueError with a message."""
+    if is_empty(value):
+        if field.type == CustomField.Type.CHECKBOX:
+            return False
+        return None
+    match field.type:
+        case CustomField.Type.TEXT:
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise ValueError("Enter text.")
+            text = str(value).strip()
+            if len(text) > 1000:
+                raise ValueError("Enter at most 1000 characters.")
+            return text
+        case CustomField.Type.NUMBER:
+            if isinstance(value, bool):
+                raise ValueError("Enter a number.")
+            try:
+                number = Decimal(str(value).strip())
+            except InvalidOperation:
+                raise ValueError("Enter a number.") from None
+            if not number.is_finite():
+                raise ValueError("Enter a number.")
+            return int(number) if number == number.to_integral_value() else float(number)
+        case CustomField.Type.DATE:
+            if isinstance(value, datetime.date):
+                return value.isoformat()
+            try:
+                return datetime.date.fromisoformat(str(value).strip()).isoformat()
+            except ValueError:
+                raise ValueError("Enter a date as YYYY-MM-DD.") from None
+        case CustomField.Type.CHOICE:
+            text = str(value).strip()
+            if text not in field.choices:
+                raise ValueError(f"Select one of: {', '.join(field.choices)}.")
+            return text
+        case CustomField.Type.CHECKBOX:
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+            raise ValueError("Enter true or false.")
+    raise ValueError("Unknown field type.")
+
+
+def validate_values(
+    values: Mapping[str, Any],
+    *,
+    current: Mapping[str, Any] | None = None,
+    fields: Iterable[CustomField] | None = None,
+) -> dict[str, Any]:
+    """Validate `values` (by key) and return the complete set to store.
+
+    `current` holds a ticket's stored values when updating; keys not given keep
+    them. Required fields must end up with a value. Unknown or disabled keys are
+    refused. Errors are raised as one ValidationError keyed by field key.
+    """
+    definitions = {
+        field.key: field for field in (fields if fields is not None else enabled_fields())
+    }
+    errors: dict[str, list[str]] = {}
+    result = dict(current or {})
+    for key, value in values.items():
+        field = definitions.get(key)
+        if field is None:
+            errors[key] = ["Unknown custom field."]
+            continue
+        try:
+            result[key] = clean_value(field, value)
+        except ValueError as error:
+            errors[key] = [str(error)]
+    for key, field in definitions.items():
+        if key in errors:
+            continue
+        if field.required and (is_empty(result.get(key)) or result.get(key) is False):
+            errors[key] = ["This field is required."]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        key: value for key, value in result.items() if key in definitions or key in (current or {})
+    }
