@@ -1,6 +1,44 @@
+import os
+
 import pytest
 
 from tests import factories
+
+# Live-server tests drive the browser from pytest's own thread, where Django's
+# async-safety check would refuse database access.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium; playwright cannot download one here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_FLAGS,
+        "headless": True,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fixed_statuses(request):
+    """Transactional tests flush every table, the statuses of migration 0002 included."""
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from tickets.migrations import create_fixed_statuses
+
+    create_fixed_statuses()
 
 
 @pytest.fixture(autouse=True)

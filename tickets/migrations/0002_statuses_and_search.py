@@ -8,30 +8,11 @@ have no full-text search and skip them.
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-STATUSES = [
-    # id, title, position, colour, is_closed, team replied, client replied
-    (1, "Open", 1, "#2563eb", False, False, False),
-    (2, "Closed", 5, "#6b7280", True, False, False),
-    (3, "On Hold", 2, "#d97706", False, False, False),
-    (4, "Answered", 3, "#16a34a", False, True, False),
-    (5, "Customer Replied", 4, "#dc2626", False, False, True),
-]
+from tickets.migrations import create_fixed_statuses
 
 
 def create_statuses(apps, schema_editor):
-    TicketStatus = apps.get_model("tickets", "TicketStatus")
-    for pk, title, position, colour, is_closed, team, client in STATUSES:
-        TicketStatus.objects.update_or_create(
-            pk=pk,
-            defaults={
-                "title": title,
-                "position": position,
-                "colour": colour,
-                "is_closed": is_closed,
-                "use_for_team_replied": team,
-                "use_for_client_replied": client,
-            },
-        )
+    create_fixed_statuses(apps.get_model("tickets", "TicketStatus"))
 
 
 def search_indexes():

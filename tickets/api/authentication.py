@@ -1,0 +1,64 @@
+"""API authentication: bearer keys and agent sessions, and the agent permission.
+
+Kept apart from the rest of the API code: DRF imports these classes from its
+settings, so this module must not import rest_framework.views.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from tickets.models import ApiKey
+
+UNAUTHENTICATED = "Unauthenticated."
+# Writing last_used_at on every request would turn each read into a write.
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <key>`; the key's agent becomes request.user."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        scheme, _, raw_key = header.partition(" ")
+        if scheme.lower() != self.keyword.lower():
+            return None
+        raw_key = raw_key.strip()
+        if not raw_key:
+            raise exceptions.AuthenticationFailed(UNAUTHENTICATED)
+        key = ApiKey.objects.select_related("agent").filter(hashed_key=ApiKey.hash(raw_key)).first()
+        if key is None or not key.is_usable:
+            raise exceptions.AuthenticationFailed(UNAUTHENTICATED)
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+        return key.agent, key
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class AgentSessionAuthentication(SessionAuthentication):
+    """A signed-in agent's browser session, with CSRF enforced on unsafe methods."""
+
+
+class IsAgent(BasePermission):
+    """Only active staff users (agents) use the API."""
+
+    message = "Only agents can use the API."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.is_staff)

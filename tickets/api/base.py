@@ -1,0 +1,186 @@
+"""What every endpoint of the REST API shares: API-key authentication, the agent
+permission, the response envelope, the error envelope and pagination.
+
+Success: `{"data": ...}`; lists add `{"meta": {current_page, per_page, total, last_page}}`.
+Errors: `{"message": "...", "errors": {field: [messages]}}`, `errors` only on 422.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from tickets.services import Conflict
+
+from .authentication import (
+    UNAUTHENTICATED,
+    AgentSessionAuthentication,
+    ApiKeyAuthentication,
+    IsAgent,
+)
+
+API_AUTHENTICATION = [ApiKeyAuthentication, AgentSessionAuthentication]
+API_PERMISSIONS = [IsAgent]
+
+
+def data_response(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response({"data": data}, status=status_code)
+
+
+def validation_error(
+    errors: dict[str, list[str]], message: str | None = None
+) -> exceptions.ValidationError:
+    """A 422 with the error envelope; raise it."""
+    error = exceptions.ValidationError(errors)
+    error.envelope_message = message or first_message(errors)
+    return error
+
+
+def first_message(errors: Any) -> str:
+    if isinstance(errors, dict):
+        for value in errors.values():
+            return first_message(value)
+    if isinstance(errors, list) and errors:
+        return first_message(errors[0])
+    return str(errors) if errors else "The given data was invalid."
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for field, value in detail.items():
+            if isinstance(value, dict):
+                for sub_field, messages in _flatten(value).items():
+                    flat[f"{field}.{sub_field}"] = messages
+            elif isinstance(value, list):
+                flat[field] = [str(item) for item in value]
+            else:
+                flat[field] = [str(value)]
+        return flat
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(item) for item in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Render every API error in the envelope, with the codes the API documents."""
+    if isinstance(exc, DjangoValidationError):
+        errors = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        exc = validation_error(errors)
+    if isinstance(exc, Conflict):
+        return Response({"message": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        response = Response({"message": UNAUTHENTICATED}, status=status.HTTP_401_UNAUTHORIZED)
+        response["WWW-Authenticate"] = ApiKeyAuthentication.keyword
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        message = getattr(exc, "envelope_message", None) or first_message(errors)
+        return Response(
+            {"message": message, "errors": errors}, status=status.HTTP_422_UNPROCESSABLE_ENTITY
+        )
+    if isinstance(exc, (exceptions.ParseError, exceptions.UnsupportedMediaType)):
+        # A body that cannot be read is invalid input like any other: 422, never 400.
+        return Response(
+            {"message": str(exc.detail), "errors": {"body": [str(exc.detail)]}},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.NotFound):
+        message = (
+            str(exc.detail)
+            if str(exc.detail) != exceptions.NotFound.default_detail
+            else "Not found."
+        )
+    elif isinstance(exc, exceptions.APIException):
+        message = (
+            str(exc.detail)
+            if not isinstance(exc.detail, (dict, list))
+            else first_message(exc.detail)
+        )
+    else:
+        message = str(exc)
+    response.data = {"message": message}
+    return response
+
+
+class Page:
+    """`page` (from 1) and `limit` (default 25, at most 100), validated."""
+
+    DEFAULT_LIMIT = 25
+    MAX_LIMIT = 100
+
+    def __init__(self, request: Request) -> None:
+        errors: dict[str, list[str]] = {}
+        self.number = self._read(request, "page", 1, 1, None, errors)
+        self.limit = self._read(request, "limit", self.DEFAULT_LIMIT, 1, self.MAX_LIMIT, errors)
+        if errors:
+            raise validation_error(errors)
+
+    @staticmethod
+    def _read(
+        request: Request,
+        name: str,
+        default: int,
+        minimum: int,
+        maximum: int | None,
+        errors: dict[str, list[str]],
+    ) -> int:
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            errors[name] = [f"The {name} must be an integer."]
+            return default
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"between {minimum} and {maximum}" if maximum else f"at least {minimum}"
+            errors[name] = [f"The {name} must be {bounds}."]
+        return value
+
+    def slice(self, queryset: QuerySet) -> tuple[list, dict[str, int]]:
+        """The page's rows and the meta block; one COUNT and one SELECT."""
+        total = queryset.count()
+        offset = (self.number - 1) * self.limit
+        rows = list(queryset[offset : offset + self.limit]) if offset < total else []
+        meta = {
+            "current_page": self.number,
+            "per_page": self.limit,
+            "total": total,
+            "last_page": max(1, math.ceil(total / self.limit)),
+        }
+        return rows, meta
+
+
+def paginated_response(request: Request, queryset: QuerySet, serialize) -> Response:
+    page = Page(request)
+    rows, meta = page.slice(queryset)
+    return Response({"data": [serialize(row) for row in rows], "meta": meta})
+
+
+def iso(value: datetime.datetime | None) -> str | None:
+    """UTC ISO 8601 with a Z, as every API time is written."""
+    if value is None:
+        return None
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
