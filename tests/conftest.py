@@ -33,7 +33,9 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def _fixed_statuses(request):
     """Transactional tests flush every table, the statuses of migration 0002 included."""
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     request.getfixturevalue("transactional_db")
     from tickets.migrations import create_fixed_statuses
