@@ -1,0 +1,14 @@
+"""Django admin for the helpdesk: every model, with ticket changes going through the services.
+
+The admin is split by concept: tickets (the ticket page, its inlines and actions),
+conversation (replies, history, ratings, stars, pins, tags) and setup (clients,
+teams, categories, statuses, custom fields, API keys).
+"""
+
+from django.contrib import admin
+
+from . import conversation, setup, tickets  # noqa: F401  (registers the model admins)
+
+admin.site.site_header = "Helpdesk administration"
+admin.site.site_title = "Helpdesk administration"
+admin.site.index_title = "Administration"

@@ -1,0 +1,345 @@
+"""Admin for the helpdesk's setup: clients and their people, teams, categories,
+statuses, custom fields and API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.contrib.admin.actions import delete_selected
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from tickets.models import (
+    ApiKey,
+    Category,
+    Client,
+    Contact,
+    CustomField,
+    Project,
+    Team,
+    TicketStatus,
+)
+
+User = get_user_model()
+
+
+# Clients and the people and work under them ------------------------------------------
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ("name", "email", "phone")
+
+
+class ProjectInline(admin.TabularInline):
+    model = Project
+    extra = 0
+    fields = ("name", "description")
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "phone", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "email")
+    date_hierarchy = "created_at"
+    inlines = (ContactInline, ProjectInline)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "phone", "client", "created_at")
+    list_select_related = ("client",)
+    search_fields = ("name", "email", "client__name")
+    autocomplete_fields = ("client",)
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "client", "created_at")
+    list_select_related = ("client",)
+    search_fields = ("name", "client__name")
+    autocomplete_fields = ("client",)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "member_count")
+    search_fields = ("name",)
+    filter_horizontal = ("members",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description="members", ordering="member_total")
+    def member_count(self, team: Team) -> int:
+        return team.member_total
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "type", "position", "created_at")
+    list_filter = ("type",)
+    list_editable = ("position",)
+    search_fields = ("name",)
+
+
+# Statuses ---------------------------------------------------------------------------
+
+FIXED_STATUS_IDS = frozenset(
+    (
+        TicketStatus.OPEN,
+        TicketStatus.CLOSED,
+        TicketStatus.ON_HOLD,
+        TicketStatus.ANSWERED,
+        TicketStatus.CUSTOMER_REPLIED,
+    )
+)
+FIXED_STATUS_MESSAGE = (
+    "Statuses 1-5 (Open, Closed, On Hold, Answered, Customer Replied) are fixed: "
+    "the API and the reply workflow rely on their ids, so they cannot be deleted. "
+    "You can rename them or change their colour and position."
+)
+
+
+class TicketStatusForm(forms.ModelForm):
+    class Meta:
+        model = TicketStatus
+        fields = (
+            "id",
+            "title",
+            "position",
+            "colour",
+            "is_closed",
+            "use_for_team_replied",
+            "use_for_client_replied",
+        )
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "id" in self.fields:
+            self.fields["id"].required = False
+            self.fields["id"].help_text = "Leave empty to use the next free number."
+
+
+@admin.register(TicketStatus)
+class TicketStatusAdmin(admin.ModelAdmin):
+    form = TicketStatusForm
+    list_display = (
+        "id",
+        "coloured_title",
+        "position",
+        "is_closed",
+        "use_for_team_replied",
+        "use_for_client_replied",
+    )
+    list_display_links = ("id", "coloured_title")
+    ordering = ("position", "id")
+    actions = ("delete_unfixed_statuses",)
+
+    @admin.display(description="title", ordering="title")
+    def coloured_title(self, status: TicketStatus) -> str:
+        from .tickets import status_badge
+
+        return status_badge(status)
+
+    def get_fields(self, request: HttpRequest, obj: TicketStatus | None = None) -> list[str]:
+        fields = [
+            "title",
+            "position",
+            "colour",
+            "is_closed",
+            "use_for_team_replied",
+            "use_for_client_replied",
+        ]
+        return ["id", *fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: TicketStatus | None = None) -> tuple:
+        # Changing the primary key in a form would copy the status, not renumber it.
+        return ("id",) if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: TicketStatus, form: Any, change: bool) -> None:
+        if not change and obj.id is None:
+            highest = TicketStatus.objects.aggregate(highest=Max("id"))["highest"] or 0
+            obj.id = max(highest, max(FIXED_STATUS_IDS)) + 1
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request: HttpRequest, obj: TicketStatus | None = None) -> bool:
+        if obj is not None and obj.pk in FIXED_STATUS_IDS:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        if object_id.isdigit() and int(object_id) in FIXED_STATUS_IDS:
+            self.message_user(request, FIXED_STATUS_MESSAGE, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:tickets_ticketstatus_change", args=[object_id])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(description="Delete selected ticket statuses", permissions=["delete"])
+    def delete_unfixed_statuses(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        if queryset.filter(pk__in=FIXED_STATUS_IDS).exists():
+            self.message_user(request, FIXED_STATUS_MESSAGE, messages.ERROR)
+            return None
+        return delete_selected(self, request, queryset)
+
+    def get_actions(
+        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
+    ) -> dict:
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)  # Replaced by delete_unfixed_statuses.
+        return actions
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset.exclude(pk__in=FIXED_STATUS_IDS))
+
+
+# Custom fields ----------------------------------------------------------------------
+
+
+class CustomFieldForm(forms.ModelForm):
+    choices = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="For choice fields: the allowed values, one per line.",
+    )
+
+    class Meta:
+        model = CustomField
+        fields = ("key", "label", "type", "choices", "required", "enabled", "position")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and isinstance(self.instance.choices, list):
+            self.initial["choices"] = "\n".join(str(c) for c in self.instance.choices)
+
+    def clean_choices(self) -> list[str]:
+        # CustomField.clean() then checks that only choice fields have (distinct) choices.
+        text = self.cleaned_data.get("choices") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    form = CustomFieldForm
+    list_display = ("label", "key", "type", "required", "enabled", "position")
+    list_filter = ("type", "required", "enabled")
+    list_editable = ("enabled", "position")
+    search_fields = ("key", "label")
+    ordering = ("position", "id")
+
+
+# API keys ---------------------------------------------------------------------------
+
+
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ("agent", "name", "expires_at")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "agent" in self.fields:
+            self.fields["agent"].queryset = User.objects.filter(
+                is_active=True, is_staff=True
+            ).order_by("username")
+            self.fields["agent"].help_text = "The key acts as this agent."
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = (
+        "name",
+        "hint_shown",
+        "agent",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "usable",
+    )
+    list_select_related = ("agent",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "expires_at")
+    search_fields = ("name", "hint", "agent__username", "agent__email")
+    date_hierarchy = "created_at"
+    actions = ("revoke_keys",)
+
+    @admin.display(description="key starts with", ordering="hint")
+    def hint_shown(self, key: ApiKey) -> str:
+        return format_html("<code>{}…</code>", key.hint)
+
+    @admin.display(description="usable", boolean=True)
+    def usable(self, key: ApiKey) -> bool:
+        return key.is_usable
+
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("agent", "name", "expires_at")
+        return (
+            "agent",
+            "name",
+            "hint_shown",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "revoked_at",
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple:
+        if obj is None:
+            return ()
+        return ("agent", "hint_shown", "created_at", "last_used_at", "revoked_at")
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, raw_key = ApiKey.generate(agent=obj.agent, name=obj.name, expires_at=obj.expires_at)
+        for field in ApiKey._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(key, field.attname))
+        obj._state.adding = False
+        obj._state.db = key._state.db
+        # Shown once by response_add; only the hash is stored.
+        request._helpdesk_raw_api_key = raw_key
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        raw_key = getattr(request, "_helpdesk_raw_api_key", None)
+        if raw_key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Copy the new API key",
+            "opts": self.opts,
+            "key": obj,
+            "raw_key": raw_key,
+            "change_url": reverse("admin:tickets_apikey_change", args=[obj.pk]),
+            "list_url": reverse("admin:tickets_apikey_changelist"),
+        }
+        response = TemplateResponse(request, "admin/tickets/apikey/created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke selected API keys", permissions=["change"])
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        skipped = queryset.count() - revoked
+        report = f"Revoked {revoked} API key{'' if revoked == 1 else 's'}."
+        if skipped:
+            report += f" Skipped {skipped} already revoked."
+        self.message_user(request, report, messages.SUCCESS if revoked else messages.WARNING)
