@@ -6,6 +6,11 @@ last reply, last updated) true, and records a TicketEvent with the actor and the
 channel. Side effects such as emails are scheduled with `transaction.on_commit`,
 so they never run for a change that was rolled back.
 
+Emails (see `tickets.notifications`): an agent's public reply made in the web UI
+goes to the requester and the CC contacts, and an assignment made there tells
+the assignee (unless they assigned themselves). Notes are never emailed; the
+API and the admin are silent.
+
 Validation problems raise `django.core.exceptions.ValidationError` with a dict
 of field messages; a change that the ticket's state forbids raises `Conflict`.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import custom_fields
+from . import custom_fields, notifications
 from .models import (
     ActiveState,
     Category,
@@ -193,39 +199,6 @@ def _apply_status(
 # Tickets -------------------------------------------------------------------
 
 
-def check_ticket_fields(
-    *,
-    client: Client,
-    department: Category,
-    project: Project | None = None,
-    requester: Contact | None = None,
-    cc: Iterable[Contact] = (),
-    assignee: Agent | None = None,
-    tags: Iterable[str] = (),
-) -> None:
-    """Run the checks of create_ticket and update_ticket on a complete set of values.
-
-    Forms call it to show every problem next to its field before anything is saved.
-    Raises one ValidationError with the messages of all failed checks, by field.
-    """
-    errors: dict[str, list[str]] = {}
-    checks = (
-        lambda: _check_department(department),
-        lambda: _check_project(project, client),
-        lambda: _check_contacts(client, requester, ()),
-        lambda: _check_contacts(client, None, cc),
-        lambda: _check_agent(assignee),
-        lambda: _normalize_tags(tags),
-    )
-    for check in checks:
-        try:
-            check()
-        except ValidationError as error:
-            errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
-
-
 def create_ticket(
     *,
     client: Client,
@@ -295,6 +268,7 @@ def create_ticket(
             at=now,
             new={"subject": subject, "status": _label(status)},
         )
+        _notify_assignee(ticket, assignee, actor=actor, channel=channel)
     return ticket
 
 
@@ -487,8 +461,24 @@ def assign(
             new=_label(assignee),
             at=now,
         )
+        _notify_assignee(locked, assignee, actor=actor, channel=channel)
     _sync(ticket, locked)
     return ticket
+
+
+def _notify_assignee(
+    ticket: Ticket, assignee: Agent | None, *, actor: Agent | None, channel: Channel
+) -> None:
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    if (
+        assignee is None
+        or assignee.pk == actor_id
+        or channel not in notifications.EMAILING_CHANNELS
+    ):
+        return
+    transaction.on_commit(
+        partial(notifications.ticket_assigned, ticket.pk, assignee.pk, actor_id), robust=True
+    )
 
 
 def set_team(*, ticket: Ticket, team: Team | None, actor: Agent | None, channel: Channel) -> Ticket:
@@ -688,6 +678,12 @@ def post_reply(
             new={"reply_id": reply.pk},
             at=now,
         )
+        if (
+            kind == Reply.Kind.REPLY
+            and not by_contact
+            and channel in notifications.EMAILING_CHANNELS
+        ):
+            transaction.on_commit(partial(notifications.reply_posted, reply.pk), robust=True)
     _sync(ticket, locked)
     return reply
 

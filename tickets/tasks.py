@@ -1,0 +1,137 @@
+"""Background tasks (Django's Tasks framework): sending the helpdesk's emails.
+
+In development and tests the immediate backend runs a task as soon as it is
+queued; in production `manage.py db_worker` (django-tasks-db) runs them from
+the database (see docs/deploy.md).
+
+A task receives ids, never objects: it runs after the change committed, maybe
+in another process, and reads the rows as they are then. When the mail server
+fails, the task logs it and queues itself again with a growing delay, if the
+backend can run a task later; after the last attempt it gives up and fails, so
+that the worker records the failure. The reply itself is never lost: it was
+committed before the task ran.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import smtplib
+
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.tasks import Task, task
+from django.utils import timezone
+
+from . import notifications
+from .models import Reply, Ticket
+
+logger = logging.getLogger("tickets.notifications")
+
+# Delays before the 2nd, 3rd, ... attempt; the number of attempts is one more.
+RETRY_DELAYS = (
+    datetime.timedelta(minutes=1),
+    datetime.timedelta(minutes=5),
+    datetime.timedelta(minutes=30),
+    datetime.timedelta(hours=2),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+# What a mail server that is down, slow or refusing looks like.
+DELIVERY_ERRORS = (smtplib.SMTPException, OSError)
+
+
+@task
+def send_reply_email(reply_id: int, attempt: int = 1) -> str:
+    """Email an agent's public reply to the ticket's requester and CC contacts."""
+    reply = (
+        Reply.objects.select_related("ticket__requester", "author_agent")
+        .prefetch_related("ticket__cc")
+        .filter(pk=reply_id)
+        .first()
+    )
+    if reply is None:
+        logger.info("Reply %s was deleted before its email was sent.", reply_id)
+        return "reply deleted"
+    message = notifications.build_reply_email(reply)
+    if message is None:
+        return "no recipients"
+    description = f"the email of reply {reply_id} on ticket #{reply.ticket_id}"
+    return _deliver(message, description, send_reply_email, (reply_id,), {}, attempt)
+
+
+@task
+def send_assignment_email(
+    ticket_id: int,
+    assignee_id: int,
+    actor_id: int | None = None,
+    marker: str = "",
+    attempt: int = 1,
+) -> str:
+    """Tell an agent that a ticket was assigned to them."""
+    ticket = Ticket.objects.select_related("client", "status").filter(pk=ticket_id).first()
+    if ticket is None:
+        return "ticket deleted"
+    if ticket.assignee_id != assignee_id:
+        # Reassigned (or unassigned) before the email went out: it would mislead.
+        return "no longer assigned"
+    users = get_user_model().objects.in_bulk([assignee_id, *([actor_id] if actor_id else [])])
+    assignee = users.get(assignee_id)
+    if assignee is None or not assignee.is_active:
+        return "assignee inactive"
+    message = notifications.build_assignment_email(
+        ticket, assignee, users.get(actor_id) if actor_id else None, marker=marker or "0"
+    )
+    if message is None:
+        return "no address"
+    description = f"the assignment email of ticket #{ticket_id} to agent {assignee_id}"
+    return _deliver(
+        message,
+        description,
+        send_assignment_email,
+        (ticket_id, assignee_id),
+        {"actor_id": actor_id, "marker": marker},
+        attempt,
+    )
+
+
+def _deliver(
+    message: EmailMultiAlternatives,
+    description: str,
+    this_task: Task,
+    args: tuple,
+    kwargs: dict,
+    attempt: int,
+) -> str:
+    """Send `message`; on a delivery error, queue `this_task` again later or give up."""
+    try:
+        mailers.default.send_messages([message])
+    except DELIVERY_ERRORS as error:
+        if attempt < MAX_ATTEMPTS and this_task.get_backend().supports_defer:
+            delay = RETRY_DELAYS[attempt - 1]
+            logger.warning(
+                "Could not send %s (attempt %s of %s): %s. Trying again in %s.",
+                description,
+                attempt,
+                MAX_ATTEMPTS,
+                error,
+                delay,
+            )
+            try:
+                this_task.using(run_after=timezone.now() + delay).enqueue(
+                    *args, **kwargs, attempt=attempt + 1
+                )
+            except Exception:
+                logger.exception("Could not queue a new attempt to send %s.", description)
+                raise error from None
+            return "retry queued"
+        logger.error(
+            "Could not send %s (attempt %s of %s): %s. Giving up%s.",
+            description,
+            attempt,
+            MAX_ATTEMPTS,
+            error,
+            "" if attempt >= MAX_ATTEMPTS else ": the task backend cannot run a task later",
+        )
+        raise
+    return "sent"
