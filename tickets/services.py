@@ -199,6 +199,39 @@ def _apply_status(
 # Tickets -------------------------------------------------------------------
 
 
+def check_ticket_fields(
+    *,
+    client: Client,
+    department: Category,
+    project: Project | None = None,
+    requester: Contact | None = None,
+    cc: Iterable[Contact] = (),
+    assignee: Agent | None = None,
+    tags: Iterable[str] = (),
+) -> None:
+    """Run the checks of create_ticket and update_ticket on a complete set of values.
+
+    Forms call it to show every problem next to its field before anything is saved.
+    Raises one ValidationError with the messages of all failed checks, by field.
+    """
+    errors: dict[str, list[str]] = {}
+    checks = (
+        lambda: _check_department(department),
+        lambda: _check_project(project, client),
+        lambda: _check_contacts(client, requester, ()),
+        lambda: _check_contacts(client, None, cc),
+        lambda: _check_agent(assignee),
+        lambda: _normalize_tags(tags),
+    )
+    for check in checks:
+        try:
+            check()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
 def create_ticket(
     *,
     client: Client,
