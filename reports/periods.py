@@ -1,0 +1,166 @@
+"""The periods a report is split into, and how a database value maps to one.
+
+A report covers whole local days, `date_from` 00:00 to `date_to` 24:00 in the
+requested time zone. Periods are identified by their local start (a naive
+datetime), which is what `Trunc(..., tzinfo=tz)` computes in the database on
+PostgreSQL and SQLite alike; keys follow LiveChat ("HH:MM", "YYYY-MM-DD",
+"YYYY-Www", "YYYY-MM").
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, DateTimeField, Expression, Value, When
+from django.db.models.functions import Trunc
+from django.db.models.lookups import LessThan
+
+
+class GroupBy:
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    CHOICES = (HOUR, DAY, WEEK, MONTH)
+
+
+# An hour-by-hour report is for a day or a few weeks; longer ranges get days.
+MAX_HOUR_RANGE_DAYS = 31
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What every report is asked: the range, the grouping and the filters."""
+
+    date_from: datetime.date
+    date_to: datetime.date
+    group_by: str = GroupBy.DAY
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    agent: int | None = None
+    department: int | None = None
+    client: int | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def start(self) -> datetime.datetime:
+        """The first instant of the range: local midnight of date_from."""
+        return local_midnight(self.date_from, self.timezone)
+
+    @property
+    def end(self) -> datetime.datetime:
+        """The first instant after the range: local midnight after date_to."""
+        return local_midnight(self.date_to + datetime.timedelta(days=1), self.timezone)
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> ReportFilters:
+        """The same number of days just before this range (for comparisons)."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            date_from=self.date_from - datetime.timedelta(days=self.days),
+            date_to=self.date_from - datetime.timedelta(days=1),
+        )
+
+
+def local_midnight(day: datetime.date, tz: ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=tz)
+
+
+def local_naive(value: datetime.datetime | str) -> datetime.datetime:
+    """The local wall-clock start of a period as the database returned it.
+
+    Django makes Trunc's result aware by attaching the report's zone to the
+    database's local value, so dropping the zone gives that value back exactly
+    (even for an hour that a DST change repeats). Raw SQLite queries return text.
+    """
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value.replace(tzinfo=None)
+
+
+class ByPeriod:
+    """Group by hour, day, week or month of local time in the report's zone."""
+
+    def __init__(self, filters: ReportFilters) -> None:
+        self.kind = filters.group_by
+        self.tz = filters.timezone
+        self.single_day = filters.date_from == filters.date_to
+        self.start, self.end = filters.start, filters.end
+        self.keys = [self.format(start) for start in self._starts(filters)]
+
+    def expression(self, value: Expression) -> Expression:
+        return Trunc(value, self.kind, output_field=DateTimeField(), tzinfo=self.tz)
+
+    def key(self, value: datetime.datetime | str) -> str:
+        return self.format(local_naive(value))
+
+    def format(self, start: datetime.datetime) -> str:
+        if self.kind == GroupBy.HOUR:
+            return start.strftime("%H:%M" if self.single_day else "%Y-%m-%d %H:%M")
+        if self.kind == GroupBy.DAY:
+            return start.strftime("%Y-%m-%d")
+        if self.kind == GroupBy.WEEK:
+            year, week, _ = start.isocalendar()
+            return f"{year:04d}-W{week:02d}"
+        return start.strftime("%Y-%m")
+
+    def _starts(self, filters: ReportFilters) -> list[datetime.datetime]:
+        """Every period's local start, in order; the loop is over periods, not tickets."""
+        first, last = filters.date_from, filters.date_to
+        if self.kind == GroupBy.HOUR:
+            # Walk real time in quarter hours so that a skipped local hour (spring
+            # forward) is absent, a repeated one (fall back) appears once, and zones
+            # with half-hour offsets still land in every local hour.
+            starts: dict[datetime.datetime, None] = {}
+            moment = self.start.astimezone(datetime.UTC)
+            end = self.end.astimezone(datetime.UTC)
+            while moment < end:
+                local = moment.astimezone(self.tz).replace(tzinfo=None)
+                starts[local.replace(minute=0, second=0, microsecond=0)] = None
+                moment += datetime.timedelta(minutes=15)
+            return list(starts)
+        if self.kind == GroupBy.DAY:
+            day_starts = [first + datetime.timedelta(days=n) for n in range(filters.days)]
+        elif self.kind == GroupBy.WEEK:
+            monday = first - datetime.timedelta(days=first.weekday())
+            day_starts = []
+            while monday <= last:
+                day_starts.append(monday)
+                monday += datetime.timedelta(days=7)
+        else:
+            month = first.replace(day=1)
+            day_starts = []
+            while month <= last:
+                day_starts.append(month)
+                month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return [datetime.datetime.combine(day, datetime.time()) for day in day_starts]
+
+
+class PreviousAndCurrent:
+    """Two buckets: the range before the report's range, and the report's range."""
+
+    keys = ["previous", "current"]
+
+    def __init__(self, filters: ReportFilters) -> None:
+        self.start = filters.previous().start
+        self.boundary = filters.start
+        self.end = filters.end
+
+    def expression(self, value: Expression) -> Expression:
+        boundary = Value(self.boundary, output_field=DateTimeField())
+        return Case(
+            When(LessThan(value, boundary), then=Value("previous")),
+            default=Value("current"),
+        )
+
+    def key(self, value: str) -> str:
+        return value
+
+
+Grouping = ByPeriod | PreviousAndCurrent

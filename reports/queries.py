@@ -1,0 +1,368 @@
+"""The ticket reports: plain functions that take the filters and return rows.
+
+Each report is one aggregation query over indexed columns, grouped by period in
+the requested time zone; Python only walks the list of periods to fill in the
+empty ones. Every row has a "period" key; the other keys are the report's figures.
+
+Definitions (see docs/reports.md):
+- Tickets marked as spam are left out of the ticket reports.
+- Durations are measured in seconds in the database and given in hours,
+  seconds / 3600 rounded to 2 decimals. Median and 90th percentile interpolate
+  between rows like PostgreSQL's percentile_cont.
+- The agent filter is the ticket's assignee; for ratings it is the agent rated.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.db import connections
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.aggregates import Aggregate
+from django.db.models.functions import Cast, Greatest, RowNumber
+from taggit.models import Tag
+
+from tickets.models import Rating, Source, TaggedTicket, Ticket
+
+from .periods import ByPeriod, Grouping, ReportFilters
+
+PERCENTILES = {"median_hours": 0.5, "p90_hours": 0.9}
+Row = dict[str, Any]
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's PERCENTILE_CONT(fraction) WITHIN GROUP (ORDER BY expression)."""
+
+    function = "PERCENTILE_CONT"
+    name = "PercentileCont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra) -> None:
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+class SecondsBetween(Func):
+    """`end - start` in seconds, as a double, exact to the microsecond."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        end, start = (compiler.compile(expression) for expression in self.source_expressions)
+        params = (*end[1], *start[1])
+        if connection.vendor == "postgresql":
+            sql = f"EXTRACT(EPOCH FROM ({end[0]} - {start[0]}))::double precision"
+        else:
+            # Django's SQLite function: the difference in whole microseconds.
+            sql = f"(django_timestamp_diff({end[0]}, {start[0]}) / 1000000.0)"
+        return sql, params
+
+
+def hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+# The filtered rows ------------------------------------------------------------
+
+
+def _tickets(filters: ReportFilters) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.filter(is_spam=False).order_by()
+    if filters.agent is not None:
+        tickets = tickets.filter(assignee_id=filters.agent)
+    if filters.department is not None:
+        tickets = tickets.filter(department_id=filters.department)
+    if filters.client is not None:
+        tickets = tickets.filter(client_id=filters.client)
+    if filters.tags:
+        tickets = tickets.filter(_has_any_tag(filters.tags, OuterRef("pk")))
+    return tickets
+
+
+def _ratings(filters: ReportFilters) -> QuerySet[Rating]:
+    ratings = Rating.objects.order_by()
+    if filters.agent is not None:
+        ratings = ratings.filter(agent_id=filters.agent)
+    if filters.department is not None:
+        ratings = ratings.filter(ticket__department_id=filters.department)
+    if filters.client is not None:
+        ratings = ratings.filter(ticket__client_id=filters.client)
+    if filters.tags:
+        ratings = ratings.filter(_has_any_tag(filters.tags, OuterRef("ticket_id")))
+    return ratings
+
+
+def _has_any_tag(names: tuple[str, ...], ticket_id: OuterRef) -> Exists:
+    # EXISTS rather than a join, so a ticket with two of the tags counts once.
+    return Exists(
+        TaggedTicket.objects.filter(
+            content_object_id=ticket_id,
+            tag__in=Tag.objects.filter(name__in=names).values("pk"),
+        )
+    )
+
+
+def _in_range(queryset: QuerySet, field: str, grouping: Grouping) -> QuerySet:
+    return queryset.filter(**{f"{field}__gte": grouping.start, f"{field}__lt": grouping.end})
+
+
+def _grouping(filters: ReportFilters, grouping: Grouping | None) -> Grouping:
+    return grouping if grouping is not None else ByPeriod(filters)
+
+
+def _count_by_period(queryset: QuerySet, field: str, grouping: Grouping) -> list[Row]:
+    rows = (
+        _in_range(queryset, field, grouping)
+        .annotate(period=grouping.expression(F(field)))
+        .values("period")
+        .annotate(count=Count("*"))
+    )
+    counts = {grouping.key(row["period"]): row["count"] for row in rows}
+    return [{"period": key, "count": counts.get(key, 0)} for key in grouping.keys]
+
+
+# The reports --------------------------------------------------------------------
+
+
+def new_tickets(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
+    """Tickets created in each period."""
+    return _count_by_period(_tickets(filters), "created_at", _grouping(filters, grouping))
+
+
+def solved_tickets(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
+    """Tickets that reached a closed status in each period (their final close)."""
+    return _count_by_period(_tickets(filters), "resolved_at", _grouping(filters, grouping))
+
+
+def first_response_time(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
+    """Tickets first answered by an agent in each period, and how long that took."""
+    return _durations(_tickets(filters), "first_response_at", _grouping(filters, grouping))
+
+
+def resolution_time(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
+    """Tickets solved in each period, and how long from creation to the final close."""
+    return _durations(_tickets(filters), "resolved_at", _grouping(filters, grouping))
+
+
+def ratings(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
+    """Good and bad ratings given in each period."""
+    grouping = _grouping(filters, grouping)
+    rows = (
+        _in_range(_ratings(filters), "created_at", grouping)
+        .annotate(period=grouping.expression(F("created_at")))
+        .values("period")
+        .annotate(
+            good=Count("pk", filter=Q(value=Rating.Value.GOOD)),
+            bad=Count("pk", filter=Q(value=Rating.Value.BAD)),
+        )
+    )
+    figures = {grouping.key(row["period"]): (row["good"], row["bad"]) for row in rows}
+    report = []
+    for key in grouping.keys:
+        good, bad = figures.get(key, (0, 0))
+        report.append({"period": key, "good": good, "bad": bad, "total": good + bad})
+    return report
+
+
+def ratings_ranking(filters: ReportFilters) -> list[Row]:
+    """Agents by the share of good ratings in the range, best first."""
+    grouping = ByPeriod(filters)
+    rows = (
+        _in_range(_ratings(filters), "created_at", grouping)
+        .filter(agent__isnull=False)
+        .values(
+            "agent_id", "agent__username", "agent__first_name", "agent__last_name", "agent__email"
+        )
+        .annotate(
+            good=Count("pk", filter=Q(value=Rating.Value.GOOD)),
+            bad=Count("pk", filter=Q(value=Rating.Value.BAD)),
+            total=Count("pk"),
+        )
+        .annotate(score_order=Cast("good", FloatField()) / F("total"))
+        .order_by("-score_order", "-total", "agent__username", "agent_id")
+    )
+    return [
+        {
+            "agent": {
+                "id": row["agent_id"],
+                "username": row["agent__username"],
+                "name": f"{row['agent__first_name']} {row['agent__last_name']}".strip()
+                or row["agent__username"],
+                "email": row["agent__email"],
+            },
+            "good": row["good"],
+            "bad": row["bad"],
+            "total": row["total"],
+            "score": round(row["good"] / row["total"], 3),
+        }
+        for row in rows
+    ]
+
+
+def ticket_sources(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
+    """Tickets created in each period, per source (web, email, api)."""
+    grouping = _grouping(filters, grouping)
+    rows = (
+        _in_range(_tickets(filters), "created_at", grouping)
+        .annotate(period=grouping.expression(F("created_at")))
+        .values("period", "source")
+        .annotate(count=Count("*"))
+    )
+    counts = {(grouping.key(row["period"]), row["source"]): row["count"] for row in rows}
+    return [
+        {"period": key, **{source: counts.get((key, source), 0) for source in Source.values}}
+        for key in grouping.keys
+    ]
+
+
+def backlog(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
+    """Tickets open at the end of each period.
+
+    Open at instant E means created at or before E and not resolved by E. Since a
+    ticket is resolved after it is created, that is (created by E) - (resolved by E):
+    one query counts creations and resolutions per period, everything before the
+    range folded into the first period, and the running total is the backlog.
+    Only the final close is kept, so a ticket closed, reopened and closed again
+    counts as open between its first close and the reopening.
+    """
+    grouping = _grouping(filters, grouping)
+    tickets = _tickets(filters)
+    range_start = Value(grouping.start)
+
+    def changes(field: str, sign: int) -> QuerySet:
+        return (
+            tickets.filter(**{f"{field}__lt": grouping.end})
+            .annotate(period=grouping.expression(Greatest(F(field), range_start)))
+            .values("period")
+            .annotate(change=Count("*") * Value(sign))
+        )
+
+    rows = changes("created_at", 1).union(changes("resolved_at", -1), all=True).order_by()
+    change_by_key: dict[str, int] = {}
+    for row in rows:
+        key = grouping.key(row["period"])
+        change_by_key[key] = change_by_key.get(key, 0) + row["change"]
+    report, open_tickets = [], 0
+    for key in grouping.keys:
+        open_tickets += change_by_key.get(key, 0)
+        report.append({"period": key, "count": open_tickets})
+    return report
+
+
+# Durations --------------------------------------------------------------------------
+
+
+def _durations(queryset: QuerySet, end_field: str, grouping: Grouping) -> list[Row]:
+    """Count, mean, median and 90th percentile of end_field - created_at per period."""
+    queryset = _in_range(queryset, end_field, grouping).annotate(
+        period=grouping.expression(F(end_field))
+    )
+    seconds = SecondsBetween(F(end_field), F("created_at"))
+    if connections[queryset.db].vendor == "postgresql":
+        rows = _durations_with_percentile_cont(queryset, seconds)
+    else:
+        rows = _durations_with_window(queryset, seconds)
+    figures = {grouping.key(period): values for period, values in rows}
+    report = []
+    for key in grouping.keys:
+        count, mean, *percentiles = figures.get(key, (0, None, None, None))
+        report.append(
+            {
+                "period": key,
+                "count": count,
+                "hours": hours(mean),
+                **{
+                    name: hours(value) for name, value in zip(PERCENTILES, percentiles, strict=True)
+                },
+            }
+        )
+    return report
+
+
+def _durations_with_percentile_cont(queryset: QuerySet, seconds: Func) -> list[tuple]:
+    rows = queryset.values("period").annotate(
+        count=Count("*"),
+        mean=Avg(seconds),
+        **{name: PercentileCont(seconds, p) for name, p in PERCENTILES.items()},
+    )
+    return [
+        (row["period"], (row["count"], row["mean"], *(row[name] for name in PERCENTILES)))
+        for row in rows
+    ]
+
+
+def _durations_with_window(queryset: QuerySet, seconds: Func) -> list[tuple]:
+    """The same figures without percentile_cont (SQLite), still in one query.
+
+    The inner query numbers each period's durations in order; the outer one
+    keeps, per percentile, the two rows around position p * (n - 1) and Python
+    interpolates between them exactly as percentile_cont does.
+    """
+    inner = (
+        queryset.annotate(seconds=seconds)
+        .annotate(
+            position=Window(RowNumber(), partition_by=F("period"), order_by=F("seconds").asc()),
+            size=Window(Count("*"), partition_by=F("period")),
+        )
+        .values("period", "seconds", "position", "size")
+    )
+    inner_sql, params = inner.query.sql_with_params()
+    picks = []
+    for p in PERCENTILES.values():
+        below = f"CAST({p!r} * (size - 1) AS INTEGER) + 1"
+        above = f"{below} + ({p!r} * (size - 1) > CAST({p!r} * (size - 1) AS INTEGER))"
+        picks.append(f"MAX(CASE WHEN position = {below} THEN seconds END)")
+        picks.append(f"MAX(CASE WHEN position = {above} THEN seconds END)")
+    sql = (
+        f"SELECT period, COUNT(*), AVG(seconds), {', '.join(picks)} "  # noqa: S608 (no user input)
+        f"FROM ({inner_sql}) AS durations GROUP BY period"
+    )
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        (
+            period,
+            (
+                count,
+                mean,
+                *(
+                    _interpolate(p, count, around[2 * i], around[2 * i + 1])
+                    for i, p in enumerate(PERCENTILES.values())
+                ),
+            ),
+        )
+        for period, count, mean, *around in rows
+    ]
+
+
+def _interpolate(p: float, count: int, below: float, above: float) -> float:
+    """PostgreSQL's percentile_cont: below + (above - below) * fraction of the position."""
+    position = p * (count - 1)
+    return below + (above - below) * (position - math.floor(position))
+
+
+__all__ = [
+    "ReportFilters",
+    "backlog",
+    "first_response_time",
+    "new_tickets",
+    "ratings",
+    "ratings_ranking",
+    "resolution_time",
+    "solved_tickets",
+    "ticket_sources",
+]
