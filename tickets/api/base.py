@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tickets.services import Conflict
@@ -81,6 +86,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = validation_error(errors)
     if isinstance(exc, Conflict):
         return Response({"message": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return Response(
+            {"message": "This cannot be deleted: other records still use it."},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
@@ -184,3 +194,84 @@ def iso(value: datetime.datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ApiRateThrottle(UserRateThrottle):
+    """The per-user (or, before sign-in, per-address) rate limit, read at request time.
+
+    DRF's own class reads the rate once, when it is imported; reading it per
+    request lets a deployment or a test change API_RATE_LIMIT without a restart.
+    """
+
+    def __init__(self) -> None:
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        super().__init__()
+
+
+# The base of every native API view: key or session auth, agents only, rate limited.
+# (A comment, not a docstring: drf-spectacular would show a docstring on every operation.)
+class ApiView(APIView):
+    throttle_classes = [ApiRateThrottle]
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under /api: a 404 in the error envelope rather than an HTML page."""
+    return JsonResponse({"message": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+
+
+def renamed_errors(errors: dict[str, list[str]], names: dict[str, str]) -> dict[str, list[str]]:
+    """Service errors use model field names; the API reports its own parameter names."""
+    renamed: dict[str, list[str]] = {}
+    for field, messages in errors.items():
+        renamed.setdefault(names.get(field, field), []).extend(messages)
+    return renamed
+
+
+def service_validation_error(
+    error: DjangoValidationError, names: dict[str, str]
+) -> exceptions.ValidationError:
+    errors = (
+        error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+    )
+    return validation_error(renamed_errors(errors, names))
+
+
+def request_values(request: Request) -> dict[str, Any]:
+    """The request body as a plain dict, the same for form-encoded and JSON bodies.
+
+    `name[]` keys (repeated in a form, or a JSON array) become lists under `name`;
+    `custom_fields[key]` form keys become a `custom_fields` dict.
+    """
+    data = request.data
+    if hasattr(data, "getlist"):
+        values: dict[str, Any] = {}
+        for key in data:
+            if key.endswith("[]"):
+                values[key[:-2]] = data.getlist(key)
+            elif key.startswith("custom_fields[") and key.endswith("]"):
+                values.setdefault("custom_fields", {})[key[14:-1]] = data.get(key)
+            else:
+                values[key] = data.get(key)
+        return values
+    if not isinstance(data, dict):
+        raise validation_error({"body": ["The request body must be a JSON object."]})
+    return {(key[:-2] if key.endswith("[]") else key): value for key, value in data.items()}
+
+
+@contextmanager
+def service_errors(names: dict[str, str]) -> Iterator[None]:
+    """Turn a service's ValidationError into a 422 that names the API's parameters."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise service_validation_error(error, names) from error
+
+
+def validated(serializer, extra_errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The serializer's validated data, or one 422 with its errors and any others found."""
+    valid = serializer.is_valid()
+    errors = {} if valid else dict(serializer.errors)
+    errors.update(extra_errors or {})
+    if errors:
+        raise validation_error(_flatten(errors))
+    return serializer.validated_data

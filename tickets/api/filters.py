@@ -1,0 +1,197 @@
+"""The filters and sorts of the list endpoints, as django-filter FilterSets.
+
+Every filter value is validated by its form field; an invalid one is a 422.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from taggit.models import Tag
+
+from tickets.models import (
+    ActiveState,
+    Category,
+    Client,
+    Priority,
+    Project,
+    TaggedTicket,
+    Ticket,
+)
+from tickets.queries import MAX_ID
+
+from .base import validation_error
+
+
+class IdField(forms.IntegerField):
+    """A database id: a whole number the database can hold."""
+
+    default_error_messages = {"invalid": "Enter a whole number (an id)."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdFilter(django_filters.Filter):
+    field_class = IdField
+
+
+class TextListField(forms.Field):
+    """Several text values (`tags[]=a&tags[]=b`); empty ones are dropped."""
+
+    widget = forms.SelectMultiple
+    default_validators = [ProhibitNullCharactersValidator()]
+
+    def to_python(self, value: Any) -> list[str]:
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return [str(item).strip() for item in value if str(item).strip()]
+
+    def run_validators(self, value: list[str]) -> None:
+        for item in value:
+            super().run_validators(item)
+
+
+class TagsFilter(django_filters.Filter):
+    field_class = TextListField
+
+    def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
+        if not value:
+            return qs
+        any_tag = Q()
+        for name in value:
+            any_tag |= Q(tag__name__iexact=name)
+        tagged = TaggedTicket.objects.filter(any_tag).values("content_object_id")
+        return qs.filter(pk__in=tagged)
+
+
+def choice_error(name: str, choices: list[str]) -> dict[str, str]:
+    listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+    return {"invalid_choice": f"The {name} must be {listed}."}
+
+
+class ApiFilterSet(django_filters.FilterSet):
+    """A FilterSet that reads `name[]` parameters and reports errors in the API envelope."""
+
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None:
+            data = data.copy()
+            for key in list(data.keys()):
+                if key.endswith("[]"):
+                    data.setlist(key[:-2], data.getlist(key[:-2]) + data.getlist(key))
+        super().__init__(data, *args, **kwargs)
+
+    @property
+    def qs(self) -> QuerySet:
+        if not self.is_valid():
+            raise validation_error({name: list(messages) for name, messages in self.errors.items()})
+        return super().qs
+
+
+class TicketFilter(ApiFilterSet):
+    """GET /api/tickets: every filter of document 003, combinable, and the four sorts."""
+
+    # Each sort and its tie-breakers, ascending; `desc` (the default) reverses all of them,
+    # so both directions walk one index (see Ticket.Meta.indexes).
+    SORTS = {
+        "ticket_created": ("created_at", "id"),
+        "ticket_last_updated": ("updated_at", "id"),
+        "ticket_priority": ("priority", "-updated_at", "-id"),
+        "ticket_status": ("status_id", "-updated_at", "-id"),
+    }
+    DEFAULT_SORT = "ticket_last_updated"
+    ORDERS = ["asc", "desc"]
+
+    status = IdFilter(field_name="status_id", help_text="A status id (1-5).")
+    priority = django_filters.ChoiceFilter(
+        choices=[(p.code, p.code) for p in Priority],
+        method="filter_priority",
+        error_messages=choice_error("priority", [p.code for p in Priority]),
+    )
+    category_id = IdFilter(field_name="department_id", help_text="A department id.")
+    client_id = IdFilter(field_name="client_id")
+    project_id = IdFilter(field_name="project_id")
+    active_state = django_filters.ChoiceFilter(
+        choices=ActiveState.choices,
+        error_messages=choice_error("active_state", ActiveState.values),
+    )
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    tags = TagsFilter()
+    sort = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in SORTS],
+        method="keep",
+        error_messages=choice_error("sort", list(SORTS)),
+    )
+    order = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in ORDERS],
+        method="keep",
+        error_messages=choice_error("order", ORDERS),
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_priority(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(priority=Priority.from_code(value))
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.search(value)
+
+    def keep(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs  # applied with the sort in filter_queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        fields = self.SORTS[self.form.cleaned_data.get("sort") or self.DEFAULT_SORT]
+        if (self.form.cleaned_data.get("order") or "desc") == "desc":
+            fields = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
+        return queryset.order_by(*fields)
+
+
+class CategoryFilter(ApiFilterSet):
+    type = django_filters.ChoiceFilter(
+        choices=Category.Type.choices, error_messages=choice_error("type", Category.Type.values)
+    )
+
+    class Meta:
+        model = Category
+        fields: list[str] = []
+
+
+class ClientFilter(ApiFilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=200, help_text="Part of the name or email."
+    )
+
+    class Meta:
+        model = Client
+        fields: list[str] = []
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.search(value.strip())
+
+
+class ProjectFilter(ApiFilterSet):
+    client_id = IdFilter(field_name="client_id")
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+
+class TagFilter(ApiFilterSet):
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100)
+
+    class Meta:
+        model = Tag
+        fields: list[str] = []

@@ -1,0 +1,260 @@
+"""The request bodies the API accepts, validated by DRF serializers.
+
+Field names are the API's parameter names, so a 422 names the parameter that
+was wrong. Referenced objects are looked up here: a missing one is a 422.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from tickets import custom_fields
+from tickets.models import (
+    Category,
+    Client,
+    Contact,
+    CustomField,
+    Priority,
+    Project,
+    Reply,
+    Ticket,
+    TicketStatus,
+)
+from tickets.queries import MAX_ID
+
+PRIORITY_CODES = [p.code for p in Priority]
+
+
+class IdField(serializers.IntegerField):
+    """An id: a whole number from 1 to the largest the database holds; "" means none."""
+
+    default_error_messages = {"invalid": "Enter a whole number (an id)."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data == "" and self.allow_null:
+            data = None
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PriorityField(serializers.ChoiceField):
+    default_error_messages = {"invalid_choice": "The priority must be normal, high or urgent."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=PRIORITY_CODES, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Priority:
+        code = super().to_internal_value(str(data).strip().lower() if data is not None else data)
+        return Priority.from_code(code)
+
+
+class TagListField(serializers.ListField):
+    """A list of tag titles; a single form value counts as a list of one; empty ones are dropped."""
+
+    child = serializers.CharField(max_length=100, allow_blank=True)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if isinstance(data, str):
+            data = [data]
+        return [name for name in super().to_internal_value(data) if name]
+
+
+def _exists(model, pk: int, message: str, **conditions: Any):
+    obj = model.objects.filter(pk=pk, **conditions).first()
+    if obj is None:
+        raise serializers.ValidationError(message)
+    return obj
+
+
+class TicketInput(serializers.Serializer):
+    """POST /api/tickets; with partial=True and the ticket in the context, PATCH."""
+
+    ticket_clientid = IdField(help_text="An existing client.")
+    ticket_categoryid = IdField(help_text="A department: a category of type ticket.")
+    ticket_projectid = IdField(
+        required=False, allow_null=True, help_text="A project of the client; empty for none."
+    )
+    ticket_subject = serializers.CharField(max_length=Ticket._meta.get_field("subject").max_length)
+    ticket_message = serializers.CharField()
+    ticket_priority = PriorityField(help_text="normal, high or urgent.")
+    tags = TagListField(required=False, help_text="Tag titles (`tags[]=a&tags[]=b`).")
+
+    def validate_ticket_clientid(self, pk: int) -> Client:
+        return _exists(Client, pk, "No client has this id.")
+
+    def validate_ticket_categoryid(self, pk: int) -> Category:
+        category = _exists(Category, pk, "No category has this id.")
+        if category.type != Category.Type.TICKET:
+            raise serializers.ValidationError("The department must be a category of type ticket.")
+        return category
+
+    def validate_ticket_projectid(self, pk: int | None) -> Project | None:
+        return None if pk is None else _exists(Project, pk, "No project has this id.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        ticket: Ticket | None = self.context.get("ticket")
+        client = attrs.get("ticket_clientid") or (ticket.client if ticket else None)
+        project = attrs.get("ticket_projectid")
+        if project is not None and client is not None and project.client_id != client.pk:
+            raise serializers.ValidationError(
+                {"ticket_projectid": ["The project does not belong to the ticket's client."]}
+            )
+        return attrs
+
+
+class TicketUpdateInput(TicketInput):
+    ticket_clientid = None  # a ticket's client is set when it is created
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs and not self.context.get("custom_field_values"):
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        "Give at least one of ticket_categoryid, ticket_projectid, "
+                        "ticket_subject, ticket_message, ticket_priority or a custom field."
+                    ]
+                }
+            )
+        return super().validate(attrs)
+
+
+def custom_field_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The custom field values of a ticket body: top-level keys of enabled fields,
+    and the `custom_fields` object (`custom_fields[key]=...` in a form)."""
+    errors: dict[str, list[str]] = {}
+    given: dict[str, Any] = {}
+    nested = values.get("custom_fields", {})
+    if not isinstance(nested, dict):
+        errors["custom_fields"] = ["Give custom fields as an object of values by key."]
+        nested = {}
+    enabled_keys = {field.key for field in custom_fields.enabled_fields()}
+    given.update({key: value for key, value in values.items() if key in enabled_keys})
+    given.update(nested)
+    for key, value in given.items():
+        if isinstance(value, (dict, list)):
+            errors[key] = ["Give a single value."]
+        elif isinstance(value, str) and "\x00" in value:
+            errors[key] = ["Null characters are not allowed."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return given
+
+
+class StatusInput(serializers.Serializer):
+    status = IdField(help_text="1 Open, 2 Closed, 3 On Hold, 4 Answered, 5 Customer Replied.")
+
+    def validate_status(self, pk: int) -> TicketStatus:
+        return _exists(TicketStatus, pk, "No status has this id.")
+
+
+class TagsInput(serializers.Serializer):
+    tags = TagListField(
+        allow_empty=True,
+        help_text="The full set of tag titles. `tags[]=` (form) or `[]` (JSON) clears them.",
+        error_messages={
+            "required": "Give the full set of tags; send tags[]= (or a JSON []) to clear them."
+        },
+    )
+
+
+class ReplyInput(serializers.Serializer):
+    ticketreply_text = serializers.CharField(help_text="The message.")
+    ticketreply_type = serializers.ChoiceField(
+        choices=Reply.Kind.values,
+        default=Reply.Kind.REPLY,
+        error_messages={"invalid_choice": "The type must be reply or note."},
+    )
+
+
+class CategoryInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    type = serializers.ChoiceField(
+        choices=Category.Type.values,
+        default=Category.Type.TICKET,
+        error_messages={"invalid_choice": "The type must be ticket, project or client."},
+    )
+    position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        category: Category | None = self.instance
+        name = attrs.get("name", category.name if category else None)
+        type_ = attrs.get("type", category.type if category else Category.Type.TICKET)
+        others = Category.objects.filter(type=type_, name__iexact=name)
+        if category is not None:
+            others = others.exclude(pk=category.pk)
+        if others.exists():
+            raise serializers.ValidationError(
+                {"name": ["A category of this type with this name already exists."]}
+            )
+        return attrs
+
+
+class ClientInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    address = serializers.CharField(required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class ContactInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=50)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        contact: Contact | None = self.instance
+        client: Client = self.context["client"]
+        email = attrs.get("email", contact.email if contact else "")
+        if email:
+            others = Contact.objects.filter(client=client, email__iexact=email)
+            if contact is not None:
+                others = others.exclude(pk=contact.pk)
+            if others.exists():
+                raise serializers.ValidationError(
+                    {"email": ["This client already has a contact with this email."]}
+                )
+        return attrs
+
+
+class ProjectInput(serializers.Serializer):
+    client_id = IdField(help_text="The client the project is for.")
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_client_id(self, pk: int) -> Client:
+        return _exists(Client, pk, "No client has this id.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        project: Project | None = self.instance
+        client = attrs.get("client_id") or (project.client if project else None)
+        name = attrs.get("name", project.name if project else None)
+        others = Project.objects.filter(client=client, name__iexact=name)
+        if project is not None:
+            others = others.exclude(pk=project.pk)
+        if others.exists():
+            raise serializers.ValidationError(
+                {"name": ["This client already has a project with this name."]}
+            )
+        return attrs
+
+
+def describe_custom_fields() -> str:
+    """For the schema: custom fields are configured per installation."""
+    types = ", ".join(CustomField.Type.values)
+    return (
+        "Enabled ticket custom fields are accepted by key, as top-level parameters "
+        "(`order_number=42`) or in a `custom_fields` object (`custom_fields[order_number]=42`). "
+        f"Values are checked against the field's type ({types}); required fields must be given."
+    )

@@ -1,0 +1,257 @@
+"""The Tickets API of document 003: list, create, read, update, delete, status,
+archive, restore and tags. Every change goes through tickets.services, on the
+`api` channel with the key's agent as actor; the API sends no emails."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tickets import custom_fields, services
+from tickets.models import Channel, Ticket
+from tickets.queries import get_ticket_for_agent
+
+from . import inputs
+from .base import (
+    ApiView,
+    data_response,
+    paginated_response,
+    request_values,
+    service_errors,
+    validated,
+)
+from .filters import TicketFilter
+from .schema import PAGE_PARAMETERS, path_id, responses
+from .serializers import TicketSchema, ticket_data
+
+TAG = ["Tickets"]
+# Service errors name model fields; the API reports its own parameter names.
+TICKET_PARAMETERS = {
+    "client": "ticket_clientid",
+    "department": "ticket_categoryid",
+    "project": "ticket_projectid",
+    "subject": "ticket_subject",
+    "message": "ticket_message",
+    "priority": "ticket_priority",
+}
+
+
+def ticket_response(request: Request, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
+    """The ticket as it now is, read back with everything the object shows."""
+    return data_response(ticket_data(get_ticket_for_agent(request.user, ticket.pk)), code)
+
+
+def _custom_field_errors(values: dict, *, current: dict | None = None) -> dict:
+    try:
+        custom_fields.validate_values(values, current=current)
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("status", int, description="A status id (1 Open ... 5 Customer Replied)."),
+    OpenApiParameter("priority", str, enum=inputs.PRIORITY_CODES),
+    OpenApiParameter("category_id", int, description="A department (category) id."),
+    OpenApiParameter("client_id", int),
+    OpenApiParameter("project_id", int),
+    OpenApiParameter("active_state", str, enum=["active", "archived"]),
+    OpenApiParameter(
+        "search", str, description="Full-text search over subject, message, replies and notes."
+    ),
+    OpenApiParameter(
+        "tags[]",
+        {"type": "array", "items": {"type": "string"}},
+        description="Tickets with any of these tags.",
+        style="form",
+        explode=True,
+    ),
+    OpenApiParameter(
+        "sort",
+        str,
+        enum=list(TicketFilter.SORTS),
+        description="ticket_last_updated by default. ticket_priority orders normal < high < "
+        "urgent; ticket_status orders by status id. Ties: most recently updated first in asc, "
+        "desc being the exact reverse of asc.",
+    ),
+    OpenApiParameter("order", str, enum=TicketFilter.ORDERS, description="desc by default."),
+    *PAGE_PARAMETERS,
+]
+
+
+class TicketListView(ApiView):
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_list",
+        summary="List / search tickets",
+        parameters=LIST_PARAMETERS,
+        responses=responses(200, TicketSchema, 422, many=True),
+    )
+    def get(self, request: Request) -> Response:
+        tickets = Ticket.objects.for_agent(request.user).with_related()
+        return paginated_response(
+            request, TicketFilter(request.query_params, queryset=tickets).qs, ticket_data
+        )
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_create",
+        summary="Create a ticket",
+        description=inputs.describe_custom_fields(),
+        request=inputs.TicketInput,
+        responses=responses(201, TicketSchema, 422),
+    )
+    def post(self, request: Request) -> Response:
+        values = request_values(request)
+        custom = inputs.custom_field_values(values)
+        data = validated(inputs.TicketInput(data=values), _custom_field_errors(custom))
+        with service_errors(TICKET_PARAMETERS):
+            ticket = services.create_ticket(
+                client=data["ticket_clientid"],
+                department=data["ticket_categoryid"],
+                project=data.get("ticket_projectid"),
+                subject=data["ticket_subject"],
+                message=data["ticket_message"],
+                priority=data["ticket_priority"],
+                tags=data.get("tags", ()),
+                custom_field_values=custom,
+                actor=request.user,
+                channel=Channel.API,
+            )
+        return ticket_response(request, ticket, status.HTTP_201_CREATED)
+
+
+class TicketDetailView(ApiView):
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_retrieve",
+        summary="Get a ticket",
+        parameters=[path_id()],
+        responses=responses(200, TicketSchema, 404),
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        return data_response(ticket_data(get_ticket_for_agent(request.user, pk)))
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_update",
+        summary="Update a ticket",
+        description="Changes the department, project, subject, message, priority or custom "
+        "fields; only the parameters given are changed. The status has its own setter. "
+        + inputs.describe_custom_fields(),
+        parameters=[path_id()],
+        request=inputs.TicketUpdateInput,
+        responses=responses(200, TicketSchema, 404, 422),
+    )
+    def patch(self, request: Request, pk: str) -> Response:
+        ticket = get_ticket_for_agent(request.user, pk)
+        values = request_values(request)
+        custom = inputs.custom_field_values(values)
+        serializer = inputs.TicketUpdateInput(
+            data=values, partial=True, context={"ticket": ticket, "custom_field_values": custom}
+        )
+        misplaced = {}
+        if "status" in values:
+            misplaced["status"] = [f"Change the status with PUT /api/tickets/{ticket.pk}/status."]
+        data = validated(
+            serializer,
+            {**_custom_field_errors(custom, current=ticket.custom_fields), **misplaced},
+        )
+        changes = {
+            name: data[parameter]
+            for name, parameter in TICKET_PARAMETERS.items()
+            if parameter in data
+        }
+        if custom:
+            changes["custom_field_values"] = custom
+        with service_errors(TICKET_PARAMETERS):
+            services.update_ticket(
+                ticket=ticket, actor=request.user, channel=Channel.API, **changes
+            )
+        return ticket_response(request, ticket)
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_destroy",
+        summary="Delete a ticket",
+        description="Deletes the ticket with its conversation and history.",
+        parameters=[path_id()],
+        responses=responses(204, None, 404),
+    )
+    def delete(self, request: Request, pk: str) -> Response:
+        ticket = get_ticket_for_agent(request.user, pk)
+        services.delete_ticket(ticket=ticket, actor=request.user, channel=Channel.API)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TicketStatusView(ApiView):
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_status",
+        summary="Change status",
+        parameters=[path_id()],
+        request=inputs.StatusInput,
+        responses=responses(200, TicketSchema, 404, 422),
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        ticket = get_ticket_for_agent(request.user, pk)
+        data = validated(inputs.StatusInput(data=request_values(request)))
+        services.change_status(
+            ticket=ticket, status=data["status"], actor=request.user, channel=Channel.API
+        )
+        return ticket_response(request, ticket)
+
+
+class TicketArchiveView(ApiView):
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_archive",
+        summary="Archive a ticket",
+        description="409 when the ticket is already archived.",
+        parameters=[path_id()],
+        request=None,
+        responses=responses(200, TicketSchema, 404, 409),
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        ticket = get_ticket_for_agent(request.user, pk)
+        services.archive(ticket=ticket, actor=request.user, channel=Channel.API)
+        return ticket_response(request, ticket)
+
+
+class TicketRestoreView(ApiView):
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_restore",
+        summary="Restore an archived ticket",
+        description="409 when the ticket is not archived.",
+        parameters=[path_id()],
+        request=None,
+        responses=responses(200, TicketSchema, 404, 409),
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        ticket = get_ticket_for_agent(request.user, pk)
+        services.restore(ticket=ticket, actor=request.user, channel=Channel.API)
+        return ticket_response(request, ticket)
+
+
+class TicketTagsView(ApiView):
+    @extend_schema(
+        tags=TAG,
+        operation_id="tickets_tags",
+        summary="Set tags",
+        description="Replaces the ticket's tags with exactly the set given; an empty set clears.",
+        parameters=[path_id()],
+        request=inputs.TagsInput,
+        responses=responses(200, TicketSchema, 404, 422),
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        ticket = get_ticket_for_agent(request.user, pk)
+        data = validated(inputs.TagsInput(data=request_values(request)))
+        with service_errors({}):
+            services.set_tags(
+                ticket=ticket, tags=data["tags"], actor=request.user, channel=Channel.API
+            )
+        return ticket_response(request, ticket)

@@ -1,0 +1,89 @@
+"""Permission-scoped fetch helpers: one per object type, shared by the web views and the API.
+
+Each raises Http404 when the object does not exist or the user may not see it,
+so a caller never tells "missing" from "forbidden".
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import Http404
+
+from .models import Category, Client, Contact, Project, Reply, Ticket
+
+# Ids are 64-bit; a larger number can name nothing, and the database would refuse it.
+MAX_ID = 2**63 - 1
+
+
+def _checked_pk(pk: int | str) -> int:
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < value <= MAX_ID:
+        raise Http404
+    return value
+
+
+def _is_agent(user: AbstractBaseUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def get_ticket_for_agent(user: AbstractBaseUser, pk: int | str) -> Ticket:
+    """The ticket with everything its API and page show, if the agent may see it."""
+    try:
+        return Ticket.objects.for_agent(user).with_related().get(pk=_checked_pk(pk))
+    except Ticket.DoesNotExist:
+        raise Http404("No ticket has this id.") from None
+
+
+def get_reply_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -> Reply:
+    """A reply or note of `ticket`; a reply of another ticket is not found."""
+    if not _is_agent(user):
+        raise Http404
+    try:
+        return Reply.objects.select_related("author_agent", "author_contact").get(
+            pk=_checked_pk(pk), ticket=ticket
+        )
+    except Reply.DoesNotExist:
+        raise Http404("This ticket has no reply with this id.") from None
+
+
+def _get_for_agent(user: AbstractBaseUser, queryset, pk: int | str, message: str):
+    if not _is_agent(user):
+        raise Http404(message)
+    try:
+        return queryset.get(pk=_checked_pk(pk))
+    except queryset.model.DoesNotExist:
+        raise Http404(message) from None
+
+
+def get_category_for_agent(user: AbstractBaseUser, pk: int | str) -> Category:
+    return _get_for_agent(user, Category.objects.all(), pk, "No category has this id.")
+
+
+def get_client_for_agent(user: AbstractBaseUser, pk: int | str) -> Client:
+    return _get_for_agent(user, Client.objects.all(), pk, "No client has this id.")
+
+
+def get_contact_for_agent(user: AbstractBaseUser, client: Client, pk: int | str) -> Contact:
+    return _get_for_agent(
+        user, Contact.objects.filter(client=client), pk, "This client has no contact with this id."
+    )
+
+
+def get_project_for_agent(user: AbstractBaseUser, pk: int | str) -> Project:
+    return _get_for_agent(
+        user, Project.objects.select_related("client"), pk, "No project has this id."
+    )
+
+
+def get_agent(user: AbstractBaseUser, pk: int | str) -> AbstractBaseUser:
+    """An active agent, as seen by another agent."""
+    return _get_for_agent(
+        user,
+        get_user_model().objects.filter(is_active=True, is_staff=True),
+        pk,
+        "No agent has this id.",
+    )
