@@ -1,0 +1,32 @@
+// The workspace's own behaviour. Loaded as a file: the Content-Security-Policy
+// allows no inline script. htmx (vendor/htmx.min.js) does the in-place updates.
+"use strict";
+
+document.documentElement.classList.add("js");
+
+// The reply box looks like a note, and says so on its button, when "Internal note" is chosen.
+function syncReplyBox(root) {
+  root.querySelectorAll("[data-reply-box]").forEach(function (box) {
+    const checked = box.querySelector("input[name='kind']:checked");
+    const isNote = checked !== null && checked.value === "note";
+    box.classList.toggle("is-note", isNote);
+    const button = box.querySelector("[data-reply-submit]");
+    if (button) {
+      button.textContent = isNote ? button.dataset.noteLabel : button.dataset.replyLabel;
+    }
+  });
+}
+
+document.addEventListener("change", function (event) {
+  if (event.target.matches("[data-reply-box] input[name='kind']")) {
+    syncReplyBox(document);
+  }
+});
+
+document.addEventListener("DOMContentLoaded", function () {
+  syncReplyBox(document);
+});
+
+document.addEventListener("htmx:afterSettle", function (event) {
+  syncReplyBox(document);
+});
