@@ -1,0 +1,269 @@
+"""The ticket filters, shared by the agent queue and the REST API.
+
+`TicketFilter` reads the queue's URL parameters. Its filtering methods are plain
+functions of a queryset (`filter_*` below) so the API's FilterSet can apply the
+same rules under the API's own parameter names.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import ActiveState, Category, Client, Priority, Project, Team, Ticket, TicketStatus
+from .queries import MAX_ID
+
+ME = "me"
+UNASSIGNED = "unassigned"
+ANY_OPEN = "open"
+ANY_CLOSED = "closed"
+ALL_STATES = "all"
+DEFAULT_SORT = "-updated"
+
+# Sort keys of the URL and the columns they order by; the id breaks ties so pages are stable.
+SORT_COLUMNS = {
+    "id": ("id",),
+    "subject": ("subject", "id"),
+    "client": ("client__name", "id"),
+    "department": ("department__name", "id"),
+    "status": ("status__position", "status_id", "id"),
+    "priority": ("priority", "id"),
+    "assignee": ("assignee__first_name", "assignee__last_name", "assignee__username", "id"),
+    "updated": ("updated_at", "id"),
+    "created": ("created_at", "id"),
+    "replies": ("replies_count", "id"),
+}
+
+
+def as_id(value) -> int | None:
+    """A usable database id from a URL value, or None."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+def filter_search(queryset: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+    return queryset.search(text) if text and text.strip() else queryset
+
+
+def filter_status(queryset: QuerySet[Ticket], values: list[str]) -> QuerySet[Ticket]:
+    """Status ids, plus "open" and "closed" for every status of that kind; any of them matches."""
+    condition = Q()
+    ids = [number for number in map(as_id, values) if number]
+    if ids:
+        condition |= Q(status_id__in=ids)
+    if ANY_OPEN in values:
+        condition |= Q(status_id__in=TicketStatus.objects.filter(is_closed=False).values("pk"))
+    if ANY_CLOSED in values:
+        condition |= Q(status_id__in=TicketStatus.objects.filter(is_closed=True).values("pk"))
+    return queryset.filter(condition) if condition else queryset
+
+
+def filter_priority(queryset: QuerySet[Ticket], codes: list[str]) -> QuerySet[Ticket]:
+    values = [Priority.from_code(code).value for code in codes]
+    return queryset.filter(priority__in=values) if values else queryset
+
+
+def filter_assignee(queryset: QuerySet[Ticket], value: str, user) -> QuerySet[Ticket]:
+    """An agent's id, "me" (the signed-in agent) or "unassigned"."""
+    if value == ME:
+        return queryset.filter(assignee=user if user.is_authenticated else None)
+    if value == UNASSIGNED:
+        return queryset.filter(assignee__isnull=True)
+    return queryset.filter(assignee_id=int(value))
+
+
+def filter_tags(queryset: QuerySet[Ticket], names: list[str]) -> QuerySet[Ticket]:
+    """Tickets carrying every one of the tags (case-insensitive)."""
+    for name in names:
+        queryset = queryset.filter(tagged_items__tag__name__iexact=name)
+    return queryset
+
+
+def filter_active_state(queryset: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+    if value == ALL_STATES:
+        return queryset
+    return queryset.filter(active_state=value or ActiveState.ACTIVE)
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of `day` in the current time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def filter_created(
+    queryset: QuerySet[Ticket], after: datetime.date | None, before: datetime.date | None
+) -> QuerySet[Ticket]:
+    """Tickets created on or after `after` and on or before `before` (whole days)."""
+    if after:
+        queryset = queryset.filter(created_at__gte=day_start(after))
+    if before:
+        queryset = queryset.filter(created_at__lt=day_start(before + datetime.timedelta(days=1)))
+    return queryset
+
+
+def order_tickets(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    """Order by a sort key such as "updated" or "-priority"."""
+    descending = sort.startswith("-")
+    columns = SORT_COLUMNS.get(sort.lstrip("-"), SORT_COLUMNS["updated"])
+    if sort.lstrip("-") not in SORT_COLUMNS:
+        descending = True
+    return queryset.order_by(*(f"-{column}" if descending else column for column in columns))
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    choices = []
+    for key in SORT_COLUMNS:
+        choices += [(key, f"{key} ascending"), (f"-{key}", f"{key} descending")]
+    return choices
+
+
+class CommaSeparatedField(forms.CharField):
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class TagsFilter(django_filters.Filter):
+    field_class = CommaSeparatedField
+
+
+class TicketFilter(django_filters.FilterSet):
+    """The queue's filters. Missing values fall back to the active tickets, newest update first."""
+
+    search = django_filters.CharFilter(method="apply_search", label="Search")
+    status = django_filters.MultipleChoiceFilter(method="apply_status", label="Status")
+    priority = django_filters.MultipleChoiceFilter(
+        method="apply_priority",
+        label="Priority",
+        choices=[(priority.code, priority.label) for priority in Priority],
+    )
+    department = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.filter(type=Category.Type.TICKET),
+        label="Department",
+        empty_label="Any department",
+    )
+    client = django_filters.ModelChoiceFilter(
+        queryset=Client.objects.all(), label="Client", empty_label="Any client"
+    )
+    project = django_filters.ModelChoiceFilter(
+        queryset=Project.objects.all(), label="Project", empty_label="Any project"
+    )
+    assignee = django_filters.ChoiceFilter(
+        method="apply_assignee", label="Assignee", empty_label="Anyone"
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), label="Team", empty_label="Any team"
+    )
+    tags = TagsFilter(
+        method="apply_tags",
+        label="Tags",
+        help_text="Comma-separated; tickets with all of them.",
+    )
+    active_state = django_filters.ChoiceFilter(
+        method="apply_active_state",
+        label="Active or archived",
+        choices=[
+            (ActiveState.ACTIVE, "Active"),
+            (ActiveState.ARCHIVED, "Archived"),
+            (ALL_STATES, "Active and archived"),
+        ],
+        empty_label=None,
+    )
+    created_after = django_filters.DateFilter(
+        method="apply_created_after",
+        label="Created from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        method="apply_created_before",
+        label="Created until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = django_filters.ChoiceFilter(
+        method="apply_sort", label="Sort", choices=sort_choices(), empty_label=None
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs) -> None:
+        data = data.copy() if data is not None else {}
+        if not data.get("active_state"):
+            data["active_state"] = ActiveState.ACTIVE
+        if not data.get("sort"):
+            data["sort"] = DEFAULT_SORT
+        super().__init__(data, *args, **kwargs)
+        statuses = [(str(status.pk), status.title) for status in TicketStatus.objects.all()]
+        self.filters["status"].extra["choices"] = [
+            (ANY_OPEN, "Any open"),
+            (ANY_CLOSED, "Any closed"),
+            *statuses,
+        ]
+        self.filters["assignee"].extra["choices"] = [
+            (ME, "Me"),
+            (UNASSIGNED, "Unassigned"),
+            *(
+                (str(agent.pk), agent.get_full_name() or agent.get_username())
+                for agent in get_user_model()
+                .objects.filter(is_active=True, is_staff=True)
+                .order_by("first_name", "last_name", "username")
+            ),
+        ]
+        # Only the chosen client's projects are offered; a bookmarked project stays valid.
+        client_id, project_id = as_id(data.get("client")), as_id(data.get("project"))
+        if client_id:
+            projects = Project.objects.filter(client_id=client_id)
+        elif project_id:
+            projects = Project.objects.filter(pk=project_id)
+        else:
+            projects = Project.objects.none()
+        self.filters["project"].queryset = projects
+
+    def filter_queryset(self, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        queryset = super().filter_queryset(queryset)
+        if "active_state" not in self.form.cleaned_data:
+            # An unreadable value must not widen the queue to archived tickets.
+            queryset = filter_active_state(queryset, ActiveState.ACTIVE)
+        # The sort runs last whatever the order of the parameters.
+        return order_tickets(queryset, self.form.cleaned_data.get("sort") or DEFAULT_SORT)
+
+    @property
+    def chosen_sort(self) -> str:
+        self.is_valid()  # cleans the form; an invalid sort falls back to the default
+        return self.form.cleaned_data.get("sort") or DEFAULT_SORT
+
+    def apply_search(self, queryset, name, value):
+        return filter_search(queryset, value)
+
+    def apply_status(self, queryset, name, value):
+        return filter_status(queryset, value)
+
+    def apply_priority(self, queryset, name, value):
+        return filter_priority(queryset, value)
+
+    def apply_assignee(self, queryset, name, value):
+        return filter_assignee(queryset, value, self.request.user)
+
+    def apply_tags(self, queryset, name, value):
+        return filter_tags(queryset, value)
+
+    def apply_active_state(self, queryset, name, value):
+        return filter_active_state(queryset, value)
+
+    def apply_created_after(self, queryset, name, value):
+        return filter_created(queryset, value, None)
+
+    def apply_created_before(self, queryset, name, value):
+        return filter_created(queryset, None, value)
+
+    def apply_sort(self, queryset, name, value):
+        return queryset  # applied in filter_queryset

@@ -1,0 +1,272 @@
+"""Forms of the agent workspace: sign-in, the reply box, the ticket side panel, new tickets.
+
+Forms check the shape of the input; the rules of the domain stay in tickets.services,
+whose ValidationError messages are put back on the fields by `add_service_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from .models import (
+    Category,
+    Client,
+    Contact,
+    CustomField,
+    Priority,
+    Project,
+    Reply,
+    Team,
+    Ticket,
+    TicketStatus,
+)
+
+NOT_AN_AGENT = (
+    "This account is not an agent account. Only active agents can sign in to the helpdesk."
+)
+CUSTOM_FIELD_PREFIX = "cf_"
+
+
+# Signing in -------------------------------------------------------------------------
+
+
+class AgentAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing users who are not active staff (agents)."""
+
+    error_messages = {**AuthenticationForm.error_messages, "not_agent": NOT_AN_AGENT}
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise ValidationError(self.error_messages["not_agent"], code="not_agent")
+
+
+class AgentPasswordResetForm(PasswordResetForm):
+    """Password reset emails go to agents only; the page never says whether one was sent."""
+
+    def get_users(self, email: str):
+        return (user for user in super().get_users(email) if user.is_staff)
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def agents():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def departments():
+    return Category.objects.filter(type=Category.Type.TICKET)
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, names: dict[str, str]) -> None:
+    """Show a service's ValidationError on the form: by field when the form has it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for key, messages in error.message_dict.items():
+        name = names.get(key, key)
+        if name not in form.fields and f"{CUSTOM_FIELD_PREFIX}{key}" in form.fields:
+            name = f"{CUSTOM_FIELD_PREFIX}{key}"
+        form.add_error(name if name in form.fields else None, messages)
+
+
+def split_tags(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+# Custom fields ------------------------------------------------------------------------
+
+
+def custom_form_field(definition: CustomField, value: Any) -> forms.Field:
+    """A form field for a custom field definition, showing the stored `value`."""
+    common = {"label": definition.label, "required": definition.required, "initial": value}
+    match definition.type:
+        case CustomField.Type.NUMBER:
+            return forms.DecimalField(**common)
+        case CustomField.Type.DATE:
+            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        case CustomField.Type.CHOICE:
+            choices = [("", "—"), *((choice, choice) for choice in definition.choices)]
+            return forms.ChoiceField(choices=choices, **common)
+        case CustomField.Type.CHECKBOX:
+            return forms.BooleanField(**{**common, "initial": bool(value)})
+    return forms.CharField(max_length=1000, **common)
+
+
+class CustomFieldsMixin:
+    """Adds one form field per enabled custom field, named cf_<key>."""
+
+    def add_custom_fields(
+        self, definitions: Iterable[CustomField], values: dict[str, Any] | None = None
+    ) -> None:
+        self.custom_definitions = list(definitions)
+        for definition in self.custom_definitions:
+            self.fields[CUSTOM_FIELD_PREFIX + definition.key] = custom_form_field(
+                definition, (values or {}).get(definition.key)
+            )
+
+    @property
+    def custom_field_names(self) -> list[str]:
+        return [CUSTOM_FIELD_PREFIX + definition.key for definition in self.custom_definitions]
+
+    def custom_bound_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.custom_field_names]
+
+    def custom_values(self) -> dict[str, Any]:
+        """The cleaned values by key, as tickets.custom_fields.validate_values expects them."""
+        return {
+            definition.key: self.cleaned_data.get(CUSTOM_FIELD_PREFIX + definition.key)
+            for definition in self.custom_definitions
+        }
+
+
+# The conversation ---------------------------------------------------------------------
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 6}))
+    kind = forms.ChoiceField(
+        label="Send as",
+        choices=[(Reply.Kind.REPLY, "Public reply"), (Reply.Kind.NOTE, "Internal note")],
+        initial=Reply.Kind.REPLY,
+        widget=forms.RadioSelect,
+    )
+    status = forms.ModelChoiceField(
+        label="and set status",
+        queryset=TicketStatus.objects.all(),
+        required=False,
+        empty_label="(unchanged)",
+        help_text="A public reply moves the ticket to Answered unless you choose a status.",
+    )
+
+
+# The side panel: one form per action ----------------------------------------------------
+
+
+class StatusForm(forms.Form):
+    status = forms.ModelChoiceField(queryset=TicketStatus.objects.all(), empty_label=None)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
+
+
+class DepartmentForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=departments(), empty_label=None)
+
+
+class AssigneeForm(forms.Form):
+    assignee = AgentChoiceField(
+        queryset=agents(), required=False, empty_label="Unassigned", label="Assignee"
+    )
+
+
+class TeamForm(forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label="No team"
+    )
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Separate tags with commas; leave empty to remove all.",
+    )
+
+    def clean_tags(self) -> list[str]:
+        return split_tags(self.cleaned_data["tags"])
+
+
+class ProjectForm(forms.Form):
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), required=False, empty_label="No project"
+    )
+
+    def __init__(self, *args, client: Client, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(client=client)
+
+
+class DueDateForm(forms.Form):
+    due_at = forms.DateTimeField(
+        label="Due date",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty to clear.",
+    )
+
+
+class CustomFieldsForm(CustomFieldsMixin, forms.Form):
+    def __init__(
+        self, *args, definitions: Iterable[CustomField], values: dict[str, Any], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_custom_fields(definitions, values)
+
+
+# New tickets ------------------------------------------------------------------------
+
+
+class NewTicketForm(CustomFieldsMixin, forms.Form):
+    client = forms.ModelChoiceField(queryset=Client.objects.active(), empty_label="Choose a client")
+    requester = forms.ModelChoiceField(
+        label="Requester contact",
+        queryset=Contact.objects.none(),
+        required=False,
+        empty_label="No contact",
+    )
+    department = forms.ModelChoiceField(queryset=departments(), empty_label="Choose a department")
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), required=False, empty_label="No project"
+    )
+    subject = forms.CharField(max_length=Ticket._meta.get_field("subject").max_length)
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
+    tags = forms.CharField(required=False, max_length=1000, help_text="Separate tags with commas.")
+
+    def __init__(self, *args, definitions: Iterable[CustomField], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].widget.attrs.update(
+            {
+                "hx-get": reverse("new_ticket_client_fields"),
+                "hx-trigger": "change",
+                "hx-target": "#client-fields",
+                "hx-swap": "outerHTML",
+            }
+        )
+        self.client = self.chosen_client()
+        if self.client is not None:
+            self.fields["requester"].queryset = Contact.objects.filter(client=self.client)
+            self.fields["project"].queryset = Project.objects.filter(client=self.client)
+        self.add_custom_fields(definitions)
+
+    def chosen_client(self) -> Client | None:
+        """The client picked so far, which narrows the requester and project choices."""
+        raw = self.data.get("client") if self.is_bound else self.initial.get("client")
+        if isinstance(raw, Client):
+            return raw
+        try:
+            return self.fields["client"].clean(raw)
+        except ValidationError:
+            return None
+
+    def clean_tags(self) -> list[str]:
+        return split_tags(self.cleaned_data["tags"])

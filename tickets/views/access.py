@@ -1,0 +1,57 @@
+"""Who may use the workspace, and how a response is shaped for htmx."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django_htmx.http import HttpResponseClientRedirect
+
+NOT_AN_AGENT = (
+    "This account is not an agent account. Only active agents can use the helpdesk workspace."
+)
+
+
+def is_agent(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous visitors are sent to sign in; signed-in users who are not agents get a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            response = redirect_to_login(request.get_full_path())
+            if getattr(request, "htmx", False):
+                # An htmx fragment request must load the sign-in page, not swap it into a region.
+                return HttpResponseClientRedirect(response.url)
+            return response
+        if not is_agent(request.user):
+            raise PermissionDenied(NOT_AN_AGENT)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """An htmx request for part of a page (a history restore needs the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render_fragments(
+    request: HttpRequest,
+    template: str,
+    names: Iterable[str],
+    context: dict,
+    status: int = 200,
+) -> HttpResponse:
+    """Render partials of `template` as out-of-band swaps, each replacing its element by id."""
+    context = {**context, "oob": True}
+    html = "".join(render_to_string(f"{template}#{name}", context, request) for name in names)
+    return HttpResponse(html, status=status)

@@ -1,0 +1,149 @@
+"""The ticket queue: filters in the URL, a sidebar of built-in views with live counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, TicketFilter
+from tickets.models import ActiveState, Ticket, TicketStatus
+
+from .access import agent_required, render_fragments, wants_fragment
+
+PAGE_SIZE = 25
+# Parameters that choose how a result is shown, not which tickets are in it.
+PRESENTATION_PARAMS = {"sort", "page"}
+
+
+@dataclass(frozen=True)
+class QueueView:
+    key: str
+    label: str
+    params: dict[str, str]
+
+    @property
+    def query(self) -> str:
+        query = QueryDict(mutable=True)
+        query.update(self.params)
+        return query.urlencode()
+
+
+VIEWS = [
+    QueueView("mine", "My open tickets", {"assignee": ME, "status": ANY_OPEN}),
+    QueueView("unassigned", "Unassigned", {"assignee": UNASSIGNED, "status": ANY_OPEN}),
+    QueueView("open", "All open", {"status": ANY_OPEN}),
+    QueueView("on_hold", "On hold", {"status": str(TicketStatus.ON_HOLD)}),
+    QueueView(
+        "customer_replied", "Customer replied", {"status": str(TicketStatus.CUSTOMER_REPLIED)}
+    ),
+    QueueView("closed", "Closed", {"status": ANY_CLOSED}),
+    QueueView("archived", "Archived", {"active_state": ActiveState.ARCHIVED}),
+]
+
+
+def view_counts(user) -> dict[str, int]:
+    """Every view's count in one aggregate query, with the same rules as the filters."""
+    open_status = Q(status_id__in=TicketStatus.objects.filter(is_closed=False).values("pk"))
+    closed_status = Q(status_id__in=TicketStatus.objects.filter(is_closed=True).values("pk"))
+    active = Q(active_state=ActiveState.ACTIVE)
+    return (
+        Ticket.objects.for_agent(user)
+        .not_spam()
+        .aggregate(
+            mine=Count("pk", filter=active & open_status & Q(assignee=user)),
+            unassigned=Count("pk", filter=active & open_status & Q(assignee__isnull=True)),
+            open=Count("pk", filter=active & open_status),
+            on_hold=Count("pk", filter=active & Q(status_id=TicketStatus.ON_HOLD)),
+            customer_replied=Count(
+                "pk", filter=active & Q(status_id=TicketStatus.CUSTOMER_REPLIED)
+            ),
+            closed=Count("pk", filter=active & closed_status),
+            archived=Count("pk", filter=Q(active_state=ActiveState.ARCHIVED)),
+        )
+    )
+
+
+def current_view(params: QueryDict) -> str | None:
+    """The built-in view whose filters are exactly the URL's, if any."""
+    chosen = {
+        key: values
+        for key, values in params.lists()
+        if key not in PRESENTATION_PARAMS and any(values)
+    }
+    if chosen.get("active_state") == [ActiveState.ACTIVE]:
+        del chosen["active_state"]
+    for view in VIEWS:
+        if chosen == {key: [value] for key, value in view.params.items()}:
+            return view.key
+    return None
+
+
+COLUMNS = [
+    ("id", "#"),
+    ("subject", "Subject"),
+    ("client", "Client"),
+    ("department", "Department"),
+    ("status", "Status"),
+    ("priority", "Priority"),
+    ("assignee", "Assignee"),
+    (None, "Tags"),
+    ("updated", "Last updated"),
+    ("replies", "Replies"),
+]
+# Dates, priority and counts read best largest first on the first click.
+DESCENDING_FIRST = {"updated", "created", "priority", "replies", "id"}
+
+
+def columns(sort: str) -> list[dict]:
+    """The table's headers, each with the sort its link applies and its aria-sort state."""
+    result = []
+    for key, label in COLUMNS:
+        column = {"key": key, "label": label, "aria_sort": None, "next_sort": None}
+        if key is not None:
+            if sort.lstrip("-") == key:
+                descending = sort.startswith("-")
+                column["aria_sort"] = "descending" if descending else "ascending"
+                column["next_sort"] = key if descending else f"-{key}"
+            else:
+                column["next_sort"] = f"-{key}" if key in DESCENDING_FIRST else key
+        result.append(column)
+    return result
+
+
+def page_number(params: QueryDict) -> int:
+    try:
+        return max(1, int(params.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@require_GET
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    tickets = Ticket.objects.for_agent(request.user).not_spam().with_related()
+    filterset = TicketFilter(request.GET, queryset=tickets, request=request)
+    number = page_number(request.GET)
+    offset = (number - 1) * PAGE_SIZE
+    # One row more than a page tells whether there is a next page, without counting them all.
+    rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+    counts = view_counts(request.user)
+    context = {
+        "filter": filterset,
+        "form": filterset.form,
+        "tickets": rows[:PAGE_SIZE],
+        "page": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "first_row": offset + 1,
+        "last_row": offset + min(len(rows), PAGE_SIZE),
+        "sort": filterset.chosen_sort,
+        "columns": columns(filterset.chosen_sort),
+        "views": [(view, counts[view.key]) for view in VIEWS],
+        "current_view": current_view(request.GET),
+    }
+    if wants_fragment(request):
+        return render_fragments(request, "tickets/queue.html", ["results", "views"], context)
+    return render(request, "tickets/queue.html", context)

@@ -1,0 +1,130 @@
+"""The ticket page: the conversation, the side panel, the history; archive, restore, delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tickets import custom_fields, services
+from tickets.forms import (
+    AssigneeForm,
+    CustomFieldsForm,
+    DepartmentForm,
+    DueDateForm,
+    PriorityForm,
+    ProjectForm,
+    ReplyForm,
+    StatusForm,
+    TagsForm,
+    TeamForm,
+)
+from tickets.models import Channel, Ticket
+from tickets.queries import get_ticket_for_agent
+
+from .access import agent_required
+
+TEMPLATE = "tickets/ticket.html"
+
+
+def panel_forms(ticket: Ticket, definitions) -> dict:
+    """The side panel's forms, showing the ticket's current values."""
+    return {
+        "status_form": StatusForm(initial={"status": ticket.status_id}, auto_id="panel_%s"),
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}, auto_id="panel_%s"),
+        "department_form": DepartmentForm(
+            initial={"department": ticket.department_id}, auto_id="panel_%s"
+        ),
+        "assignee_form": AssigneeForm(initial={"assignee": ticket.assignee_id}, auto_id="panel_%s"),
+        "team_form": TeamForm(initial={"team": ticket.team_id}, auto_id="panel_%s"),
+        "tags_form": TagsForm(
+            initial={"tags": ", ".join(tag.name for tag in ticket.tags.all())},
+            auto_id="panel_%s",
+        ),
+        "project_form": ProjectForm(
+            initial={"project": ticket.project_id}, client=ticket.client, auto_id="panel_%s"
+        ),
+        "due_date_form": DueDateForm(initial={"due_at": ticket.due_at}, auto_id="panel_%s"),
+        "custom_fields_form": CustomFieldsForm(
+            definitions=definitions, values=ticket.custom_fields, auto_id="panel_%s"
+        ),
+    }
+
+
+def ticket_context(request: HttpRequest, ticket: Ticket, **bound_forms) -> dict:
+    """Everything the ticket page shows, in a fixed number of queries.
+
+    `bound_forms` replaces a form by one carrying the agent's input and its errors.
+    """
+    definitions = custom_fields.enabled_fields()
+    stored = ticket.custom_fields or {}
+    context = {
+        "ticket": ticket,
+        "replies": list(ticket.replies.select_related("author_agent", "author_contact")),
+        "events": list(ticket.events.select_related("actor", "actor_contact")),
+        "custom_values": [
+            (definition, stored.get(definition.key))
+            for definition in definitions
+            if definition.key in stored
+        ],
+        "reply_form": ReplyForm(auto_id="reply_%s"),
+        **panel_forms(ticket, definitions),
+    }
+    context.update(bound_forms)
+    return context
+
+
+@require_GET
+@agent_required
+def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, pk)
+    return render(request, TEMPLATE, ticket_context(request, ticket))
+
+
+@require_GET
+@agent_required
+def ticket_history(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, pk)
+    events = list(ticket.events.select_related("actor", "actor_contact"))
+    return render(request, "tickets/history.html", {"ticket": ticket, "events": events})
+
+
+@require_POST
+@agent_required
+def archive_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, pk)
+    try:
+        services.archive(ticket=ticket, actor=request.user, channel=Channel.WEB)
+    except services.Conflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, f"Ticket #{ticket.pk} archived.")
+    return redirect("ticket", pk=ticket.pk)
+
+
+@require_POST
+@agent_required
+def restore_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, pk)
+    try:
+        services.restore(ticket=ticket, actor=request.user, channel=Channel.WEB)
+    except services.Conflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, f"Ticket #{ticket.pk} restored.")
+    return redirect("ticket", pk=ticket.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def delete_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes the ticket with its conversation and history."""
+    ticket = get_ticket_for_agent(request.user, pk)
+    if request.method == "POST":
+        label = str(ticket)
+        services.delete_ticket(ticket=ticket, actor=request.user, channel=Channel.WEB)
+        messages.success(request, f"Ticket {label} deleted.")
+        return redirect(reverse("queue"))
+    return render(request, "tickets/delete.html", {"ticket": ticket})

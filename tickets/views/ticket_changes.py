@@ -1,0 +1,251 @@
+"""Changes made on the ticket page: the reply box and each field of the side panel.
+
+One URL per action, POST only. With htmx the response swaps the changed regions in
+place (out-of-band, by id); without JavaScript it redirects back to the ticket page.
+Invalid input answers 422 with the errors next to the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from tickets import custom_fields, services
+from tickets.forms import (
+    CUSTOM_FIELD_PREFIX,
+    AssigneeForm,
+    CustomFieldsForm,
+    DepartmentForm,
+    DueDateForm,
+    PriorityForm,
+    ProjectForm,
+    ReplyForm,
+    StatusForm,
+    TagsForm,
+    TeamForm,
+    add_service_errors,
+)
+from tickets.models import Channel, Reply, Ticket
+from tickets.queries import get_ticket_for_agent
+from tickets.templatetags.helpdesk import person
+
+from .access import agent_required, wants_fragment
+from .ticket import TEMPLATE, ticket_context
+
+# The regions of the ticket page a change can alter, by partial name.
+PANEL_REGIONS = ["summary", "panel", "history"]
+REPLY_REGIONS = ["summary", "conversation", "reply", "panel", "history"]
+
+Apply = Callable[[Ticket, dict], str]
+
+
+def respond(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    regions: list[str],
+    form_name: str,
+    form: forms.Form,
+    anchor: str = "",
+) -> HttpResponse:
+    """The answer to a change: fresh regions on success, the form with its errors otherwise."""
+    if form.errors:
+        ticket = get_ticket_for_agent(request.user, ticket.pk)
+        context = ticket_context(request, ticket, **{form_name: form})
+        if wants_fragment(request):
+            region = "reply" if form_name == "reply_form" else "panel"
+            return fragments(request, [region], context, status=422)
+        return render(request, TEMPLATE, context, status=422)
+    if not wants_fragment(request):
+        return redirect(reverse("ticket", args=[ticket.pk]) + anchor)
+    ticket = get_ticket_for_agent(request.user, ticket.pk)
+    return fragments(request, regions, ticket_context(request, ticket))
+
+
+def fragments(
+    request: HttpRequest, regions: list[str], context: dict, status: int = 200
+) -> HttpResponse:
+    context = {**context, "oob": True}
+    html = [render_to_string(f"{TEMPLATE}#{region}", context, request) for region in regions]
+    html.append(render_to_string("layout.html#messages", context, request))
+    return HttpResponse("".join(html), status=status)
+
+
+def change(
+    request: HttpRequest, pk: int, form_name: str, make_form: Callable, apply: Apply
+) -> HttpResponse:
+    """Validate a side-panel form and apply it through the services."""
+    ticket = get_ticket_for_agent(request.user, pk)
+    form = make_form(ticket, request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                message = apply(ticket, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, {})
+        except services.Conflict as conflict:
+            form.add_error(None, str(conflict))
+        else:
+            messages.success(request, message)
+    return respond(request, ticket, regions=PANEL_REGIONS, form_name=form_name, form=form)
+
+
+def panel_form(form_class: type[forms.Form]) -> Callable:
+    return lambda ticket, data: form_class(data, auto_id="panel_%s")
+
+
+def web(request: HttpRequest) -> dict:
+    return {"actor": request.user, "channel": Channel.WEB}
+
+
+@require_POST
+@agent_required
+def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """A public reply or an internal note, optionally followed by a status change."""
+    ticket = get_ticket_for_agent(request.user, pk)
+    form = ReplyForm(request.POST, auto_id="reply_%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                reply = services.post_reply(
+                    ticket=ticket,
+                    text=data["text"],
+                    kind=data["kind"],
+                    author=request.user,
+                    channel=Channel.WEB,
+                )
+                if data["status"] is not None:
+                    services.change_status(ticket=ticket, status=data["status"], **web(request))
+        except ValidationError as error:
+            add_service_errors(form, error, {"author": "__all__"})
+        else:
+            sent = "Note added." if reply.kind == Reply.Kind.NOTE else "Reply sent."
+            if data["status"] is not None:
+                sent += f" Status set to {data['status'].title}."
+            messages.success(request, sent)
+    return respond(
+        request,
+        ticket,
+        regions=REPLY_REGIONS,
+        form_name="reply_form",
+        form=form,
+        anchor="#conversation",
+    )
+
+
+@require_POST
+@agent_required
+def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket, data):
+        services.change_status(ticket=ticket, status=data["status"], **web(request))
+        return f"Status set to {data['status'].title}."
+
+    return change(request, pk, "status_form", panel_form(StatusForm), apply)
+
+
+@require_POST
+@agent_required
+def change_priority(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket, data):
+        services.update_ticket(ticket=ticket, priority=data["priority"], **web(request))
+        return f"Priority set to {ticket.get_priority_display()}."
+
+    return change(request, pk, "priority_form", panel_form(PriorityForm), apply)
+
+
+@require_POST
+@agent_required
+def change_department(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket, data):
+        services.update_ticket(ticket=ticket, department=data["department"], **web(request))
+        return f"Department set to {data['department'].name}."
+
+    return change(request, pk, "department_form", panel_form(DepartmentForm), apply)
+
+
+@require_POST
+@agent_required
+def change_assignee(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket, data):
+        services.assign(ticket=ticket, assignee=data["assignee"], **web(request))
+        if data["assignee"] is None:
+            return "The ticket is now unassigned."
+        return f"Assigned to {person(data['assignee'])}."
+
+    return change(request, pk, "assignee_form", panel_form(AssigneeForm), apply)
+
+
+@require_POST
+@agent_required
+def change_team(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket, data):
+        services.set_team(ticket=ticket, team=data["team"], **web(request))
+        return f"Team set to {data['team'].name}." if data["team"] else "Team removed."
+
+    return change(request, pk, "team_form", panel_form(TeamForm), apply)
+
+
+@require_POST
+@agent_required
+def change_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket, data):
+        services.set_tags(ticket=ticket, tags=data["tags"], **web(request))
+        return "Tags saved."
+
+    return change(request, pk, "tags_form", panel_form(TagsForm), apply)
+
+
+@require_POST
+@agent_required
+def change_project(request: HttpRequest, pk: int) -> HttpResponse:
+    def make_form(ticket, data):
+        return ProjectForm(data, client=ticket.client, auto_id="panel_%s")
+
+    def apply(ticket, data):
+        services.update_ticket(ticket=ticket, project=data["project"], **web(request))
+        return f"Project set to {data['project'].name}." if data["project"] else "Project removed."
+
+    return change(request, pk, "project_form", make_form, apply)
+
+
+@require_POST
+@agent_required
+def change_due_date(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket, data):
+        services.update_ticket(ticket=ticket, due_at=data["due_at"], **web(request))
+        return "Due date saved." if data["due_at"] else "Due date cleared."
+
+    return change(request, pk, "due_date_form", panel_form(DueDateForm), apply)
+
+
+@require_POST
+@agent_required
+def change_custom_fields(request: HttpRequest, pk: int) -> HttpResponse:
+    def make_form(ticket, data):
+        return CustomFieldsForm(
+            data,
+            definitions=custom_fields.enabled_fields(),
+            values=ticket.custom_fields,
+            auto_id="panel_%s",
+        )
+
+    def apply(ticket, data):
+        values = {
+            name.removeprefix(CUSTOM_FIELD_PREFIX): value
+            for name, value in data.items()
+            if name.startswith(CUSTOM_FIELD_PREFIX)
+        }
+        services.update_ticket(ticket=ticket, custom_field_values=values, **web(request))
+        return "Custom fields saved."
+
+    return change(request, pk, "custom_fields_form", make_form, apply)
