@@ -1,0 +1,153 @@
+"""The report parameters, validated once for the API and the dashboard alike."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Min
+from django.utils import timezone
+
+from tickets.models import Category, Client, Ticket
+
+from .periods import MAX_HOUR_RANGE_DAYS, GroupBy, ReportFilters
+
+DATE_FORMAT = "%Y-%m-%d"
+MAX_RANGE_DAYS = 3660  # ten years of days
+EARLIEST_DATE = datetime.date(1970, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
+TAG_PARAMETER = "tag[]"
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class TagsField(forms.Field):
+    """Repeated `tag[]` parameters: tag names, any of which matches."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> tuple[str, ...]:
+        names = []
+        for name in value or ():
+            name = str(name).strip()
+            if not name:
+                continue
+            if len(name) > 100:
+                raise forms.ValidationError("A tag has at most 100 characters.")
+            names.append(name)
+        return tuple(dict.fromkeys(names))
+
+
+class ReportParametersForm(forms.Form):
+    date_from = forms.DateField(
+        required=False,
+        input_formats=[DATE_FORMAT],
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    date_to = forms.DateField(
+        required=False,
+        input_formats=[DATE_FORMAT],
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    group_by = forms.ChoiceField(
+        required=False,
+        choices=[("", "Automatic")] + [(choice, choice.title()) for choice in GroupBy.CHOICES],
+        error_messages={"invalid_choice": "Select hour, day, week or month."},
+    )
+    timezone = forms.CharField(required=False, max_length=64)
+    agent = forms.IntegerField(
+        required=False, min_value=1, error_messages={"invalid": "Enter an agent id."}
+    )
+    department = forms.IntegerField(
+        required=False, min_value=1, error_messages={"invalid": "Enter a department id."}
+    )
+    client = forms.IntegerField(
+        required=False, min_value=1, error_messages={"invalid": "Enter a client id."}
+    )
+
+    def __init__(self, data=None, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.fields[TAG_PARAMETER] = TagsField(required=False)
+
+    def clean_timezone(self) -> zoneinfo.ZoneInfo:
+        name = self.cleaned_data.get("timezone") or settings.TIME_ZONE
+        if name not in time_zone_names():
+            raise forms.ValidationError("Enter a time zone name such as Europe/London.")
+        return zoneinfo.ZoneInfo(name)
+
+    def clean_agent(self) -> int | None:
+        return self._existing(
+            "agent", get_user_model().objects.filter(is_staff=True), "There is no such agent."
+        )
+
+    def clean_department(self) -> int | None:
+        return self._existing(
+            "department",
+            Category.objects.filter(type=Category.Type.TICKET),
+            "There is no such department.",
+        )
+
+    def clean_client(self) -> int | None:
+        return self._existing("client", Client.objects.all(), "There is no such client.")
+
+    def _existing(self, name: str, queryset, message: str) -> int | None:
+        pk = self.cleaned_data.get(name)
+        if pk is not None and not queryset.filter(pk=pk).exists():
+            raise forms.ValidationError(message)
+        return pk
+
+    def clean(self) -> dict:
+        data = super().clean()
+        tz = data.get("timezone")
+        if tz is None or self.has_error("date_from") or self.has_error("date_to"):
+            return data
+        date_to = data.get("date_to") or timezone.now().astimezone(tz).date()
+        date_from = data.get("date_from") or first_ticket_day(tz) or date_to
+        for name, value in (("date_from", date_from), ("date_to", date_to)):
+            if not EARLIEST_DATE <= value <= LATEST_DATE:
+                self.add_error(name, "Enter a date between 1970 and 2199.")
+        if self.errors:
+            return data
+        if date_from > date_to:
+            self.add_error("date_from", "The start date must not be after the end date.")
+            return data
+        days = (date_to - date_from).days + 1
+        if days > MAX_RANGE_DAYS:
+            self.add_error("date_to", "A report covers at most ten years.")
+        group_by = data.get("group_by") or (GroupBy.HOUR if days == 1 else GroupBy.DAY)
+        if group_by == GroupBy.HOUR and days > MAX_HOUR_RANGE_DAYS:
+            self.add_error("group_by", f"Group by hour covers at most {MAX_HOUR_RANGE_DAYS} days.")
+        data.update(date_from=date_from, date_to=date_to, group_by=group_by)
+        return data
+
+    def filters(self) -> ReportFilters:
+        """The validated parameters; call after is_valid()."""
+        data = self.cleaned_data
+        return ReportFilters(
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            group_by=data["group_by"],
+            timezone=data["timezone"],
+            agent=data.get("agent"),
+            department=data.get("department"),
+            client=data.get("client"),
+            tags=data.get(TAG_PARAMETER) or (),
+        )
+
+    def error_dict(self) -> dict[str, list[str]]:
+        return {
+            field: [str(message) for message in messages] for field, messages in self.errors.items()
+        }
+
+
+def first_ticket_day(tz: zoneinfo.ZoneInfo) -> datetime.date | None:
+    """The local day of the first ticket (an index lookup), the default start."""
+    first = Ticket.objects.order_by().aggregate(first=Min("created_at"))["first"]
+    return first.astimezone(tz).date() if first else None
