@@ -1,6 +1,7 @@
 """Fixtures for the REST API tests: a key for an agent, and clients that send it."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -11,6 +12,14 @@ class KeyClient(APIClient):
 
     def __init__(self, raw_key: str, **defaults):
         super().__init__(HTTP_AUTHORIZATION=f"Bearer {raw_key}", **defaults)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    """The rate limit counts in the cache; each test starts with none used."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
