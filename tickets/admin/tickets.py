@@ -483,15 +483,15 @@ class TicketAdmin(admin.ModelAdmin):
         self, request: HttpRequest, form: TicketAdminForm, formsets: list, change: bool
     ) -> None:
         # No form.save_m2m(): cc and tags were saved by the services.
-        if getattr(request, "_helpdesk_save_failed", False):
-            return
         for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+            # Sorts the inline forms into new and deleted objects; writes nothing.
+            formset.save(commit=False)
+            if not getattr(request, "_helpdesk_save_failed", False):
+                self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Reply:
             return  # The history inline is read only.
-        formset.save(commit=False)
         who = {"actor": request.user, "channel": Channel.ADMIN}
         for reply in formset.deleted_objects:
             services.delete_reply(reply=reply, **who)

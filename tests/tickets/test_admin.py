@@ -1,0 +1,818 @@
+"""The Django admin: every page renders, and every ticket change goes through the services."""
+
+import datetime
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from freezegun import freeze_time
+from taggit.models import Tag
+
+from tests import factories
+from tickets.models import (
+    ActiveState,
+    ApiKey,
+    Category,
+    Channel,
+    CustomField,
+    Priority,
+    Reply,
+    TaggedTicket,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
+
+
+# Helpers ---------------------------------------------------------------------------
+
+
+class FormReader(HTMLParser):
+    """Reads the values a browser would submit from the first <form id=..._form>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._in_form = False
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("id") or "").endswith("_form"):
+            self._in_form = True
+        if not self._in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in {"submit", "button", "file"}:
+                return
+            if kind in {"checkbox", "radio"}:
+                if "checked" in attrs:
+                    self.data.setdefault(name, []).append(attrs.get("value") or "on")
+                return
+            self.data.setdefault(name, []).append(attrs.get("value") or "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select].append(attrs.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.data[self._textarea] = [self._text.removeprefix("\n")]
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text += data
+
+
+def form_data(http, url: str, **changes) -> dict:
+    """What the admin page at `url` would submit unchanged, with `changes` applied."""
+    response = http.get(url)
+    assert response.status_code == 200
+    reader = FormReader()
+    reader.feed(response.content.decode())
+    data = {name: values if len(values) != 1 else values[0] for name, values in reader.data.items()}
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return data
+
+
+def change_url(ticket) -> str:
+    return reverse("admin:tickets_ticket_change", args=[ticket.pk])
+
+
+def events(ticket, **filters):
+    return list(
+        ticket.events.filter(**filters).order_by("id").values_list("kind", "channel", "actor")
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.AdminFactory(username="boss")
+
+
+@pytest.fixture
+def client_(admin_client):
+    return admin_client
+
+
+@pytest.fixture
+def ticket(department, client_company):
+    return factories.TicketFactory(
+        department=department, client=client_company, created_at=T0, updated_at=T0
+    )
+
+
+# Every page ------------------------------------------------------------------------
+
+
+def one_of_each() -> dict:
+    ticket = factories.TicketFactory(tags=["billing"])
+    agent = factories.AgentFactory()
+    reply = factories.ReplyFactory(ticket=ticket)
+    return {
+        Category: ticket.department,
+        factories.ClientFactory._meta.model: ticket.client,
+        factories.ContactFactory._meta.model: factories.ContactFactory(client=ticket.client),
+        factories.ProjectFactory._meta.model: factories.ProjectFactory(client=ticket.client),
+        factories.TeamFactory._meta.model: factories.TeamFactory(members=[agent]),
+        TicketStatus: TicketStatus.objects.get(pk=TicketStatus.OPEN),
+        Ticket: ticket,
+        TaggedTicket: TaggedTicket.objects.get(content_object=ticket),
+        Tag: Tag.objects.get(name="billing"),
+        factories.TicketStarFactory._meta.model: factories.TicketStarFactory(ticket=ticket),
+        factories.TicketPinFactory._meta.model: factories.TicketPinFactory(ticket=ticket),
+        CustomField: factories.CustomFieldFactory(),
+        Reply: reply,
+        TicketEvent: factories.TicketEventFactory(ticket=ticket),
+        factories.RatingFactory._meta.model: factories.RatingFactory(ticket=ticket),
+        ApiKey: factories.ApiKeyFactory(agent=agent),
+    }
+
+
+def test_every_helpdesk_model_is_registered():
+    from django.apps import apps
+
+    for model in apps.get_app_config("tickets").get_models():
+        assert admin.site.is_registered(model), model
+
+
+# Written only by the services (or, for TaggedTicket, on the ticket page).
+READ_ONLY_MODELS = {TicketEvent, factories.RatingFactory._meta.model, TaggedTicket}
+
+
+def test_every_changelist_change_and_add_page_renders(client_):
+    objects = one_of_each()
+    for model, obj in objects.items():
+        opts = model._meta
+        prefix = f"admin:{opts.app_label}_{opts.model_name}"
+        assert client_.get(reverse(f"{prefix}_changelist")).status_code == 200, model
+        assert client_.get(reverse(f"{prefix}_change", args=[obj.pk])).status_code == 200, model
+        expected_add = 403 if model in READ_ONLY_MODELS else 200
+        assert client_.get(reverse(f"{prefix}_add")).status_code == expected_add, model
+
+
+def test_site_header(client_):
+    assert "Helpdesk administration" in client_.get(reverse("admin:index")).content.decode()
+
+
+def test_staff_without_permissions_is_refused(client, agent, ticket):
+    client.force_login(agent)
+    assert client.get(reverse("admin:tickets_ticket_changelist")).status_code == 403
+    assert client.get(change_url(ticket)).status_code == 403
+    assert client.post(change_url(ticket), {"subject": "Mine now"}).status_code == 403
+    ticket.refresh_from_db()
+    assert ticket.subject != "Mine now"
+
+
+def test_non_staff_user_is_sent_to_the_login(client, outsider):
+    client.force_login(outsider)
+    response = client.get(reverse("admin:tickets_ticket_changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_staff_with_view_permission_sees_but_cannot_change(client, agent, ticket):
+    agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
+    client.force_login(agent)
+    assert client.get(change_url(ticket)).status_code == 200
+    assert client.post(change_url(ticket), {"subject": "Mine now"}).status_code == 403
+
+
+# The ticket list --------------------------------------------------------------------
+
+
+def make_tickets(count: int) -> None:
+    for _ in range(count):
+        team = factories.TeamFactory()
+        factories.TicketFactory(
+            assignee=factories.AgentFactory(),
+            team=team,
+            project=None,
+            tags=["billing", f"tag-{team.pk}"],
+        )
+
+
+def changelist_queries(client_) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client_.get(reverse("admin:tickets_ticket_changelist"))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_ticket_changelist_query_count_does_not_grow(client_, django_assert_num_queries):
+    make_tickets(2)
+    with_two = changelist_queries(client_)
+    make_tickets(18)
+    with django_assert_num_queries(with_two):
+        response = client_.get(reverse("admin:tickets_ticket_changelist"))
+    assert len(response.context["cl"].result_list) == 20
+
+
+def test_ticket_changelist_shows_coloured_status_and_filters(client_, ticket):
+    page = client_.get(reverse("admin:tickets_ticket_changelist")).content.decode()
+    assert 'fill="#2563eb"' in page and "Open" in page
+    closed = client_.get(reverse("admin:tickets_ticket_changelist"), {"status__id__exact": "2"})
+    assert list(closed.context["cl"].result_list) == []
+
+
+def test_ticket_search_by_number_and_words(client_, ticket):
+    other = factories.TicketFactory(subject="Printer on fire")
+    url = reverse("admin:tickets_ticket_changelist")
+    assert list(client_.get(url, {"q": f"#{ticket.pk}"}).context["cl"].result_list) == [ticket]
+    assert list(client_.get(url, {"q": "printer"}).context["cl"].result_list) == [other]
+    by_client = client_.get(url, {"q": "acme"}).context["cl"].result_list
+    assert list(by_client) == [ticket]
+
+
+# Adding and changing a ticket ------------------------------------------------------
+
+
+def test_adding_a_ticket_goes_through_the_services(client_, admin_user, department, client_company):
+    factories.CustomFieldFactory(key="order", label="Order", type=CustomField.Type.NUMBER)
+    with freeze_time(T0):
+        response = client_.post(
+            reverse("admin:tickets_ticket_add"),
+            {
+                "subject": "  Cannot log in ",
+                "message": "Error 500",
+                "status": "1",
+                "priority": "2",
+                "department": department.pk,
+                "client": client_company.pk,
+                "tags": "login, Billing",
+                "cf_order": "42",
+            },
+        )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Cannot log in"
+    assert ticket.creator == admin_user
+    assert ticket.priority == Priority.HIGH
+    assert ticket.custom_fields == {"order": 42}
+    assert sorted(ticket.tags.names()) == ["Billing", "login"]
+    assert ticket.created_at == ticket.updated_at == T0
+    assert events(ticket) == [("created", "admin", admin_user.pk)]
+
+
+def test_add_form_refuses_invalid_input(client_, department, client_company):
+    response = client_.post(
+        reverse("admin:tickets_ticket_add"),
+        {
+            "subject": "Hello",
+            "message": "World",
+            "status": "1",
+            "priority": "1",
+            "department": factories.CategoryFactory(type=Category.Type.CLIENT).pk,
+            "client": client_company.pk,
+            "project": factories.ProjectFactory().pk,
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "department" in errors and "project" in errors
+    assert not Ticket.objects.exists()
+
+
+def test_changing_fields_records_one_event_each_with_channel_admin(
+    client_, admin_user, ticket, other_agent
+):
+    factories.CustomFieldFactory(
+        key="plan", label="Plan", type=CustomField.Type.CHOICE, choices=["free", "pro"]
+    )
+    data = form_data(
+        client_,
+        change_url(ticket),
+        status="2",
+        priority="3",
+        assignee=str(other_agent.pk),
+        tags="vip, urgent",
+        cf_plan="pro",
+    )
+    with freeze_time(T0 + datetime.timedelta(hours=2)):
+        response = client_.post(change_url(ticket), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    later = T0 + datetime.timedelta(hours=2)
+    assert ticket.status_id == TicketStatus.CLOSED
+    assert ticket.resolved_at == ticket.status_changed_at == ticket.updated_at == later
+    assert ticket.priority == Priority.URGENT
+    assert ticket.assignee == other_agent
+    assert sorted(ticket.tags.names()) == ["urgent", "vip"]
+    assert ticket.custom_fields == {"plan": "pro"}
+    assert sorted(events(ticket)) == sorted(
+        (kind, "admin", admin_user.pk)
+        for kind in (
+            "priority_changed",
+            "custom_field_changed",
+            "status_changed",
+            "assigned",
+            "tags_changed",
+        )
+    )
+    status_event = ticket.events.get(kind="status_changed")
+    assert status_event.new_value == {"id": 2, "name": "Closed"}
+
+
+def test_saving_an_unchanged_form_records_nothing(client_, ticket):
+    factories.TicketFactory()  # another ticket; no effect
+    ticket.tags.set(["billing"])
+    response = client_.post(change_url(ticket), form_data(client_, change_url(ticket)))
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.updated_at == T0
+    assert not ticket.events.exists()
+
+
+def test_archive_spam_team_and_client_through_the_change_form(client_, ticket):
+    team = factories.TeamFactory()
+    new_client = factories.ClientFactory()
+    project = factories.ProjectFactory(client=new_client)
+    data = form_data(
+        client_,
+        change_url(ticket),
+        active_state="archived",
+        is_spam="on",
+        team=str(team.pk),
+        client=str(new_client.pk),
+        project=str(project.pk),
+    )
+    assert client_.post(change_url(ticket), data).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.active_state == ActiveState.ARCHIVED
+    assert ticket.is_spam and ticket.team == team
+    assert (ticket.client, ticket.project) == (new_client, project)
+    assert sorted(k for k, _, _ in events(ticket)) == [
+        "archived",
+        "client_changed",
+        "project_changed",
+        "spam_marked",
+        "team_changed",
+    ]
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ("project_of_another_client", "project"),
+        ("department_not_for_tickets", "department"),
+        ("requester_of_another_client", "requester"),
+        ("cc_of_another_client", "cc"),
+        ("invalid_number", "cf_amount"),
+        ("empty_subject", "subject"),
+    ],
+)
+def test_invalid_change_shows_a_form_error_and_changes_nothing(client_, ticket, change, field):
+    factories.CustomFieldFactory(key="amount", label="Amount", type=CustomField.Type.NUMBER)
+    stranger = factories.ContactFactory()
+    changes = {
+        "project_of_another_client": {"project": str(factories.ProjectFactory().pk)},
+        "department_not_for_tickets": {
+            "department": str(factories.CategoryFactory(type=Category.Type.PROJECT).pk)
+        },
+        "requester_of_another_client": {"requester": str(stranger.pk)},
+        "cc_of_another_client": {"cc": [str(stranger.pk)]},
+        "invalid_number": {"cf_amount": "a lot"},
+        "empty_subject": {"subject": "   "},
+    }[change]
+    data = form_data(client_, change_url(ticket), priority="3", **changes)
+    response = client_.post(change_url(ticket), data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    assert ticket.priority == Priority.NORMAL
+    assert ticket.updated_at == T0
+    assert not ticket.events.exists()
+
+
+def test_a_required_custom_field_must_be_filled_when_custom_fields_change(client_, ticket):
+    factories.CustomFieldFactory(key="a", label="A", required=True)
+    factories.CustomFieldFactory(key="b", label="B")
+    data = form_data(client_, change_url(ticket), cf_b="x", cf_a="")
+    response = client_.post(change_url(ticket), data)
+    assert response.status_code == 200
+    assert "cf_a" in response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    assert ticket.custom_fields == {}
+
+
+def test_a_conflict_becomes_a_message_and_nothing_is_saved(client_, ticket, monkeypatch):
+    from tickets import services
+
+    data = form_data(client_, change_url(ticket), active_state="archived", priority="3")
+
+    def conflict(**kwargs):
+        raise services.Conflict("The ticket is already archived.")
+
+    monkeypatch.setattr(services, "archive", conflict)
+    response = client_.post(change_url(ticket), data, follow=True)
+    assert response.status_code == 200
+    assert any("already archived" in m for m in messages_of(response))
+    ticket.refresh_from_db()
+    assert ticket.priority == Priority.NORMAL
+    assert not ticket.events.exists()
+
+
+def test_denormalized_fields_are_read_only(client_, ticket):
+    data = form_data(client_, change_url(ticket), replies_count="99", source="api")
+    assert client_.post(change_url(ticket), data).status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.replies_count, ticket.source) == (0, "web")
+
+
+# Replies on the ticket page ----------------------------------------------------------
+
+
+def test_reply_inline_posts_through_the_services(client_, admin_user, ticket):
+    data = form_data(
+        client_,
+        change_url(ticket),
+        **{"replies-2-0-text": "We fixed it.", "replies-2-0-kind": "reply"},
+    )
+    with freeze_time(T0 + datetime.timedelta(minutes=30)):
+        response = client_.post(change_url(ticket), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"]
+    ticket.refresh_from_db()
+    reply = ticket.replies.get()
+    assert (reply.text, reply.author_agent, reply.kind) == ("We fixed it.", admin_user, "reply")
+    assert ticket.replies_count == 1
+    assert ticket.first_response_at == ticket.last_reply_at == T0 + datetime.timedelta(minutes=30)
+    assert ticket.status_id == TicketStatus.ANSWERED
+    assert set(events(ticket)) == {
+        ("reply_added", "admin", admin_user.pk),
+        ("status_changed", "admin", admin_user.pk),
+    }
+
+
+def test_reply_inline_adds_a_note_without_touching_counts(client_, ticket):
+    data = form_data(
+        client_, change_url(ticket), **{"replies-2-0-text": "Internal", "replies-2-0-kind": "note"}
+    )
+    assert client_.post(change_url(ticket), data).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.replies.get().kind == "note"
+    assert ticket.replies_count == 0 and ticket.status_id == TicketStatus.OPEN
+
+
+def test_deleting_a_reply_in_the_inline_keeps_counts_exact(client_, admin_user, ticket):
+    from tickets import services
+
+    first = services.post_reply(ticket=ticket, text="One", author=admin_user, channel=Channel.WEB)
+    services.post_reply(ticket=ticket, text="Two", author=admin_user, channel=Channel.WEB)
+    data = form_data(client_, change_url(ticket))
+    index = "0" if data["replies-0-id"] == str(first.pk) else "1"
+    assert data[f"replies-{index}-id"] == str(first.pk)
+    data[f"replies-{index}-DELETE"] = "on"
+    response = client_.post(change_url(ticket), data)
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert list(ticket.replies.values_list("text", flat=True)) == ["Two"]
+    assert ticket.replies_count == 1
+    deleted = ticket.events.get(kind="reply_deleted")
+    assert (deleted.channel, deleted.actor) == ("admin", admin_user)
+
+
+def test_existing_replies_cannot_be_edited_in_the_inline(client_, admin_user, ticket):
+    from tickets import services
+
+    reply = services.post_reply(ticket=ticket, text="Sent", author=admin_user, channel=Channel.WEB)
+    data = form_data(client_, change_url(ticket), **{"replies-0-text": "Rewritten"})
+    assert client_.post(change_url(ticket), data).status_code == 302
+    reply.refresh_from_db()
+    assert reply.text == "Sent"
+
+
+def test_history_inline_is_read_only(client_, ticket):
+    factories.TicketEventFactory(ticket=ticket, kind="assigned")
+    page = client_.get(change_url(ticket)).content.decode()
+    assert "Assigned" in page
+    assert 'name="events-0-DELETE"' not in page
+    assert 'name="events-0-kind"' not in page
+
+
+# Actions ------------------------------------------------------------------------------
+
+
+def run_action(client_, action: str, tickets, **extra):
+    return client_.post(
+        reverse("admin:tickets_ticket_changelist"),
+        {"action": action, "_selected_action": [t.pk for t in tickets], "index": 0, **extra},
+        follow=True,
+    )
+
+
+def test_close_action_closes_each_ticket_and_reports_skipped(client_, admin_user):
+    open_one, open_two = factories.TicketFactory(), factories.TicketFactory()
+    closed = factories.TicketFactory(status_id=TicketStatus.CLOSED)
+    response = run_action(client_, "close_tickets", [open_one, open_two, closed])
+    assert "Closed 2 tickets. Skipped 1 ticket that were already closed." in messages_of(response)
+    for ticket in (open_one, open_two):
+        ticket.refresh_from_db()
+        assert ticket.status_id == TicketStatus.CLOSED and ticket.resolved_at is not None
+        assert events(ticket) == [("status_changed", "admin", admin_user.pk)]
+    assert not closed.events.exists()
+
+
+def test_archive_and_restore_actions(client_, admin_user):
+    active = factories.TicketFactory()
+    archived = factories.TicketFactory(active_state=ActiveState.ARCHIVED)
+    response = run_action(client_, "archive_tickets", [active, archived])
+    assert "Archived 1 ticket. Skipped 1 ticket that were already archived." in messages_of(
+        response
+    )
+    active.refresh_from_db()
+    assert active.active_state == ActiveState.ARCHIVED
+    assert events(active) == [("archived", "admin", admin_user.pk)]
+
+    never_archived = factories.TicketFactory()
+    response = run_action(client_, "restore_tickets", [active, archived, never_archived])
+    assert "Restored 2 tickets. Skipped 1 ticket that were not archived." in messages_of(response)
+    assert events(archived) == [("restored", "admin", admin_user.pk)]
+    assert not never_archived.events.exists()
+
+
+def test_assign_action_uses_the_agent_chosen(client_, admin_user, other_agent):
+    mine = factories.TicketFactory(assignee=other_agent)
+    free = factories.TicketFactory()
+    response = run_action(client_, "assign_tickets", [mine, free], agent=other_agent.pk)
+    assert any(
+        "1 ticket. Skipped 1 ticket that were already assigned" in m for m in messages_of(response)
+    )
+    free.refresh_from_db()
+    assert free.assignee == other_agent
+    assert events(free) == [("assigned", "admin", admin_user.pk)]
+    assert not mine.events.exists()
+
+
+def test_assign_action_without_an_agent_changes_nothing(client_):
+    ticket = factories.TicketFactory()
+    response = run_action(client_, "assign_tickets", [ticket])
+    assert any("Choose an agent" in m for m in messages_of(response))
+    assert not ticket.events.exists()
+
+
+def test_assign_action_refuses_a_non_agent(client_, outsider):
+    ticket = factories.TicketFactory()
+    response = run_action(client_, "assign_tickets", [ticket], agent=outsider.pk)
+    assert response.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert not ticket.events.exists()
+
+
+def test_unassign_action(client_, admin_user, other_agent):
+    ticket = factories.TicketFactory(assignee=other_agent)
+    response = run_action(client_, "unassign_tickets", [ticket, factories.TicketFactory()])
+    assert "Unassigned 1 ticket. Skipped 1 ticket that had no assignee." in messages_of(response)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_spam_actions(client_, admin_user):
+    ham, spam = factories.TicketFactory(), factories.TicketFactory(is_spam=True)
+    response = run_action(client_, "mark_spam", [ham, spam])
+    assert "Marked as spam: 1 ticket. Skipped 1 ticket that were already spam." in messages_of(
+        response
+    )
+    ham.refresh_from_db()
+    assert ham.is_spam
+    assert events(ham) == [("spam_marked", "admin", admin_user.pk)]
+    response = run_action(client_, "unmark_spam", [ham, spam])
+    assert "No longer spam: 2 tickets." in messages_of(response)
+    assert events(spam) == [("spam_unmarked", "admin", admin_user.pk)]
+
+
+def test_actions_need_the_change_permission(client, agent):
+    agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
+    client.force_login(agent)
+    ticket = factories.TicketFactory()
+    response = client.post(
+        reverse("admin:tickets_ticket_changelist"),
+        {"action": "close_tickets", "_selected_action": [ticket.pk], "index": 0},
+    )
+    assert response.status_code in {200, 302, 403}
+    ticket.refresh_from_db()
+    assert ticket.status_id == TicketStatus.OPEN
+
+
+def test_deleting_tickets_goes_through_the_services(client_, monkeypatch):
+    from tickets import services
+
+    calls = []
+    real = services.delete_ticket
+
+    def spy(**kwargs):
+        calls.append((kwargs["ticket"].pk, kwargs["channel"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "delete_ticket", spy)
+    one, two, kept = (factories.TicketFactory() for _ in range(3))
+    factories.ReplyFactory(ticket=one)
+    response = client_.post(reverse("admin:tickets_ticket_delete", args=[one.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    run_action(client_, "delete_selected", [two], post="yes")
+    assert sorted(calls) == [(one.pk, "admin"), (two.pk, "admin")]
+    assert list(Ticket.objects.all()) == [kept]
+    assert not Reply.objects.exists()
+
+
+# Replies, history and ratings ---------------------------------------------------------
+
+
+def test_reply_admin_adds_through_the_services_and_never_edits(client_, admin_user, ticket):
+    response = client_.post(
+        reverse("admin:tickets_reply_add"),
+        {"ticket": ticket.pk, "kind": "reply", "text": "Hello from admin"},
+    )
+    assert response.status_code == 302
+    reply = Reply.objects.get()
+    ticket.refresh_from_db()
+    assert reply.author_agent == admin_user and ticket.replies_count == 1
+    assert events(ticket, kind="reply_added") == [("reply_added", "admin", admin_user.pk)]
+
+    url = reverse("admin:tickets_reply_change", args=[reply.pk])
+    client_.post(url, {"ticket": ticket.pk, "kind": "note", "text": "Changed"})
+    reply.refresh_from_db()
+    assert (reply.text, reply.kind) == ("Hello from admin", "reply")
+
+    response = client_.post(reverse("admin:tickets_reply_delete", args=[reply.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.replies_count == 0 and ticket.last_reply_at is None
+    assert events(ticket, kind="reply_deleted") == [("reply_deleted", "admin", admin_user.pk)]
+
+
+def test_reply_and_event_search_by_ticket_number(client_, ticket):
+    reply = factories.ReplyFactory(ticket=ticket)
+    factories.ReplyFactory()
+    event = factories.TicketEventFactory(ticket=ticket)
+    factories.TicketEventFactory()
+    replies = client_.get(reverse("admin:tickets_reply_changelist"), {"q": str(ticket.pk)})
+    assert list(replies.context["cl"].result_list) == [reply]
+    found = client_.get(reverse("admin:tickets_ticketevent_changelist"), {"q": f"#{ticket.pk}"})
+    assert list(found.context["cl"].result_list) == [event]
+    words = client_.get(reverse("admin:tickets_ticketevent_changelist"), {"q": "hello"})
+    assert list(words.context["cl"].result_list) == []
+
+
+def test_ticket_events_cannot_be_added_changed_or_deleted(client_, ticket):
+    event = factories.TicketEventFactory(ticket=ticket, kind="created")
+    assert client_.get(reverse("admin:tickets_ticketevent_add")).status_code == 403
+    url = reverse("admin:tickets_ticketevent_change", args=[event.pk])
+    assert client_.post(url, {"kind": "archived", "channel": "web"}).status_code == 403
+    delete = reverse("admin:tickets_ticketevent_delete", args=[event.pk])
+    assert client_.post(delete, {"post": "yes"}).status_code == 403
+    run_action(client_, "delete_selected", [event])  # not offered: nothing happens
+    event.refresh_from_db()
+    assert event.kind == "created"
+
+
+# Statuses, custom fields, API keys, tags --------------------------------------------
+
+
+@pytest.mark.parametrize("status_id", [1, 2, 3, 4, 5])
+def test_fixed_statuses_cannot_be_deleted(client_, status_id):
+    url = reverse("admin:tickets_ticketstatus_delete", args=[status_id])
+    response = client_.post(url, {"post": "yes"}, follow=True)
+    assert any("cannot be deleted" in m for m in messages_of(response))
+    assert TicketStatus.objects.filter(pk=status_id).exists()
+
+
+def test_bulk_delete_refuses_fixed_statuses_but_deletes_others(client_):
+    extra = factories.TicketStatusFactory()
+    changelist = reverse("admin:tickets_ticketstatus_changelist")
+    response = client_.post(
+        changelist,
+        {"action": "delete_unfixed_statuses", "_selected_action": [1, extra.pk], "index": 0},
+        follow=True,
+    )
+    assert any("cannot be deleted" in m for m in messages_of(response))
+    assert TicketStatus.objects.filter(pk__in=[1, extra.pk]).count() == 2
+    client_.post(
+        changelist,
+        {
+            "action": "delete_unfixed_statuses",
+            "_selected_action": [extra.pk],
+            "index": 0,
+            "post": "yes",
+        },
+    )
+    assert not TicketStatus.objects.filter(pk=extra.pk).exists()
+
+
+def test_adding_a_status_takes_the_next_free_id(client_):
+    response = client_.post(
+        reverse("admin:tickets_ticketstatus_add"),
+        {"title": "Waiting for parts", "position": "6", "colour": "#123456"},
+    )
+    assert response.status_code == 302
+    assert TicketStatus.objects.get(title="Waiting for parts").pk == 6
+
+
+def test_a_second_team_replied_status_is_a_form_error(client_):
+    response = client_.post(
+        reverse("admin:tickets_ticketstatus_add"),
+        {"title": "Replied", "position": "6", "colour": "#123456", "use_for_team_replied": "on"},
+    )
+    assert response.status_code == 200
+    assert "Only one status can be used for team replies." in response.content.decode()
+
+
+def test_custom_field_choices_are_validated(client_):
+    url = reverse("admin:tickets_customfield_add")
+    base = {"key": "plan", "label": "Plan", "type": "choice", "position": "0", "enabled": "on"}
+    response = client_.post(url, {**base, "choices": ""})
+    assert response.status_code == 200
+    assert "choices" in response.context["adminform"].form.errors
+    response = client_.post(url, {**base, "choices": "free\npro\nfree"})
+    assert "choices" in response.context["adminform"].form.errors
+    response = client_.post(url, {**base, "type": "text", "choices": "free"})
+    assert "choices" in response.context["adminform"].form.errors
+    assert client_.post(url, {**base, "choices": " free \n\npro\n"}).status_code == 302
+    assert CustomField.objects.get().choices == ["free", "pro"]
+
+
+def test_api_key_is_shown_once_and_only_its_hash_is_stored(client_, agent):
+    response = client_.post(reverse("admin:tickets_apikey_add"), {"agent": agent.pk, "name": "CI"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    raw_key = response.context["raw_key"]
+    assert raw_key.startswith(ApiKey.PREFIX)
+    assert raw_key in response.content.decode()
+    key = ApiKey.objects.get()
+    assert key.hashed_key == ApiKey.hash(raw_key) and key.hint == raw_key[:10]
+    assert raw_key not in str(ApiKey.objects.values().get())
+    change_page = client_.get(reverse("admin:tickets_apikey_change", args=[key.pk]))
+    assert raw_key not in change_page.content.decode()
+    assert key.hint in change_page.content.decode()
+
+
+def test_api_key_cannot_belong_to_a_non_agent(client_, outsider):
+    response = client_.post(reverse("admin:tickets_apikey_add"), {"agent": outsider.pk})
+    assert response.status_code == 200
+    assert "agent" in response.context["adminform"].form.errors
+    assert not ApiKey.objects.exists()
+
+
+def test_revoke_action(client_):
+    live, revoked = factories.ApiKeyFactory(), factories.ApiKeyFactory()
+    ApiKey.objects.filter(pk=revoked.pk).update(revoked_at=T0)
+    response = client_.post(
+        reverse("admin:tickets_apikey_changelist"),
+        {"action": "revoke_keys", "_selected_action": [live.pk, revoked.pk], "index": 0},
+        follow=True,
+    )
+    assert "Revoked 1 API key. Skipped 1 already revoked." in messages_of(response)
+    live.refresh_from_db()
+    revoked.refresh_from_db()
+    assert live.revoked_at is not None and revoked.revoked_at == T0
+
+
+def test_deleting_a_tag_removes_it_from_tickets_with_history(client_, admin_user):
+    ticket = factories.TicketFactory(tags=["old", "keep"])
+    tag = Tag.objects.get(name="old")
+    response = client_.post(reverse("admin:taggit_tag_delete", args=[tag.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert list(ticket.tags.names()) == ["keep"]
+    event = ticket.events.get()
+    assert (event.kind, event.channel, event.old_value, event.new_value) == (
+        "tags_changed",
+        "admin",
+        ["keep", "old"],
+        ["keep"],
+    )
+
+
+def test_client_page_shows_contacts_and_projects(client_):
+    company = factories.ClientFactory()
+    factories.ContactFactory(client=company, name="Ada Lovelace")
+    factories.ProjectFactory(client=company, name="Website")
+    page = client_.get(reverse("admin:tickets_client_change", args=[company.pk])).content.decode()
+    assert "Ada Lovelace" in page and "Website" in page
