@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from .models import Channel, Contact, Reply, Ticket
 
@@ -98,11 +98,7 @@ def subject_line(ticket: Ticket, *, prefix: str = "") -> str:
 
 def ticket_url(ticket: Ticket) -> str:
     """The absolute address of the ticket's page in the agent workspace."""
-    try:
-        path = reverse("tickets:detail", args=[ticket.pk])
-    except NoReverseMatch:
-        path = f"/tickets/{ticket.pk}/"
-    return settings.HELPDESK_SITE_URL.rstrip("/") + path
+    return settings.HELPDESK_SITE_URL.rstrip("/") + reverse("ticket", args=[ticket.pk])
 
 
 # Messages ----------------------------------------------------------------------
