@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.tasks.backends.base import BaseTaskBackend
+from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
@@ -409,3 +410,88 @@ class TestFailures:
         [email] = mailoutbox
         assert email.message()["Message-ID"] == notifications.reply_message_id(posted)
         assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+class TestThroughThePages:
+    """The same rules, end to end: the web views email, the REST API does not."""
+
+    @pytest.fixture
+    def browser(self, client, agent):
+        client.force_login(agent)
+        return client
+
+    def test_a_public_reply_on_the_ticket_page_is_emailed(
+        self, browser, ticket, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = browser.post(
+                reverse("ticket_reply", args=[ticket.pk]), {"text": "On it", "kind": "reply"}
+            )
+
+        assert response.status_code == 302
+        [email] = mailoutbox
+        assert email.to == ["Rita Requester <rita@acme.test>"]
+        assert email.subject == f"Re: [#{ticket.pk}] Cannot log in"
+        assert "On it" in email.body
+
+    def test_a_note_on_the_ticket_page_is_not_emailed(
+        self, browser, ticket, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = browser.post(
+                reverse("ticket_reply", args=[ticket.pk]), {"text": "Internal", "kind": "note"}
+            )
+
+        assert response.status_code == 302
+        assert Reply.objects.get().kind == Reply.Kind.NOTE
+        assert mailoutbox == []
+
+    def test_the_page_works_when_the_mail_server_is_down(
+        self, browser, ticket, settings, caplog, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        settings.MAILERS = FAILING_MAILER
+
+        with (
+            caplog.at_level(logging.ERROR, logger="tickets.notifications"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = browser.post(
+                reverse("ticket_reply", args=[ticket.pk]), {"text": "Kept", "kind": "reply"}
+            )
+
+        assert response.status_code == 302
+        assert browser.get(response.url).status_code == 200
+        assert Reply.objects.get().text == "Kept"
+        assert FailingMailer.attempts == 1
+        assert any(
+            r.name == "tickets.notifications" and r.levelno == logging.ERROR for r in caplog.records
+        )
+
+    def test_assigning_on_the_ticket_page_tells_the_assignee(
+        self, browser, ticket, other_agent, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = browser.post(
+                reverse("ticket_assignee", args=[ticket.pk]), {"assignee": other_agent.pk}
+            )
+
+        assert response.status_code == 302
+        [email] = mailoutbox
+        assert email.to == [f"{other_agent.get_full_name()} <{other_agent.email}>"]
+
+    def test_a_reply_through_the_api_is_silent(
+        self, client, agent, ticket, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        key = factories.ApiKeyFactory(agent=agent)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("api:replies", kwargs={"pk": ticket.pk}),
+                {"ticketreply_text": "Via the API", "ticketreply_type": "reply"},
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {key.raw_key}"},
+            )
+
+        assert response.status_code == 201, response.content
+        assert Reply.objects.get().text == "Via the API"
+        assert mailoutbox == []
