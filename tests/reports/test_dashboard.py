@@ -1,0 +1,103 @@
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from reports.charts import Series, chart, nice_ceiling
+from reports.views import Tile
+
+from .scenario import JanuaryScenario
+
+pytestmark = pytest.mark.django_db
+
+URL = "/reports/"
+JAN_12 = {"date_from": "2026-01-12", "date_to": "2026-01-12", "group_by": "hour"}
+
+
+@pytest.fixture
+def january():
+    return JanuaryScenario()
+
+
+class TestAccess:
+    def test_anonymous_is_sent_to_sign_in(self, client):
+        response = client.get(URL)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+    def test_non_agent_is_refused(self, client, outsider):
+        client.force_login(outsider)
+        response = client.get(URL)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+    def test_inactive_staff_is_refused(self, client, agent):
+        agent.is_active = False
+        agent.save(update_fields=["is_active"])
+        client.force_login(agent)
+        assert client.get(URL).status_code == 302
+
+    def test_agent_sees_the_dashboard(self, client, agent):
+        client.force_login(agent)
+        response = client.get(URL)
+        assert response.status_code == 200
+        assert b"<svg" in response.content
+
+
+class TestDashboard:
+    def test_tiles_compare_with_the_previous_period(self, client, january):
+        client.force_login(january.agent)
+        response = client.get(URL, JAN_12)
+        tiles = {tile.label: tile for tile in response.context["tiles"]}
+        assert (tiles["New tickets"].current, tiles["New tickets"].previous) == (2, 0)
+        assert (tiles["Solved tickets"].current, tiles["Solved tickets"].previous) == (1, 1)
+        assert tiles["Median first response"].current == 14.0
+        assert tiles["Median first response"].previous is None
+        assert (tiles["Median resolution"].current, tiles["Median resolution"].previous) == (
+            48.0,
+            24.0,
+        )
+        assert (tiles["Rating score"].current, tiles["Rating score"].previous) == (1.0, 0.0)
+        assert (tiles["Backlog"].current, tiles["Backlog"].previous) == (6, 5)
+        assert tiles["Backlog"].trend == "worse"
+        assert tiles["Median resolution"].change_percent == 100.0
+
+    def test_a_chart_table_and_csv_link_per_report(self, client, january):
+        client.force_login(january.agent)
+        response = client.get(URL, JAN_12)
+        content = response.content.decode()
+        assert content.count('<svg class="chart"') == 7
+        assert "/api/reports/tickets/new_tickets?date_from=2026-01-12" in content
+        assert "format=csv" in content
+        new_tickets = response.context["panels"][0]
+        assert new_tickets.table[0] == ["period", "count"]
+        assert new_tickets.table[11] == ["10:00", 1]
+        assert [row["agent"]["name"] for row in response.context["ranking"]] == ["Ann Able"]
+
+    def test_bad_parameters_show_errors(self, client, agent):
+        client.force_login(agent)
+        response = client.get(URL, {"date_from": "2026-02-30", "timezone": "Nowhere"})
+        assert response.status_code == 422
+        assert b"Enter a date as YYYY-MM-DD." in response.content
+        assert b"Enter a time zone name" in response.content
+        assert "tiles" not in response.context
+
+    def test_query_count(self, client, january, django_assert_num_queries):
+        client.force_login(january.agent)
+        # session + user, 4 filter option lists, 6 tiles, 7 charts, the ranking.
+        with django_assert_num_queries(20):
+            assert client.get(URL, {**JAN_12, "tag[]": "billing"}).status_code == 200
+
+
+class TestCharts:
+    def test_nice_ceiling(self):
+        assert [nice_ceiling(v) for v in (0, 0.3, 7, 12, 26, 980)] == [1, 0.5, 10, 20, 50, 1000]
+
+    def test_stacked_bars_escape_labels(self):
+        svg = chart("<b>", ["a<", "b"], [Series("x", [1, 2]), Series("y", [3, None])])
+        assert "<b>" not in svg and "&lt;b&gt;" in svg
+        assert svg.count("<rect") == 3
+
+    def test_tile_trend(self):
+        assert Tile("x", 3, 5, lower_is_better=True).trend == "better"
+        assert Tile("x", 3, 5).trend == "worse"
+        assert Tile("x", 3, 0).change_percent is None
