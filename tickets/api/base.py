@@ -92,7 +92,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(str(exc) or None)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
