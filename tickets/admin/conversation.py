@@ -53,6 +53,7 @@ class ReplyAdmin(TicketNumberSearchMixin, admin.ModelAdmin):
     search_fields = ("=ticket__id",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     autocomplete_fields = ("ticket",)
     fields = ("ticket", "kind", "text", "author_agent", "author_contact", "source", "created_at")
@@ -115,6 +116,7 @@ class TicketEventAdmin(TicketNumberSearchMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
 
     @admin.display(description="actor")
@@ -203,6 +205,7 @@ class TaggedTicketAdmin(admin.ModelAdmin):
     list_filter = ("tag",)
     search_fields = ("tag__name", "=content_object__id")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

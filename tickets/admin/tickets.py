@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib.admin.widgets import AdminDateWidget, RelatedFieldWidgetWrapper
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -338,7 +338,9 @@ class TicketAdmin(admin.ModelAdmin):
         "cc",
     )
     date_hierarchy = "created_at"
+    # At a million tickets an exact total or per-filter counts would dominate the page.
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     readonly_fields = TIMELINE_FIELDS
     inlines = (ReplyInline, NewReplyInline, TicketEventInline)
@@ -373,6 +375,13 @@ class TicketAdmin(admin.ModelAdmin):
         return queryset.filter(Q(pk__in=matches) | Q(client__in=clients)), False
 
     # The form ----------------------------------------------------------------------
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            # Deleting a client or status belongs on its own page, not in a ticket's popup.
+            field.widget.can_delete_related = False
+        return field
 
     def _custom_field_definitions(self, request: HttpRequest) -> tuple[CustomField, ...]:
         if not hasattr(request, "_helpdesk_custom_fields"):
