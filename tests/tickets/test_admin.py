@@ -816,3 +816,52 @@ def test_client_page_shows_contacts_and_projects(client_):
     factories.ProjectFactory(client=company, name="Website")
     page = client_.get(reverse("admin:tickets_client_change", args=[company.pk])).content.decode()
     assert "Ada Lovelace" in page and "Website" in page
+
+
+def test_stored_custom_field_values_survive_an_unchanged_save(client_, ticket):
+    factories.CustomFieldFactory(key="since", label="Since", type=CustomField.Type.DATE)
+    factories.CustomFieldFactory(key="seats", label="Seats", type=CustomField.Type.NUMBER)
+    factories.CustomFieldFactory(key="vip", label="VIP", type=CustomField.Type.CHECKBOX)
+    factories.CustomFieldFactory(
+        key="plan", label="Plan", type=CustomField.Type.CHOICE, choices=["free", "pro"]
+    )
+    stored = {"since": "2026-03-01", "seats": 5, "vip": True, "plan": "legacy", "gone": "x"}
+    Ticket.objects.filter(pk=ticket.pk).update(custom_fields=stored)
+    data = form_data(client_, change_url(ticket))
+    assert (data["cf_since"], data["cf_seats"], data["cf_vip"], data["cf_plan"]) == (
+        "2026-03-01",
+        "5",
+        "on",
+        "legacy",
+    )
+    assert client_.post(change_url(ticket), data).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.custom_fields == stored
+    assert not ticket.events.exists()
+
+    data = form_data(client_, change_url(ticket), cf_seats="7", cf_vip=None)
+    assert client_.post(change_url(ticket), data).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.custom_fields == {**stored, "seats": 7, "vip": False}
+    changes = ticket.events.order_by("field").values_list("field", "old_value", "new_value")
+    assert list(changes) == [("seats", 5, 7), ("vip", True, False)]
+
+
+def autocomplete(client_, model_name: str, field_name: str, term: str = "") -> list[str]:
+    response = client_.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "tickets", "model_name": model_name, "field_name": field_name, "term": term},
+    )
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]
+
+
+def test_autocompletes_offer_only_what_a_ticket_accepts(client_, outsider, other_agent):
+    factories.CategoryFactory(name="Sales desk")
+    factories.CategoryFactory(name="Sales projects", type=Category.Type.PROJECT)
+    assert autocomplete(client_, "ticket", "department", "sales") == ["Sales desk"]
+    usernames = autocomplete(client_, "ticket", "assignee")
+    assert other_agent.username in usernames and outsider.username not in usernames
+    ticket = factories.TicketFactory(subject="Broken printer")
+    found = autocomplete(client_, "reply", "ticket", str(ticket.pk))
+    assert found == [str(ticket)]
