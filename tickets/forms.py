@@ -160,8 +160,18 @@ class ReplyForm(forms.Form):
 # The side panel: one form per action ----------------------------------------------------
 
 
+class FilledSelect(forms.Select):
+    """A select that always holds a value. Django would run the choices' query a second
+    time to decide on the `required` attribute, which adds nothing here."""
+
+    def use_required_attribute(self, initial) -> bool:
+        return False
+
+
 class StatusForm(forms.Form):
-    status = forms.ModelChoiceField(queryset=TicketStatus.objects.all(), empty_label=None)
+    status = forms.ModelChoiceField(
+        queryset=TicketStatus.objects.all(), empty_label=None, widget=FilledSelect
+    )
 
 
 class PriorityForm(forms.Form):
@@ -169,7 +179,9 @@ class PriorityForm(forms.Form):
 
 
 class DepartmentForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=departments(), empty_label=None)
+    department = forms.ModelChoiceField(
+        queryset=departments(), empty_label=None, widget=FilledSelect
+    )
 
 
 class AssigneeForm(forms.Form):
