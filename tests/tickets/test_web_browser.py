@@ -1,0 +1,230 @@
+"""The agent workspace in real Chromium: sign in, the queue, the ticket page, new tickets, phones."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from tests import factories
+from tickets.models import Priority, Reply, Ticket, TicketStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def csp_errors(page: Page) -> list[str]:
+    """Console errors about the Content-Security-Policy; every test expects none."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return errors
+
+
+@pytest.fixture
+def signed_in_page(page: Page, live_server, agent) -> Page:
+    """A page whose browser carries the agent's session cookie."""
+    client = Client()
+    client.force_login(agent)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    return page
+
+
+def mark_page(page: Page) -> None:
+    """Set a marker that a full page load would erase, to prove a change happened in place."""
+    page.evaluate("window.__noReload = true")
+
+
+def assert_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__noReload === true")
+
+
+def test_sign_in(page: Page, live_server, agent, outsider, csp_errors):
+    page.goto(live_server.url + "/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
+    page.get_by_label("Username").fill(outsider.username)
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("This account is not an agent account.")).to_be_visible()
+
+    page.get_by_label("Username").fill(agent.username)
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Tickets")).to_be_visible()
+    expect(page.locator(".who-name")).to_have_text(agent.get_full_name())
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login/$"))
+    assert csp_errors == []
+
+
+def test_filter_the_queue(signed_in_page: Page, live_server, agent, csp_errors):
+    page = signed_in_page
+    factories.TicketFactory(subject="Printer jammed", status_id=TicketStatus.ON_HOLD)
+    factories.TicketFactory(subject="Invoice question", priority=Priority.URGENT)
+    page.goto(live_server.url + "/")
+    results = page.locator("#queue-results")
+    expect(results.get_by_role("link", name="Printer jammed")).to_be_visible()
+    expect(results.get_by_role("link", name="Invoice question")).to_be_visible()
+    mark_page(page)
+
+    page.get_by_label("Priority").select_option("urgent")
+    expect(results.get_by_role("link", name="Printer jammed")).to_have_count(0)
+    expect(results.get_by_role("link", name="Invoice question")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"priority=urgent"))
+
+    page.get_by_label("Priority").select_option([])
+    page.locator("#id_search").fill("printer")
+    expect(results.get_by_role("link", name="Invoice question")).to_have_count(0)
+    expect(results.get_by_role("link", name="Printer jammed")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"search=printer"))
+    assert_not_reloaded(page)
+
+    # The URL holds the whole state: opening it again shows the same result.
+    page.goto(page.url)
+    expect(results.get_by_role("link", name="Printer jammed")).to_be_visible()
+    expect(results.get_by_role("link", name="Invoice question")).to_have_count(0)
+
+    page.get_by_role("link", name=re.compile("^On hold")).click()
+    expect(page.locator("#queue-views a[aria-current='true']")).to_contain_text("On hold")
+    expect(results.get_by_role("link", name="Printer jammed")).to_be_visible()
+    assert csp_errors == []
+
+
+def test_open_a_ticket(signed_in_page: Page, live_server, csp_errors):
+    page = signed_in_page
+    ticket = factories.TicketFactory(subject="Broken login", message="Cannot sign in since Monday")
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Broken login").click()
+    expect(page).to_have_url(re.compile(rf"/tickets/{ticket.pk}/$"))
+    expect(page.get_by_role("heading", name=f"#{ticket.pk} Broken login")).to_be_visible()
+    expect(page.locator("#conversation")).to_contain_text("Cannot sign in since Monday")
+    assert csp_errors == []
+
+
+def test_post_a_reply_and_a_note(signed_in_page: Page, live_server, agent, csp_errors):
+    page = signed_in_page
+    ticket = factories.TicketFactory(subject="Slow dashboard")
+    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    mark_page(page)
+
+    page.get_by_label("Message").fill("We are looking into it.")
+    page.get_by_role("button", name="Send reply").click()
+    conversation = page.locator("#conversation")
+    expect(conversation.locator(".entry-agent")).to_contain_text("We are looking into it.")
+    expect(page.get_by_label("Message")).to_have_value("")
+    expect(page.get_by_test_id("status-badge")).to_have_text("Answered")
+
+    page.get_by_label("Internal note").check()
+    expect(page.locator("[data-reply-box]")).to_have_class(re.compile("is-note"))
+    page.get_by_label("Message").fill("Customer is on the old plan.")
+    page.get_by_role("button", name="Add note").click()
+    note = conversation.locator(".entry-note")
+    expect(note).to_contain_text("Customer is on the old plan.")
+    expect(note).to_contain_text("not sent to the client")
+    assert_not_reloaded(page)
+
+    kinds = list(ticket.replies.order_by("id").values_list("kind", flat=True))
+    assert kinds == [Reply.Kind.REPLY, Reply.Kind.NOTE]
+    assert csp_errors == []
+
+
+def test_change_status_in_place(signed_in_page: Page, live_server, csp_errors):
+    page = signed_in_page
+    ticket = factories.TicketFactory(subject="Password reset")
+    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    mark_page(page)
+    panel = page.locator("#ticket-panel")
+    expect(panel.get_by_role("button", name="Save status")).to_be_hidden()
+
+    # A keyboard user's focus stays on the control after the panel is swapped.
+    panel.get_by_label("Status").focus()
+    panel.get_by_label("Status").select_option(label="On Hold")
+    expect(page.get_by_test_id("status-badge")).to_have_text("On Hold")
+    expect(page.locator("#messages")).to_contain_text("Status set to On Hold.")
+    expect(page.locator("#ticket-history")).to_contain_text("Open → On Hold")
+    expect(panel.get_by_label("Status")).to_be_focused()
+    assert_not_reloaded(page)
+    ticket.refresh_from_db()
+    assert ticket.status_id == TicketStatus.ON_HOLD
+    assert csp_errors == []
+
+
+def test_create_a_ticket_with_an_error_then_success(signed_in_page: Page, live_server, csp_errors):
+    page = signed_in_page
+    acme = factories.ClientFactory(name="Acme Inc")
+    factories.ProjectFactory(client=acme, name="Website")
+    factories.ProjectFactory(name="Someone else's project")
+    factories.ContactFactory(client=acme, name="Rita Requester", email="rita@acme.example")
+    factories.CategoryFactory(name="Support")
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="New ticket").click()
+
+    page.get_by_label("Client").select_option(label="Acme Inc")
+    project = page.get_by_label("Project")
+    expect(project.locator("option", has_text="Website")).to_have_count(1)
+    expect(project.locator("option", has_text="Someone else's project")).to_have_count(0)
+    page.get_by_label("Requester contact").select_option(label="Rita Requester <rita@acme.example>")
+    page.get_by_label("Department").select_option(label="Support")
+    page.get_by_label("Message").fill("The contact form sends nothing.")
+    page.get_by_role("button", name="Create ticket").click()
+
+    expect(page.locator("#id_subject_error")).to_have_text("This field is required.")
+    expect(page.get_by_label("Subject")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Message")).to_have_value("The contact form sends nothing.")
+    assert not Ticket.objects.exists()
+
+    page.get_by_label("Subject").fill("Contact form broken")
+    page.get_by_label("Project").select_option(label="Website")
+    page.get_by_role("button", name="Create ticket").click()
+    expect(page.get_by_role("heading", name=re.compile("Contact form broken"))).to_be_visible()
+    ticket = Ticket.objects.get()
+    assert (ticket.client, ticket.project.name, ticket.requester.name) == (
+        acme,
+        "Website",
+        "Rita Requester",
+    )
+    expect(page.locator("#messages")).to_contain_text(f"Ticket #{ticket.pk} created.")
+    assert csp_errors == []
+
+
+def test_layout_at_phone_width(signed_in_page: Page, live_server, csp_errors):
+    page = signed_in_page
+    page.set_viewport_size({"width": 375, "height": 740})
+    for i in range(3):
+        factories.TicketFactory(subject=f"Phone ticket {i}", tags=["mobile"])
+    page.goto(live_server.url + "/")
+
+    # Nothing sticks out sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The table becomes a stacked list: the header row is hidden, each cell is a labelled line.
+    expect(page.locator("table.data thead")).to_have_css("position", "absolute")
+    first_row = page.locator("table.data tbody tr").first
+    expect(first_row).to_have_css("display", "block")
+    expect(first_row.locator("td[data-label='Subject']")).to_have_css("display", "block")
+    expect(page.get_by_role("link", name="Phone ticket 0")).to_be_visible()
+    # The top bar keeps navigation, search and sign-out reachable.
+    expect(page.get_by_role("link", name="Tickets", exact=True)).to_be_visible()
+    expect(page.get_by_role("searchbox", name="Search tickets")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    # Keyboard focus is visible.
+    page.get_by_role("searchbox", name="Search tickets").focus()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+    ticket = Ticket.objects.first()
+    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(page.get_by_label("Message")).to_be_visible()
+    assert csp_errors == []
