@@ -635,12 +635,15 @@ def test_deleting_tickets_goes_through_the_services(client_, monkeypatch):
     monkeypatch.setattr(services, "delete_ticket", spy)
     one, two, kept = (factories.TicketFactory() for _ in range(3))
     factories.ReplyFactory(ticket=one)
+    factories.TicketEventFactory(ticket=one)
+    factories.RatingFactory(ticket=one)
+    factories.TicketEventFactory(ticket=two)
     response = client_.post(reverse("admin:tickets_ticket_delete", args=[one.pk]), {"post": "yes"})
     assert response.status_code == 302
     run_action(client_, "delete_selected", [two], post="yes")
     assert sorted(calls) == [(one.pk, "admin"), (two.pk, "admin")]
     assert list(Ticket.objects.all()) == [kept]
-    assert not Reply.objects.exists()
+    assert not Reply.objects.exists() and not TicketEvent.objects.exists()
 
 
 # Replies, history and ratings ---------------------------------------------------------
@@ -865,3 +868,22 @@ def test_autocompletes_offer_only_what_a_ticket_accepts(client_, outsider, other
     ticket = factories.TicketFactory(subject="Broken printer")
     found = autocomplete(client_, "reply", "ticket", str(ticket.pk))
     assert found == [str(ticket)]
+
+
+def test_stars_and_pins_go_through_the_services(client_, agent, ticket, monkeypatch):
+    from tickets import services
+
+    calls = []
+    real = services.set_star
+    monkeypatch.setattr(
+        services, "set_star", lambda **kw: calls.append(kw["starred"]) or real(**kw)
+    )
+    response = client_.post(
+        reverse("admin:tickets_ticketstar_add"), {"ticket": ticket.pk, "agent": agent.pk}
+    )
+    assert response.status_code == 302
+    star = ticket.stars.get()
+    assert star.agent == agent
+    client_.post(reverse("admin:tickets_ticketstar_delete", args=[star.pk]), {"post": "yes"})
+    assert not ticket.stars.exists()
+    assert calls == [True, False]

@@ -29,6 +29,7 @@ from tickets.models import (
     Channel,
     Client,
     CustomField,
+    Rating,
     Reply,
     Ticket,
     TicketEvent,
@@ -522,6 +523,12 @@ class TicketAdmin(admin.ModelAdmin):
         if getattr(request, "_helpdesk_save_failed", False):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A ticket's history and rating are read only on their own, but go with the ticket.
+        perms_needed -= {TicketEvent._meta.verbose_name, Rating._meta.verbose_name}
+        return deleted, model_count, perms_needed, protected
 
     def delete_model(self, request: HttpRequest, obj: Ticket) -> None:
         services.delete_ticket(ticket=obj, actor=request.user, channel=Channel.ADMIN)
