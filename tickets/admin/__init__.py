@@ -1,7 +1,7 @@
 """Django admin for the helpdesk: every model, with ticket changes going through the services.
 
-The admin is split by concept: tickets (the ticket page, its inlines and actions),
-conversation (replies, history, ratings, stars, pins, tags) and setup (clients,
+The admin is split by concept: tickets (the ticket page, its inlines and actions;
+its form in ticket_form), conversation (replies, history, ratings, stars, pins, tags) and setup (clients,
 teams, categories, statuses, custom fields, API keys).
 """
 

@@ -8,15 +8,13 @@ and recorded in the history with channel "admin" and the administrator as actor.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.contrib.admin.widgets import AdminDateWidget, RelatedFieldWidgetWrapper
-from django.contrib.auth import get_user_model
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -36,9 +34,12 @@ from tickets.models import (
     TicketStatus,
 )
 
-User = get_user_model()
-
-CUSTOM_FIELD_PREFIX = "cf_"
+from .ticket_form import (
+    CUSTOM_FIELD_PREFIX,
+    TicketAdminForm,
+    active_agents,
+    custom_field_form_field,
+)
 
 # Fields whose changes update_ticket records; the others have a service of their own.
 UPDATE_TICKET_FIELDS = (
@@ -66,10 +67,6 @@ TIMELINE_FIELDS = (
 )
 
 
-def active_agents() -> QuerySet:
-    return User.objects.filter(is_active=True, is_staff=True).order_by("username")
-
-
 def status_badge(status: TicketStatus) -> str:
     # An SVG fill attribute, not an inline style: the CSP refuses inline styles.
     return format_html(
@@ -88,129 +85,6 @@ def error_text(error: ValidationError | services.Conflict) -> str:
             )
         return " ".join(error.messages)
     return str(error)
-
-
-# The change form -----------------------------------------------------------------
-
-
-def custom_field_form_field(definition: CustomField) -> forms.Field:
-    """A form field for one custom field; the values are validated by tickets.custom_fields."""
-    options: dict[str, Any] = {"label": definition.label, "required": definition.required}
-    match definition.type:
-        case CustomField.Type.DATE:
-            return forms.DateField(widget=AdminDateWidget, **options)
-        case CustomField.Type.CHOICE:
-            return forms.ChoiceField(
-                choices=[("", "---------"), *((c, c) for c in definition.choices)], **options
-            )
-        case CustomField.Type.CHECKBOX:
-            return forms.BooleanField(**options)
-        case CustomField.Type.NUMBER:
-            return forms.CharField(
-                widget=forms.TextInput(attrs={"inputmode": "decimal"}), **options
-            )
-    return forms.CharField(**options)
-
-
-class TicketAdminForm(forms.ModelForm):
-    """Validates a ticket with the services' own checks, so that saving cannot fail."""
-
-    custom_field_definitions: tuple[CustomField, ...] = ()
-
-    class Meta:
-        model = Ticket
-        fields = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if "assignee" in self.fields:
-            self.fields["assignee"].queryset = active_agents()
-        if self.instance.pk:
-            stored = self.instance.custom_fields
-            for definition in self.custom_field_definitions:
-                name = CUSTOM_FIELD_PREFIX + definition.key
-                self.initial.setdefault(name, self._initial_value(definition, stored))
-                value = stored.get(definition.key)
-                field = self.fields[name]
-                if (
-                    definition.type == CustomField.Type.CHOICE
-                    and value not in (None, "")
-                    and value not in definition.choices
-                ):
-                    # Keep a value whose choice was withdrawn visible (and unchanged).
-                    field.choices = [*field.choices, (value, f"{value} (no longer offered)")]
-        self.changed_custom_fields: dict[str, Any] = {}
-
-    @staticmethod
-    def _initial_value(definition: CustomField, stored: dict[str, Any]) -> Any:
-        value = stored.get(definition.key)
-        if value is None:
-            return None
-        if definition.type == CustomField.Type.DATE:
-            try:
-                return datetime.date.fromisoformat(value)
-            except (TypeError, ValueError):
-                return None
-        if definition.type == CustomField.Type.CHECKBOX:
-            return bool(value)
-        return str(value)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        self._clean_custom_fields(cleaned)
-        return cleaned
-
-    def _clean_custom_fields(self, cleaned: dict[str, Any]) -> None:
-        names = {
-            definition.key: CUSTOM_FIELD_PREFIX + definition.key
-            for definition in self.custom_field_definitions
-        }
-        adding = self.instance.pk is None
-        values = {
-            key: cleaned.get(name)
-            for key, name in names.items()
-            if name in cleaned and (adding or name in self.changed_data)
-        }
-        if not values and not adding:
-            return
-        if any(name in self.errors for name in names.values()):
-            return  # Shown already; the required check would only repeat it.
-        try:
-            custom_fields.validate_values(
-                values,
-                current=None if adding else self.instance.custom_fields,
-                fields=self.custom_field_definitions,
-            )
-        except ValidationError as error:
-            for key, texts in error.message_dict.items():
-                if key in names:
-                    self.add_error(names[key], texts)
-                else:
-                    self.add_error(None, f"{key}: {' '.join(texts)}")
-            return
-        self.changed_custom_fields = values
-
-    def _post_clean(self) -> None:
-        # Ticket.clean() (run by super) checks some links; the services check the rest.
-        super()._post_clean()
-        data = self.cleaned_data
-        if not data.get("client") or not data.get("department"):
-            return
-        try:
-            services.check_ticket_fields(
-                client=data["client"],
-                department=data["department"],
-                project=data.get("project"),
-                requester=data.get("requester"),
-                cc=data.get("cc") or (),
-                assignee=data.get("assignee"),
-                tags=data.get("tags") or (),
-            )
-        except ValidationError as error:
-            for field, texts in error.message_dict.items():
-                target = field if field in self.fields else None
-                if target is None or target not in self.errors:
-                    self.add_error(target, texts)
 
 
 # Inlines ----------------------------------------------------------------------
