@@ -15,7 +15,17 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import ActiveState, Category, Client, Priority, Project, Team, Ticket, TicketStatus
+from .models import (
+    ActiveState,
+    Category,
+    Client,
+    Priority,
+    Project,
+    TaggedTicket,
+    Team,
+    Ticket,
+    TicketStatus,
+)
 from .queries import MAX_ID
 
 ME = "me"
@@ -81,10 +91,13 @@ def filter_assignee(queryset: QuerySet[Ticket], value: str, user) -> QuerySet[Ti
 
 
 def filter_tags(queryset: QuerySet[Ticket], names: list[str]) -> QuerySet[Ticket]:
-    """Tickets carrying every one of the tags (case-insensitive)."""
+    """Tickets carrying any of the tags (case-insensitive), as the API's tags[] filter."""
+    if not names:
+        return queryset
+    any_tag = Q()
     for name in names:
-        queryset = queryset.filter(tagged_items__tag__name__iexact=name)
-    return queryset
+        any_tag |= Q(tag__name__iexact=name)
+    return queryset.filter(pk__in=TaggedTicket.objects.filter(any_tag).values("content_object_id"))
 
 
 def filter_active_state(queryset: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
@@ -165,7 +178,7 @@ class TicketFilter(django_filters.FilterSet):
     tags = TagsFilter(
         method="apply_tags",
         label="Tags",
-        help_text="Comma-separated; tickets with all of them.",
+        help_text="Comma-separated; tickets with any of them.",
     )
     active_state = django_filters.ChoiceFilter(
         method="apply_active_state",
