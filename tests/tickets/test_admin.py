@@ -887,3 +887,76 @@ def test_stars_and_pins_go_through_the_services(client_, agent, ticket, monkeypa
     client_.post(reverse("admin:tickets_ticketstar_delete", args=[star.pk]), {"post": "yes"})
     assert not ticket.stars.exists()
     assert calls == [True, False]
+
+
+# Big tables ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def spread_tickets():
+    moments = [
+        datetime.datetime(2024, 12, 31, 23, 30, tzinfo=datetime.UTC),
+        datetime.datetime(2025, 2, 1, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2025, 2, 14, 12, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2025, 2, 28, 23, 59, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 7, 4, 8, 0, tzinfo=datetime.UTC),
+    ]
+    return [factories.TicketFactory(created_at=moment) for moment in moments]
+
+
+@pytest.mark.parametrize(
+    "kind, filters",
+    [
+        ("year", {}),
+        ("month", {"created_at__year": 2025}),
+        ("day", {"created_at__year": 2025, "created_at__month": 2}),
+        ("day", {}),
+        ("month", {"status_id": TicketStatus.CLOSED}),
+    ],
+)
+def test_indexed_date_hierarchy_matches_django(spread_tickets, kind, filters, settings):
+    from tickets.admin.big_tables import with_indexed_dates
+
+    queryset = Ticket.objects.filter(**filters)
+    expected = list(queryset.datetimes("created_at", kind))
+    assert list(with_indexed_dates(queryset).datetimes("created_at", kind)) == expected
+
+
+def test_indexed_date_hierarchy_follows_the_current_time_zone(spread_tickets):
+    from django.utils import timezone
+
+    from tickets.admin.big_tables import with_indexed_dates
+
+    with timezone.override("Asia/Tokyo"):  # 2024-12-31 23:30 UTC is 2025 in Tokyo
+        expected = list(Ticket.objects.datetimes("created_at", "year"))
+        found = list(with_indexed_dates(Ticket.objects.all()).datetimes("created_at", "year"))
+    assert [d.year for d in found] == [d.year for d in expected] == [2025, 2026]
+
+
+def test_ticket_date_hierarchy_drills_down(client_, spread_tickets):
+    url = reverse("admin:tickets_ticket_changelist")
+    years = client_.get(url).content.decode()
+    assert "created_at__year=2024" in years and "created_at__year=2026" in years
+    months = client_.get(url, {"created_at__year": "2025"}).content.decode()
+    assert "created_at__month=2" in months and "created_at__month=1" not in months
+    days = client_.get(url, {"created_at__year": "2025", "created_at__month": "2"})
+    assert len(days.context["cl"].result_list) == 3
+
+
+def test_big_table_count_uses_the_estimate_only_when_unfiltered(monkeypatch):
+    from tickets.admin import big_tables
+
+    factories.TicketFactory.create_batch(3)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tickets_ticket")
+    monkeypatch.setattr(big_tables, "ESTIMATE_FROM_ROWS", 0)
+    unfiltered = big_tables.EstimatedCountPaginator(Ticket.objects.order_by("pk"), 50)
+    filtered = big_tables.EstimatedCountPaginator(Ticket.objects.filter(is_spam=False), 50)
+    estimate = big_tables.estimated_row_count(Ticket.objects.all())
+    if connection.vendor == "postgresql":
+        assert estimate is not None and unfiltered.count == estimate
+    else:
+        assert estimate is None and unfiltered.count == 3
+    assert big_tables.estimated_row_count(Ticket.objects.filter(is_spam=False)) is None
+    assert filtered.count == 3

@@ -27,6 +27,8 @@ from tickets.models import (
     TicketStar,
 )
 
+from .big_tables import BigTableAdminMixin
+
 
 class TicketNumberSearchMixin:
     """Search a big table by ticket number only: an indexed lookup, never a text scan."""
@@ -45,16 +47,14 @@ class TicketNumberSearchMixin:
 
 
 @admin.register(Reply)
-class ReplyAdmin(TicketNumberSearchMixin, admin.ModelAdmin):
+class ReplyAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("id", "ticket_id", "kind", "author", "source", "created_at")
     list_display_links = ("id",)
     list_filter = ("kind", "source")
     list_select_related = ("author_agent", "author_contact")
     search_fields = ("=ticket__id",)
-    date_hierarchy = "created_at"
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    list_per_page = 50
+    # Newest first by primary key: replies have no index on created_at alone.
+    ordering = ("-id",)
     autocomplete_fields = ("ticket",)
     fields = ("ticket", "kind", "text", "author_agent", "author_contact", "source", "created_at")
 
@@ -95,7 +95,7 @@ class ReplyAdmin(TicketNumberSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(TicketNumberSearchMixin, admin.ModelAdmin):
+class TicketEventAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelAdmin):
     """The history is append-only: it can be read here, never written."""
 
     list_display = (
@@ -115,9 +115,6 @@ class TicketEventAdmin(TicketNumberSearchMixin, admin.ModelAdmin):
     search_fields = ("=ticket__id",)
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    list_per_page = 50
 
     @admin.display(description="actor")
     def actor_name(self, event: TicketEvent) -> str:
@@ -196,7 +193,7 @@ class TicketPinAdmin(PersonalMarkAdmin):
 
 
 @admin.register(TaggedTicket)
-class TaggedTicketAdmin(admin.ModelAdmin):
+class TaggedTicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
     """Which ticket has which tag. Tags are added on the ticket page; removing one here
     goes through the services, so the ticket's history records it."""
 
@@ -204,8 +201,6 @@ class TaggedTicketAdmin(admin.ModelAdmin):
     list_select_related = ("tag",)
     list_filter = ("tag",)
     search_fields = ("tag__name", "=content_object__id")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

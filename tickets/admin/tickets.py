@@ -34,6 +34,7 @@ from tickets.models import (
     TicketStatus,
 )
 
+from .big_tables import BigTableAdminMixin
 from .ticket_form import (
     CUSTOM_FIELD_PREFIX,
     TicketAdminForm,
@@ -174,7 +175,7 @@ class TicketActionForm(ActionForm):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
     form = TicketAdminForm
     action_form = TicketActionForm
     list_display = (
@@ -213,10 +214,6 @@ class TicketAdmin(admin.ModelAdmin):
         "cc",
     )
     date_hierarchy = "created_at"
-    # At a million tickets an exact total or per-filter counts would dominate the page.
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    list_per_page = 50
     readonly_fields = TIMELINE_FIELDS
     inlines = (ReplyInline, NewReplyInline, TicketEventInline)
     actions = (
