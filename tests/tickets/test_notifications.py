@@ -416,15 +416,15 @@ class TestThroughThePages:
     """The same rules, end to end: the web views email, the REST API does not."""
 
     @pytest.fixture
-    def browser(self, client, agent):
+    def signed_in(self, client, agent):
         client.force_login(agent)
         return client
 
     def test_a_public_reply_on_the_ticket_page_is_emailed(
-        self, browser, ticket, mailoutbox, django_capture_on_commit_callbacks
+        self, signed_in, ticket, mailoutbox, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            response = browser.post(
+            response = signed_in.post(
                 reverse("ticket_reply", args=[ticket.pk]), {"text": "On it", "kind": "reply"}
             )
 
@@ -435,10 +435,10 @@ class TestThroughThePages:
         assert "On it" in email.body
 
     def test_a_note_on_the_ticket_page_is_not_emailed(
-        self, browser, ticket, mailoutbox, django_capture_on_commit_callbacks
+        self, signed_in, ticket, mailoutbox, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            response = browser.post(
+            response = signed_in.post(
                 reverse("ticket_reply", args=[ticket.pk]), {"text": "Internal", "kind": "note"}
             )
 
@@ -447,7 +447,7 @@ class TestThroughThePages:
         assert mailoutbox == []
 
     def test_the_page_works_when_the_mail_server_is_down(
-        self, browser, ticket, settings, caplog, mailoutbox, django_capture_on_commit_callbacks
+        self, signed_in, ticket, settings, caplog, mailoutbox, django_capture_on_commit_callbacks
     ):
         settings.MAILERS = FAILING_MAILER
 
@@ -455,12 +455,12 @@ class TestThroughThePages:
             caplog.at_level(logging.ERROR, logger="tickets.notifications"),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            response = browser.post(
+            response = signed_in.post(
                 reverse("ticket_reply", args=[ticket.pk]), {"text": "Kept", "kind": "reply"}
             )
 
         assert response.status_code == 302
-        assert browser.get(response.url).status_code == 200
+        assert signed_in.get(response.url).status_code == 200
         assert Reply.objects.get().text == "Kept"
         assert FailingMailer.attempts == 1
         assert any(
@@ -468,10 +468,10 @@ class TestThroughThePages:
         )
 
     def test_assigning_on_the_ticket_page_tells_the_assignee(
-        self, browser, ticket, other_agent, mailoutbox, django_capture_on_commit_callbacks
+        self, signed_in, ticket, other_agent, mailoutbox, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            response = browser.post(
+            response = signed_in.post(
                 reverse("ticket_assignee", args=[ticket.pk]), {"assignee": other_agent.pk}
             )
 
