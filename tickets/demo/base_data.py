@@ -113,7 +113,6 @@ class Catalog:
     tag_ids: list[int]
     custom_fields: list[CustomField]
     statuses: dict[int, str]  # status id -> label
-    demo_agent_id: int
 
 
 def ensure_base_data() -> Catalog:
@@ -147,7 +146,6 @@ def ensure_base_data() -> Catalog:
         tag_ids=[Tag.objects.get(name=name).pk for name in TAGS],
         custom_fields=list(CustomField.objects.filter(key__in=[f[0] for f in CUSTOM_FIELDS])),
         statuses={s.pk: _label(s.pk, s.title) for s in TicketStatus.objects.all()},
-        demo_agent_id=agents["demo"]["id"],
     )
 
 

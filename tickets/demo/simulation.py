@@ -184,6 +184,7 @@ TABLES = [
     (TaggedTicket, "tags", ("content_object_id", "tag_id")),
     (CcThrough, "cc", ("ticket_id", "contact_id")),
 ]  # fmt: skip
+TABLE_COLUMNS = {attribute: columns for _, attribute, columns in TABLES}
 
 
 class LifeStops(Exception):
@@ -215,12 +216,11 @@ class TicketSimulator:
         self.teams_by_department = {
             name: [team for team in catalog.teams if name in team[2]] for name in DEPARTMENTS
         }
-        self.agent_usernames = list(catalog.agents)
 
     def _pick(self, items: list, cumulative_weights: list[float]):
         return items[bisect(cumulative_weights, self.rng.random() * cumulative_weights[-1])]
 
-    def _delay(self, median: float, spread: float = 1.0, minimum: float = MINUTE) -> float:
+    def delay(self, median: float, spread: float = 1.0, minimum: float = MINUTE) -> float:
         """A log-normally distributed delay: mostly near the median, sometimes much longer."""
         return max(minimum, median * math.exp(self.rng.gauss(0.0, spread)))
 
@@ -267,14 +267,14 @@ class TicketSimulator:
         active_state = ActiveState.ACTIVE
         try:
             if is_spam:
-                life.at = life.later(self._delay(30 * MINUTE))
+                life.at = life.later(self.delay(30 * MINUTE))
                 life.event(life.at, TicketEvent.Kind.SPAM_MARKED, actor_id=agents[assignee]["id"])
             else:
                 team = team_id if rng.random() < 0.9 else None
                 if rng.random() < ASSIGNED_ON_ARRIVAL_RATE:  # by a routing rule: no event
                     assignee_id = agents[assignee]["id"]
                 elif rng.random() > UNASSIGNED_RATE:  # an agent picks it up
-                    life.at = life.later(self._delay(10 * MINUTE, minimum=10))
+                    life.at = life.later(self.delay(10 * MINUTE, minimum=10))
                     assignee_id = agents[assignee]["id"]
                     life.event(
                         life.at,
@@ -290,7 +290,7 @@ class TicketSimulator:
 
         due_at = None
         if not is_spam and rng.random() < 0.15:
-            due = created + self._delay(3 * DAY, 0.5)
+            due = created + self.delay(3 * DAY, 0.5)
             due_at = _utc(due) if due <= self.now else None  # nothing in the future
         tag_ids = rng.sample(catalog.tag_ids, rng.choice((0, 1, 1, 2, 2, 3))) if not is_spam else []
         batch.tags += [(ticket_id, tag_id) for tag_id in sorted(tag_ids)]
@@ -455,28 +455,28 @@ class TicketLife:
         if rng.random() < NEGLECTED_RATE:
             return ActiveState.ACTIVE
         if rng.random() < CLOSED_WITHOUT_REPLY_RATE:  # duplicates and the like
-            self.at = self.later(sim._delay(HOUR))
+            self.at = self.later(sim.delay(HOUR))
             self.close(agent)
         else:
             if rng.random() < NOTE_RATE:
-                self.at = self.later(sim._delay(20 * MINUTE))
+                self.at = self.later(sim.delay(20 * MINUTE))
                 self.agent_reply(agent, note=True)
-            self.at = self.later(sim._delay(FIRST_RESPONSE_MEDIAN[priority], 1.2))
+            self.at = self.later(sim.delay(FIRST_RESPONSE_MEDIAN[priority], 1.2))
             self.agent_reply(agent)
             self.back_and_forth(agent, contact_id, source, CLIENT_FOLLOW_UP_RATE)
             if rng.random() > CLOSE_RATE:
                 return ActiveState.ACTIVE
-            self.at = self.later(sim._delay(DAY, 1.3, minimum=10 * MINUTE))
+            self.at = self.later(sim.delay(DAY, 1.3, minimum=10 * MINUTE))
             self.close(agent)
             if rng.random() < REOPEN_RATE:
-                self.at = self.later(sim._delay(2 * DAY, 0.7))
+                self.at = self.later(sim.delay(2 * DAY, 0.7))
                 self.client_reply(contact_id, source)
-                self.at = self.later(sim._delay(2 * HOUR))
+                self.at = self.later(sim.delay(2 * HOUR))
                 self.agent_reply(agent)
-                self.at = self.later(sim._delay(DAY, minimum=10 * MINUTE))
+                self.at = self.later(sim.delay(DAY, minimum=10 * MINUTE))
                 self.close(agent)
         if rng.random() < ARCHIVE_RATE:
-            self.at = self.later(ARCHIVE_AFTER + sim._delay(3 * DAY, 0.5))
+            self.at = self.later(ARCHIVE_AFTER + sim.delay(3 * DAY, 0.5))
             self.event(self.at, TicketEvent.Kind.ARCHIVED, channel=Channel.SYSTEM)
             return ActiveState.ARCHIVED
         return ActiveState.ACTIVE
@@ -486,26 +486,26 @@ class TicketLife:
     ) -> None:
         rng, sim = self.rng, self.sim
         while rng.random() < follow_up_rate:
-            self.at = self.later(sim._delay(6 * HOUR, 1.2))
+            self.at = self.later(sim.delay(6 * HOUR, 1.2))
             self.client_reply(contact_id, source)
             if rng.random() < AGENT_BUSY_RATE:
                 raise LifeStops
             if rng.random() < NOTE_RATE:
-                self.at = self.later(sim._delay(30 * MINUTE))
+                self.at = self.later(sim.delay(30 * MINUTE))
                 self.agent_reply(agent, note=True)
-            self.at = self.later(sim._delay(2 * HOUR, 1.2))
+            self.at = self.later(sim.delay(2 * HOUR, 1.2))
             self.agent_reply(agent)
             if rng.random() < ON_HOLD_RATE:
-                self.at = self.later(sim._delay(10 * MINUTE))
+                self.at = self.later(sim.delay(10 * MINUTE))
                 self.set_status(TicketStatus.ON_HOLD, actor_id=sim.catalog.agents[agent]["id"])
-                self.at = self.later(sim._delay(3 * DAY, 0.5))
+                self.at = self.later(sim.delay(3 * DAY, 0.5))
                 self.agent_reply(agent)
             follow_up_rate *= 0.7
 
     def rate(self, agent_id: int, contact_id: int) -> None:
         """The client rates the closed ticket; like services.rate_ticket, it leaves updated_at."""
         rng = self.rng
-        at = self.resolved + self.sim._delay(3 * HOUR)
+        at = self.resolved + self.sim.delay(3 * HOUR)
         if at > self.sim.now:
             return
         value = Rating.Value.GOOD if rng.random() < GOOD_RATING_RATE else Rating.Value.BAD
@@ -523,6 +523,3 @@ def _utc(timestamp: float | None) -> datetime.datetime | None:
     if timestamp is None:
         return None
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
-
-
-TABLE_COLUMNS = {attribute: columns for _, attribute, columns in TABLES}
