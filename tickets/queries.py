@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import Category, Client, Contact, Project, Reply, Ticket
@@ -30,10 +31,25 @@ def _is_agent(user: AbstractBaseUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
+def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
+    """The tickets an agent may see, with what the API's ticket object shows, in a fixed
+    number of queries.
+
+    Only four relations are joined; the optional ones come by prefetch. PostgreSQL plans
+    a join of all seven in tens of milliseconds (the join order search grows
+    exponentially), which is more than running the whole list query.
+    """
+    return (
+        Ticket.objects.for_agent(user)
+        .select_related("status", "department", "client", "assignee")
+        .prefetch_related("team", "requester", "tags")
+    )
+
+
 def get_ticket_for_agent(user: AbstractBaseUser, pk: int | str) -> Ticket:
     """The ticket with everything its API and page show, if the agent may see it."""
     try:
-        return Ticket.objects.for_agent(user).with_related().get(pk=_checked_pk(pk))
+        return tickets_for_agent(user).get(pk=_checked_pk(pk))
     except Ticket.DoesNotExist:
         raise Http404("No ticket has this id.") from None
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from tickets import custom_fields, services
 from tickets.models import Channel, Ticket
-from tickets.queries import get_ticket_for_agent
+from tickets.queries import get_ticket_for_agent, tickets_for_agent
 
 from . import inputs
 from .base import (
@@ -91,7 +91,7 @@ class TicketListView(ApiView):
         responses=responses(200, TicketSchema, 422, many=True),
     )
     def get(self, request: Request) -> Response:
-        tickets = Ticket.objects.for_agent(request.user).with_related()
+        tickets = tickets_for_agent(request.user)
         return paginated_response(
             request, TicketFilter(request.query_params, queryset=tickets).qs, ticket_data
         )
