@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from .forms import WorkspaceForm
 from .models import (
     ActiveState,
     Category,
@@ -207,6 +208,7 @@ class TicketFilter(django_filters.FilterSet):
     class Meta:
         model = Ticket
         fields: list[str] = []
+        form = WorkspaceForm
 
     def __init__(self, data=None, *args, **kwargs) -> None:
         data = data.copy() if data is not None else {}

@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("password-reset/done/", auth.password_reset_complete, name="password_reset_complete"),
     path("", queue.queue, name="queue"),
+    path("queue/counts/", queue.queue_counts, name="queue_counts"),
     path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
     path("tickets/new/client-fields/", new_ticket.client_fields, name="new_ticket_client_fields"),
     path("tickets/<int:pk>/", ticket.ticket_page, name="ticket"),

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +16,14 @@ from tickets.views.queue import PAGE_SIZE, VIEWS
 pytestmark = pytest.mark.django_db
 
 T0 = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_counts():
+    """The views' counts are cached for a few seconds; each test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -210,7 +219,8 @@ class TestViews:
         factories.TicketFactory(assignee=other_agent, status_id=TicketStatus.CUSTOMER_REPLIED)
         factories.TicketFactory(active_state=ActiveState.ARCHIVED)
         factories.TicketFactory(is_spam=True)
-        response = queue(signed_in)
+        response = signed_in.get(reverse("queue_counts"))
+        assert response.status_code == 200
         counts = {view.key: count for view, count in response.context["views"]}
         assert counts == {
             "mine": 1,
@@ -226,6 +236,29 @@ class TestViews:
             response = signed_in.get(reverse("queue") + "?" + view.query)
             assert len(shown(response)) == counts[view.key], view.key
             assert response.context["current_view"] == view.key
+
+    def test_queue_page_shows_cached_counts_and_never_computes_them(self, signed_in, agent):
+        factories.TicketFactory(assignee=agent)
+        html = queue(signed_in).content.decode()
+        # Nothing cached: the sidebar asks for the counts once the page has loaded.
+        assert f'hx-get="{reverse("queue_counts")}?' in html
+        assert 'aria-label="counting"' in html
+        signed_in.get(reverse("queue_counts"))
+        html = queue(signed_in).content.decode()
+        assert 'hx-trigger="load"' not in html
+        assert '<span class="count" aria-label="1 tickets">1</span>' in html
+
+    def test_counts_fragment_marks_the_current_view(self, signed_in):
+        response = signed_in.get(reverse("queue_counts") + "?status=closed")
+        html = response.content.decode()
+        assert "<html" not in html
+        assert 'aria-current="true" data-view="closed"' in html
+
+    def test_counts_query_count(self, signed_in, django_assert_num_queries):
+        factories.TicketFactory()
+        # session, user, the shared aggregate, the agent's own count
+        with django_assert_num_queries(4):
+            signed_in.get(reverse("queue_counts"))
 
     def test_htmx_request_returns_only_the_results_and_views(self, signed_in):
         factories.TicketFactory(subject="Only one")
@@ -277,6 +310,6 @@ class TestQueryCount:
 
     def test_pinned(self, signed_in, agent, django_assert_num_queries):
         self.make(3, agent)
-        # session, user, statuses, agents, departments, clients, teams, rows, tags, counts
-        with django_assert_num_queries(10):
+        # session, user, statuses, agents, rows, tags, departments, clients, teams
+        with django_assert_num_queries(9):
             signed_in.get(reverse("queue"))
