@@ -46,10 +46,12 @@ def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
     )
 
 
-def get_ticket_for_agent(user: AbstractBaseUser, pk: int | str) -> Ticket:
-    """The ticket with everything its API and page show, if the agent may see it."""
+def get_ticket_for_agent(user: AbstractBaseUser, pk: int | str, *, related: bool = True) -> Ticket:
+    """The ticket, if the agent may see it: with everything its API object and page show,
+    or with `related=False` the ticket row alone (to act on it, e.g. post a reply)."""
+    tickets = tickets_for_agent(user) if related else Ticket.objects.for_agent(user)
     try:
-        return tickets_for_agent(user).get(pk=_checked_pk(pk))
+        return tickets.get(pk=_checked_pk(pk))
     except Ticket.DoesNotExist:
         raise Http404("No ticket has this id.") from None
 

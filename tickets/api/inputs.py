@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from tickets import custom_fields
@@ -129,16 +130,24 @@ class TicketUpdateInput(TicketInput):
         return super().validate(attrs)
 
 
-def custom_field_values(values: dict[str, Any]) -> dict[str, Any]:
-    """The custom field values of a ticket body: top-level keys of enabled fields,
-    and the `custom_fields` object (`custom_fields[key]=...` in a form)."""
+def custom_field_values(
+    values: dict[str, Any], *, current: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The custom field values of a ticket body, and the problems with them.
+
+    Values come as top-level keys of enabled fields, or in the `custom_fields`
+    object (`custom_fields[key]=...` in a form). They are checked here, with the
+    other parameters, so that one 422 lists every problem; the service checks
+    them again when it stores them.
+    """
     errors: dict[str, list[str]] = {}
     given: dict[str, Any] = {}
     nested = values.get("custom_fields", {})
     if not isinstance(nested, dict):
         errors["custom_fields"] = ["Give custom fields as an object of values by key."]
         nested = {}
-    enabled_keys = {field.key for field in custom_fields.enabled_fields()}
+    fields = custom_fields.enabled_fields()
+    enabled_keys = {field.key for field in fields}
     given.update({key: value for key, value in values.items() if key in enabled_keys})
     given.update(nested)
     for key, value in given.items():
@@ -146,9 +155,12 @@ def custom_field_values(values: dict[str, Any]) -> dict[str, Any]:
             errors[key] = ["Give a single value."]
         elif isinstance(value, str) and "\x00" in value:
             errors[key] = ["Null characters are not allowed."]
-    if errors:
-        raise serializers.ValidationError(errors)
-    return given
+    if not errors:
+        try:
+            custom_fields.validate_values(given, current=current, fields=fields)
+        except DjangoValidationError as error:
+            errors.update(error.message_dict)
+    return given, errors
 
 
 class StatusInput(serializers.Serializer):

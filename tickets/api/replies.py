@@ -37,7 +37,7 @@ class ReplyListView(ApiView):
         responses=responses(200, ReplySchema, 404, 422, many=True),
     )
     def get(self, request: Request, pk: str) -> Response:
-        ticket = get_ticket_for_agent(request.user, pk)
+        ticket = get_ticket_for_agent(request.user, pk, related=False)
         replies = (
             Reply.objects.filter(ticket=ticket)
             .select_related("author_agent", "author_contact")
@@ -57,7 +57,7 @@ class ReplyListView(ApiView):
         responses=responses(201, ReplySchema, 404, 422),
     )
     def post(self, request: Request, pk: str) -> Response:
-        ticket = get_ticket_for_agent(request.user, pk)
+        ticket = get_ticket_for_agent(request.user, pk, related=False)
         data = validated(inputs.ReplyInput(data=request_values(request)))
         with service_errors(REPLY_PARAMETERS):
             reply = services.post_reply(
@@ -80,7 +80,7 @@ class ReplyDetailView(ApiView):
         responses=responses(204, None, 404),
     )
     def delete(self, request: Request, pk: str, reply_id: str) -> Response:
-        ticket = get_ticket_for_agent(request.user, pk)
+        ticket = get_ticket_for_agent(request.user, pk, related=False)
         reply = get_reply_for_agent(request.user, ticket, reply_id)
         services.delete_reply(reply=reply, actor=request.user, channel=Channel.API)
         return Response(status=status.HTTP_204_NO_CONTENT)

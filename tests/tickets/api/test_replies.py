@@ -75,7 +75,7 @@ class TestList:
         factories.ReplyFactory.create_batch(30, ticket=ticket)
         with CaptureQueriesContext(connection) as many:
             api.get(url)
-        assert len(few) == len(many) == 5
+        assert len(few) == len(many) == 4
 
     def test_unknown_ticket_is_404(self, api):
         assert api.get("/api/tickets/999/replies").status_code == 404
