@@ -223,12 +223,16 @@ class ReplyForm(WorkspaceForm):
         label="and set status",
         queryset=TicketStatus.objects.all(),
         required=False,
-        empty_label="(unchanged)",
-        help_text="A public reply moves the ticket to Answered unless you choose a status.",
+        empty_label="Default",
+        help_text="By default a public reply moves the ticket to Answered and a note keeps its status.",
     )
 
 
 # The side panel: one form per action ----------------------------------------------------
+
+
+class SubjectForm(WorkspaceForm):
+    subject = forms.CharField(max_length=Ticket._meta.get_field("subject").max_length)
 
 
 class StatusForm(WorkspaceForm):

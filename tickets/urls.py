@@ -21,6 +21,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", ticket.ticket_page, name="ticket"),
     path("tickets/<int:pk>/history/", ticket.ticket_history, name="ticket_history"),
     path("tickets/<int:pk>/reply/", ticket_changes.post_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/subject/", ticket_changes.change_subject, name="ticket_subject"),
     path("tickets/<int:pk>/status/", ticket_changes.change_status, name="ticket_status"),
     path("tickets/<int:pk>/priority/", ticket_changes.change_priority, name="ticket_priority"),
     path(

@@ -138,6 +138,7 @@ class TestAgentRequired:
         pk = ticket.pk
         gets = [
             reverse("queue"),
+            reverse("queue_counts"),
             reverse("new_ticket"),
             reverse("new_ticket_client_fields"),
             reverse("ticket", args=[pk]),
@@ -148,6 +149,7 @@ class TestAgentRequired:
             reverse(name, args=[pk])
             for name in (
                 "ticket_reply",
+                "ticket_subject",
                 "ticket_status",
                 "ticket_priority",
                 "ticket_department",

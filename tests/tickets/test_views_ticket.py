@@ -208,6 +208,19 @@ class TestPanelChanges:
         assert response.status_code == 422
         assert "<html" in response.content.decode()
 
+    def test_subject(self, signed_in, ticket):
+        response = self.post(signed_in, "ticket_subject", ticket, {"subject": " New subject "})
+        assert response.status_code == 200
+        assert f"#{ticket.pk} New subject" in response.content.decode()
+        ticket.refresh_from_db()
+        assert ticket.subject == "New subject"
+        assert kinds(ticket) == ["subject_changed"]
+        response = self.post(signed_in, "ticket_subject", ticket, {"subject": "   "})
+        assert response.status_code == 422
+        assert "This field is required." in response.content.decode()
+        ticket.refresh_from_db()
+        assert ticket.subject == "New subject"
+
     def test_priority(self, signed_in, ticket):
         self.post(signed_in, "ticket_priority", ticket, {"priority": Priority.URGENT})
         ticket.refresh_from_db()

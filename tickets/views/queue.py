@@ -178,7 +178,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "current_view": current_view(request.GET),
     }
     if wants_fragment(request):
-        return render_fragments(request, "tickets/queue.html", ["results", "views"], context)
+        return render_fragments(
+            request, "tickets/queue.html", ["summary", "results", "views"], context
+        )
     return render(request, "tickets/queue.html", context)
 
 

@@ -18,6 +18,7 @@ from tickets.forms import (
     ProjectForm,
     ReplyForm,
     StatusForm,
+    SubjectForm,
     TagsForm,
     TeamForm,
 )
@@ -32,6 +33,7 @@ TEMPLATE = "tickets/ticket.html"
 def panel_forms(ticket: Ticket, definitions) -> dict:
     """The side panel's forms, showing the ticket's current values."""
     return {
+        "subject_form": SubjectForm(initial={"subject": ticket.subject}, auto_id="panel_%s"),
         "status_form": StatusForm(initial={"status": ticket.status_id}, auto_id="panel_%s"),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}, auto_id="panel_%s"),
         "department_form": DepartmentForm(

@@ -30,6 +30,7 @@ from tickets.forms import (
     ProjectForm,
     ReplyForm,
     StatusForm,
+    SubjectForm,
     TagsForm,
     TeamForm,
     add_service_errors,
@@ -141,6 +142,16 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
         form=form,
         anchor="#conversation",
     )
+
+
+@require_POST
+@agent_required
+def change_subject(request: HttpRequest, pk: int) -> HttpResponse:
+    def apply(ticket, data):
+        services.update_ticket(ticket=ticket, subject=data["subject"], **web(request))
+        return "Subject saved."
+
+    return change(request, pk, "subject_form", panel_form(SubjectForm), apply)
 
 
 @require_POST
