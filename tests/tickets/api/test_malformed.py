@@ -1,0 +1,87 @@
+"""No request, however malformed, gets a 500: every route and method, odd bodies and queries."""
+
+import pytest
+
+from tests import factories
+
+from .conftest import body
+
+pytestmark = pytest.mark.django_db
+
+ROUTES = [
+    "/api/tickets",
+    "/api/tickets/{ticket}",
+    "/api/tickets/{ticket}/status",
+    "/api/tickets/{ticket}/archive",
+    "/api/tickets/{ticket}/restore",
+    "/api/tickets/{ticket}/tags",
+    "/api/tickets/{ticket}/replies",
+    "/api/tickets/{ticket}/replies/{reply}",
+    "/api/statuses",
+    "/api/categories",
+    "/api/categories/{category}",
+    "/api/clients",
+    "/api/clients/{client}",
+    "/api/clients/{client}/contacts",
+    "/api/clients/{client}/contacts/{contact}",
+    "/api/projects",
+    "/api/projects/{project}",
+    "/api/agents",
+    "/api/tags",
+]
+
+BODIES = [
+    ("application/json", b"{"),
+    ("application/json", b"[]"),
+    ("application/json", b'{"ticket_subject": null, "tags": {"a": 1}, "status": [1]}'),
+    ("application/json", b'{"custom_fields": [1], "ticket_clientid": 1e999, "name": 5}'),
+    ("application/json", b'{"ticketreply_text": "a\\u0000b", "name": "\\u0000"}'),
+    ("application/json", b"\xff\xfe\x00"),
+    ("application/x-www-form-urlencoded", b"tags[]=%00&name=%00&status=%FF&ticket_clientid=9" * 3),
+    ("application/x-www-form-urlencoded", b"custom_fields[x]=1&custom_fields=2&=&&&"),
+    ("multipart/form-data; boundary=zz", b"--zz\r\nbroken"),
+    ("text/plain", b"hello"),
+]
+
+QUERIES = [
+    "page=99999999999999999999999999&limit=100",
+    "status=%00&search=%00&tags[]=%00",
+    "search=%22%22%22&sort=&order=",
+    "search=!!!%20%26%20|%20:*",
+    "client_id=1&client_id=x",
+    "type=%FF",
+]
+
+
+@pytest.fixture
+def ids(ticket, agent):
+    reply = factories.ReplyFactory(ticket=ticket, author_agent=agent)
+    contact = factories.ContactFactory(client=ticket.client)
+    project = factories.ProjectFactory(client=ticket.client)
+    return {
+        "ticket": ticket.pk,
+        "reply": reply.pk,
+        "category": ticket.department_id,
+        "client": ticket.client_id,
+        "contact": contact.pk,
+        "project": project.pk,
+    }
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_odd_bodies_never_fail(api, ids, route):
+    url = route.format(**ids)
+    for method in ("post", "put", "patch"):
+        for content_type, raw in BODIES:
+            response = getattr(api, method)(url, raw, content_type=content_type)
+            assert response.status_code < 500, (method, url, raw)
+            assert {"message"} <= set(body(response)) or "data" in body(response), (method, url)
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if "{" not in r or r.endswith("replies")])
+def test_odd_queries_never_fail(api, ids, route):
+    url = route.format(**ids)
+    for query in QUERIES:
+        response = api.get(f"{url}?{query}")
+        assert response.status_code < 500, (url, query)
+        assert response.status_code in (200, 422), (url, query, response.content)
