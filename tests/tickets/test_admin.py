@@ -250,6 +250,11 @@ def test_ticket_search_by_number_and_words(client_, ticket):
     assert list(client_.get(url, {"q": "printer"}).context["cl"].result_list) == [other]
     by_client = client_.get(url, {"q": "acme"}).context["cl"].result_list
     assert list(by_client) == [ticket]
+    factories.ReplyFactory(ticket=ticket, text="The toner cartridge is empty")
+    assert list(client_.get(url, {"q": "toner"}).context["cl"].result_list) == [ticket]
+    filtered = client_.get(url, {"q": "toner", "status__id__exact": "2"})
+    assert list(filtered.context["cl"].result_list) == []
+    assert list(client_.get(url, {"q": "nothing-like-this"}).context["cl"].result_list) == []
 
 
 # Adding and changing a ticket ------------------------------------------------------

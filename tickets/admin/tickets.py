@@ -15,14 +15,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connections, router, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 
 from tickets import custom_fields, services
 from tickets.models import (
+    REPLY_SEARCH_VECTOR,
+    TICKET_SEARCH_VECTOR,
     ActiveState,
     Channel,
     Client,
@@ -235,16 +238,17 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        """A number finds that ticket; words use the ticket search (full text on PostgreSQL)."""
+        """A number finds that ticket; words use the ticket search (full text on PostgreSQL)
+        and the client's name."""
         term = search_term.strip()
         if not term:
             return queryset, False
         number = term.removeprefix("#")
         if number.isdigit():
             return queryset.filter(pk=int(number)), False
-        matches = Ticket.objects.search(term).values("pk")
-        clients = Client.objects.filter(name__icontains=term).values("pk")
-        return queryset.filter(Q(pk__in=matches) | Q(client__in=clients)), False
+        return queryset.filter(pk__in=matching_ticket_ids(term)), False
+
+    # The form ----------------------------------------------------------------------
 
     # The form ----------------------------------------------------------------------
 
@@ -541,6 +545,32 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             done="No longer spam:",
             skipped_because="that were not spam",
         )
+
+
+def matching_ticket_ids(term: str) -> QuerySet:
+    """The ids of the tickets whose text, replies or client name match `term`.
+
+    On PostgreSQL the same full-text match as Ticket.objects.search(), written as one
+    UNION: the database then collects the few matching ids from the GIN indexes and
+    joins them, instead of testing each of a million tickets against an OR of subqueries.
+    """
+    clients = Ticket.objects.filter(
+        client__in=Client.objects.filter(name__icontains=term).values("pk")
+    ).values("pk")
+    if connections[router.db_for_read(Ticket)].vendor != "postgresql":
+        return Ticket.objects.search(term).values("pk").union(clients)
+    query = SearchQuery(term, config="english", search_type="websearch")
+    in_tickets = (
+        Ticket.objects.annotate(search_vector=TICKET_SEARCH_VECTOR)
+        .filter(search_vector=query)
+        .values("pk")
+    )
+    in_replies = (
+        Reply.objects.annotate(search_vector=REPLY_SEARCH_VECTOR)
+        .filter(search_vector=query)
+        .values("ticket_id")
+    )
+    return in_tickets.union(in_replies, clients)
 
 
 def plural(count: int, noun: str) -> str:
