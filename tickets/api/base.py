@@ -245,13 +245,16 @@ def request_values(request: Request) -> dict[str, Any]:
     data = request.data
     if hasattr(data, "getlist"):
         values: dict[str, Any] = {}
+        custom_fields: dict[str, Any] = {}
         for key in data:
             if key.endswith("[]"):
                 values[key[:-2]] = data.getlist(key)
             elif key.startswith("custom_fields[") and key.endswith("]"):
-                values.setdefault("custom_fields", {})[key[14:-1]] = data.get(key)
+                custom_fields[key[14:-1]] = data.get(key)
             else:
                 values[key] = data.get(key)
+        if custom_fields:
+            values["custom_fields"] = custom_fields
         return values
     if not isinstance(data, dict):
         raise validation_error({"body": ["The request body must be a JSON object."]})

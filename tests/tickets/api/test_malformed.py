@@ -39,6 +39,7 @@ BODIES = [
     ("application/json", b"\xff\xfe\x00"),
     ("application/x-www-form-urlencoded", b"tags[]=%00&name=%00&status=%FF&ticket_clientid=9" * 3),
     ("application/x-www-form-urlencoded", b"custom_fields[x]=1&custom_fields=2&=&&&"),
+    ("application/x-www-form-urlencoded", b"custom_fields=2&custom_fields[x]=1&tags=a&tags[]=b"),
     ("multipart/form-data; boundary=zz", b"--zz\r\nbroken"),
     ("text/plain", b"hello"),
 ]
