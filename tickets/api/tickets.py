@@ -148,6 +148,8 @@ class TicketDetailView(ApiView):
         misplaced = {}
         if "status" in values:
             misplaced["status"] = [f"Change the status with PUT /api/tickets/{ticket.pk}/status."]
+        if "ticket_clientid" in values:
+            misplaced["ticket_clientid"] = ["A ticket's client is set when it is created."]
         data = validated(
             serializer,
             {**custom_errors, **misplaced},

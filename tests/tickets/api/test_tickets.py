@@ -335,6 +335,7 @@ class TestUpdate:
             ({"ticket_subject": ""}, "ticket_subject"),
             ({"ticket_categoryid": 999999}, "ticket_categoryid"),
             ({"status": 2}, "status"),
+            ({"ticket_clientid": 1}, "ticket_clientid"),
             ({}, "non_field_errors"),
         ],
     )
