@@ -965,3 +965,18 @@ def test_big_table_count_uses_the_estimate_only_when_unfiltered(monkeypatch):
         assert estimate is None and unfiltered.count == 3
     assert big_tables.estimated_row_count(Ticket.objects.filter(is_spam=False)) is None
     assert filtered.count == 3
+
+
+def test_a_change_made_meanwhile_is_not_undone(client_, admin_user, ticket, other_agent):
+    from tickets import services
+
+    data = form_data(client_, change_url(ticket), status="3")
+    services.update_ticket(
+        ticket=ticket, priority=Priority.URGENT, actor=other_agent, channel=Channel.WEB
+    )
+    services.assign(ticket=ticket, assignee=other_agent, actor=other_agent, channel=Channel.WEB)
+    assert client_.post(change_url(ticket), data).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status_id == TicketStatus.ON_HOLD
+    assert (ticket.priority, ticket.assignee) == (Priority.URGENT, other_agent)
+    assert events(ticket, channel="admin") == [("status_changed", "admin", admin_user.pk)]

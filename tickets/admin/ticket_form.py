@@ -62,6 +62,11 @@ class TicketAdminForm(forms.ModelForm):
         if "assignee" in self.fields:
             self.fields["assignee"].queryset = active_agents()
         if self.instance.pk:
+            for name, field in self.fields.items():
+                # Compare with what the administrator saw rather than with the database at
+                # saving time, so that a change someone made meanwhile is not undone. (The
+                # tag field cannot round-trip its initial value through a hidden input.)
+                field.show_hidden_initial = name != "tags"
             stored = self.instance.custom_fields
             for definition in self.custom_field_definitions:
                 name = CUSTOM_FIELD_PREFIX + definition.key
