@@ -10,7 +10,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from tests import factories
-from tickets.models import ActiveState, Priority, TicketStatus
+from tickets.models import ActiveState, Priority, Ticket, TicketStatus
 from tickets.views.queue import PAGE_SIZE, VIEWS
 
 pytestmark = pytest.mark.django_db
@@ -313,3 +313,46 @@ class TestQueryCount:
         # session, user, statuses, agents, rows, tags, departments, clients, teams
         with django_assert_num_queries(9):
             signed_in.get(reverse("queue"))
+
+
+class TestSearchPage:
+    """search_page gives the same page as Ticket.objects.search(), whichever plan it picks."""
+
+    @pytest.fixture
+    def tickets(self):
+        with freeze_time(T0):
+            made = []
+            for i in range(12):
+                ticket = factories.TicketFactory(
+                    subject="Invoice wrong" if i % 3 == 0 else f"Other {i}",
+                    updated_at=T0 - datetime.timedelta(minutes=i),
+                )
+                if i % 4 == 1:
+                    factories.ReplyFactory(ticket=ticket, text="I resent the invoice")
+                made.append(ticket)
+        return made
+
+    @pytest.mark.parametrize(
+        ("walk_share", "list_cap"),
+        [(1.0, 20_000), (0.0, 20_000), (1.0, 1)],
+        ids=["list-matches", "walk-the-order", "list-overflows-to-walk"],
+    )
+    @pytest.mark.parametrize("sort", ["-updated", "subject", "-priority"])
+    def test_same_rows_as_search(self, tickets, monkeypatch, walk_share, list_cap, sort):
+        from tickets import filters
+
+        monkeypatch.setattr(filters, "WALK_SHARE", walk_share)
+        monkeypatch.setattr(filters, "LIST_CAP", list_cap)
+        queryset = filters.order_tickets(Ticket.objects.not_spam(), sort)
+        expected = list(queryset.search("invoice").values_list("pk", flat=True))
+        assert len(expected) == 6
+        for start, stop in [(0, 4), (2, 5), (4, 8), (0, 50)]:
+            page = filters.search_page(queryset, "invoice", start, stop)
+            assert [t.pk for t in page] == expected[start:stop], (start, stop)
+
+    def test_no_match_and_empty_text(self, tickets):
+        from tickets import filters
+
+        queryset = Ticket.objects.order_by("-updated_at", "-id")
+        assert filters.search_page(queryset, "zebra", 0, 10) == []
+        assert len(filters.search_page(queryset, "  ", 0, 10)) == 10

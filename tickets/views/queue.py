@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, TicketFilter
+from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, TicketFilter, search_page
 from tickets.models import ActiveState, Ticket, TicketStatus
 
 from .access import agent_required, render_fragments, wants_fragment
@@ -159,11 +159,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         .select_related("status", "department", "client", "assignee")
         .prefetch_related("tags")
     )
-    filterset = TicketFilter(request.GET, queryset=tickets, request=request)
+    filterset = TicketFilter(request.GET, queryset=tickets, request=request, defer_search=True)
     number = page_number(request.GET)
     offset = (number - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page, without counting them all.
-    rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+    rows = search_page(filterset.qs, filterset.search_text, offset, offset + PAGE_SIZE + 1)
     context = {
         "filter": filterset,
         "form": filterset.form,
