@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from tickets.models import Category, Client
+from tickets.models import Category, Client, Source
 
 from . import queries
 from .api import report_table
@@ -94,11 +94,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         filters = form.filters()
         query = query_string(data)
+        series = report_series(filters)
         context.update(
             filters=filters,
             previous=filters.previous(),
-            tiles=tiles(filters),
-            panels=panels(filters, query),
+            tiles=tiles(filters, series),
+            panels=panels(filters, series, query),
             ranking=queries.ratings_ranking(filters),
             ranking_csv=csv_url(RANKING.name, query),
             selected_tags=data.getlist(TAG_PARAMETER),
@@ -132,22 +133,31 @@ def csv_url(name: str, query: str) -> str:
     return f"{path}?{query}&format=csv" if query else f"{path}?format=csv"
 
 
-def tiles(filters: ReportFilters) -> list[Tile]:
-    """The headline figures for the range and the same number of days before it."""
+def tiles(filters: ReportFilters, series: dict[str, list[dict]]) -> list[Tile]:
+    """The headline figures for the range and the same number of days before it.
+
+    Four queries split into previous and current; the backlog comes from the
+    charts' series: open at the range's start = open at the end of its first
+    period, less that period's new tickets, plus that period's solved ones.
+    """
     split = PreviousAndCurrent(filters)
 
     def pair(rows, figure):
         by_key = {row["period"]: row[figure] for row in rows}
         return by_key["current"], by_key["previous"]
 
+    resolution = queries.resolution_time(filters, grouping=split)
     ratings = {row["period"]: row for row in queries.ratings(filters, grouping=split)}
     score = {
         key: round(row["good"] / row["total"], 3) if row["total"] else None
         for key, row in ratings.items()
     }
+    backlog = series["backlog"]
+    first_new, first_solved = series["new_tickets"][0], series["solved_tickets"][0]
+    backlog_at_start = backlog[0]["count"] - first_new["count"] + first_solved["count"]
     return [
         Tile("New tickets", *pair(queries.new_tickets(filters, grouping=split), "count")),
-        Tile("Solved tickets", *pair(queries.solved_tickets(filters, grouping=split), "count")),
+        Tile("Solved tickets", *pair(resolution, "count")),
         Tile(
             "Median first response",
             *pair(queries.first_response_time(filters, grouping=split), "median_hours"),
@@ -155,18 +165,30 @@ def tiles(filters: ReportFilters) -> list[Tile]:
             lower_is_better=True,
         ),
         Tile(
-            "Median resolution",
-            *pair(queries.resolution_time(filters, grouping=split), "median_hours"),
-            unit="h",
-            lower_is_better=True,
+            "Median resolution", *pair(resolution, "median_hours"), unit="h", lower_is_better=True
         ),
         Tile("Rating score", score["current"], score["previous"]),
-        Tile(
-            "Backlog",
-            *pair(queries.backlog(filters, grouping=split), "count"),
-            lower_is_better=True,
-        ),
+        Tile("Backlog", backlog[-1]["count"], backlog_at_start, lower_is_better=True),
     ]
+
+
+def report_series(filters: ReportFilters) -> dict[str, list[dict]]:
+    """Every charted report's rows, in five queries: new tickets are the sum of
+    the sources, and solved tickets the count of the resolution times."""
+    sources = queries.ticket_sources(filters)
+    resolution = queries.resolution_time(filters)
+    return {
+        "new_tickets": [
+            {"period": row["period"], "count": sum(row[s] for s in Source.values)}
+            for row in sources
+        ],
+        "solved_tickets": [{"period": row["period"], "count": row["count"]} for row in resolution],
+        "first_response_time": queries.first_response_time(filters),
+        "resolution_time": resolution,
+        "ratings": queries.ratings(filters),
+        "ticket_sources": sources,
+        "backlog": queries.backlog(filters),
+    }
 
 
 # How each report is drawn: the figures plotted, the chart kind and the unit.
@@ -181,19 +203,24 @@ CHARTS = [
 ]
 
 
-def panels(filters: ReportFilters, query: str) -> list[Panel]:
+def panels(filters: ReportFilters, series: dict[str, list[dict]], query: str) -> list[Panel]:
     keys = ByPeriod(filters).keys
     result = []
     for name, figures, kind, unit in CHARTS:
         report = REPORTS[name]
-        rows = report.function(filters)
-        series = [Series(figure, [row[figure] for row in rows]) for figure in figures]
+        rows = series[name]
         result.append(
             Panel(
                 name=report.slug,
                 title=report.title,
                 description=report.description,
-                svg=chart(report.title, keys, series, kind=kind, unit=unit),
+                svg=chart(
+                    report.title,
+                    keys,
+                    [Series(figure, [row[figure] for row in rows]) for figure in figures],
+                    kind=kind,
+                    unit=unit,
+                ),
                 legend=list(enumerate(figures)) if len(figures) > 1 else [],
                 table=report_table(report, rows),
                 csv_url=csv_url(name, query),

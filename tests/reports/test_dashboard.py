@@ -83,8 +83,8 @@ class TestDashboard:
 
     def test_query_count(self, client, january, django_assert_num_queries):
         client.force_login(january.agent)
-        # session + user, 4 filter option lists, 6 tiles, 7 charts, the ranking.
-        with django_assert_num_queries(20):
+        # session + user, 4 filter option lists, 4 tiles, 5 charts, the ranking.
+        with django_assert_num_queries(16):
             assert client.get(URL, {**JAN_12, "tag[]": "billing"}).status_code == 200
 
 
