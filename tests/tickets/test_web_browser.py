@@ -89,6 +89,16 @@ def test_filter_the_queue(signed_in_page: Page, live_server, agent, csp_errors):
     expect(results.get_by_role("link", name="Printer jammed")).to_be_visible()
     expect(page).to_have_url(re.compile(r"search=printer"))
     assert_not_reloaded(page)
+    # At 1280 px (Playwright's default width) nothing sticks out sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # Back and forward move between filter states.
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"search=printer"))
+    expect(results.get_by_role("link", name="Invoice question")).to_be_visible()
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"search=printer"))
+    expect(results.get_by_role("link", name="Invoice question")).to_have_count(0)
 
     # The URL holds the whole state: opening it again shows the same result.
     page.goto(page.url)
