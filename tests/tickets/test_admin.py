@@ -666,7 +666,9 @@ def test_reply_admin_adds_through_the_services_and_never_edits(client_, admin_us
     assert events(ticket, kind="reply_added") == [("reply_added", "admin", admin_user.pk)]
 
     url = reverse("admin:tickets_reply_change", args=[reply.pk])
-    client_.post(url, {"ticket": ticket.pk, "kind": "note", "text": "Changed"})
+    assert client_.get(url).status_code == 200
+    response = client_.post(url, {"ticket": ticket.pk, "kind": "note", "text": "Changed"})
+    assert response.status_code == 403
     reply.refresh_from_db()
     assert (reply.text, reply.kind) == ("Hello from admin", "reply")
 

@@ -7,12 +7,16 @@ services so that each ticket records the change.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from taggit.models import Tag
 
 from tickets import services
@@ -46,9 +50,23 @@ class TicketNumberSearchMixin:
         return queryset.filter(ticket_id=int(term)), False
 
 
+@admin.display(description="ticket")
+def ticket_link(obj: Any) -> str:
+    ticket_id = obj.ticket_id if hasattr(obj, "ticket_id") else obj.content_object_id
+    url = reverse("admin:tickets_ticket_change", args=[ticket_id])
+    return format_html('<a href="{}">#{}</a>', url, ticket_id)
+
+
+def short(value: Any, length: int = 60) -> str:
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return Truncator(text).chars(length)
+
+
 @admin.register(Reply)
 class ReplyAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "ticket_id", "kind", "author", "source", "created_at")
+    list_display = ("id", ticket_link, "kind", "author", "excerpt", "source", "created_at")
     list_display_links = ("id",)
     list_filter = ("kind", "source")
     list_select_related = ("author_agent", "author_contact")
@@ -62,18 +80,19 @@ class ReplyAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelAdmin):
     def author(self, reply: Reply) -> str:
         return str(reply.author or "-")
 
+    @admin.display(description="text")
+    def excerpt(self, reply: Reply) -> str:
+        return short(reply.text)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # A message that was sent is never edited.
+
     def get_fields(self, request: HttpRequest, obj: Reply | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("ticket", "kind", "text")
         return self.fields
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Reply | None = None) -> tuple:
-        # A message that was sent is never edited.
-        return self.fields if obj is not None else ()
-
     def save_model(self, request: HttpRequest, obj: Reply, form: Any, change: bool) -> None:
-        if change:
-            return  # Every field is read only.
         reply = services.post_reply(
             ticket=obj.ticket,
             text=obj.text,
@@ -100,13 +119,13 @@ class TicketEventAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelA
 
     list_display = (
         "id",
-        "ticket_id",
+        ticket_link,
         "kind",
         "actor_name",
         "channel",
         "field",
-        "old_value",
-        "new_value",
+        "old",
+        "new",
         "created_at",
     )
     list_display_links = ("id",)
@@ -119,6 +138,14 @@ class TicketEventAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelA
     @admin.display(description="actor")
     def actor_name(self, event: TicketEvent) -> str:
         return str(event.actor or event.actor_contact or "-")
+
+    @admin.display(description="old value")
+    def old(self, event: TicketEvent) -> str:
+        return short(event.old_value)
+
+    @admin.display(description="new value")
+    def new(self, event: TicketEvent) -> str:
+        return short(event.new_value)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -134,7 +161,7 @@ class TicketEventAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelA
 class RatingAdmin(admin.ModelAdmin):
     """Ratings come from clients (services.rate_ticket); here they are read, not written."""
 
-    list_display = ("ticket_id", "value", "agent", "contact", "comment", "created_at")
+    list_display = (ticket_link, "value", "agent", "contact", "comment", "created_at")
     list_filter = ("value", "agent")
     list_select_related = ("agent", "contact")
     search_fields = ("=ticket__id", "comment")
@@ -197,7 +224,7 @@ class TaggedTicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
     """Which ticket has which tag. Tags are added on the ticket page; removing one here
     goes through the services, so the ticket's history records it."""
 
-    list_display = ("tag", "ticket_number")
+    list_display = ("tag", ticket_link)
     list_select_related = ("tag",)
     list_filter = ("tag",)
     search_fields = ("tag__name", "=content_object__id")
@@ -207,10 +234,6 @@ class TaggedTicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    @admin.display(description="ticket", ordering="content_object")
-    def ticket_number(self, item: TaggedTicket) -> int:
-        return item.content_object_id
 
     def delete_model(self, request: HttpRequest, obj: TaggedTicket) -> None:
         services.remove_tags(
