@@ -239,8 +239,9 @@ def service_validation_error(
 def request_values(request: Request) -> dict[str, Any]:
     """The request body as a plain dict, the same for form-encoded and JSON bodies.
 
-    `name[]` keys (repeated in a form, or a JSON array) become lists under `name`;
-    `custom_fields[key]` form keys become a `custom_fields` dict.
+    `name[]` keys (repeated in a form, or a JSON array) become lists under `name`, as
+    does a plain key given more than once; `custom_fields[key]` form keys become a
+    `custom_fields` dict.
     """
     data = request.data
     if hasattr(data, "getlist"):
@@ -252,7 +253,8 @@ def request_values(request: Request) -> dict[str, Any]:
             elif key.startswith("custom_fields[") and key.endswith("]"):
                 custom_fields[key[14:-1]] = data.get(key)
             else:
-                values[key] = data.get(key)
+                given = data.getlist(key)
+                values[key] = given[0] if len(given) == 1 else given
         if custom_fields:
             values["custom_fields"] = custom_fields
         return values

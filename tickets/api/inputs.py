@@ -79,7 +79,7 @@ def _exists(model, pk: int, message: str, **conditions: Any):
 
 
 class TicketInput(serializers.Serializer):
-    """POST /api/tickets; with partial=True and the ticket in the context, PATCH."""
+    """POST /api/tickets. Custom fields are accepted by key besides these."""
 
     ticket_clientid = IdField(help_text="An existing client.")
     ticket_categoryid = IdField(help_text="A department: a category of type ticket.")
@@ -89,7 +89,9 @@ class TicketInput(serializers.Serializer):
     ticket_subject = serializers.CharField(max_length=Ticket._meta.get_field("subject").max_length)
     ticket_message = serializers.CharField()
     ticket_priority = PriorityField(help_text="normal, high or urgent.")
-    tags = TagListField(required=False, help_text="Tag titles (`tags[]=a&tags[]=b`).")
+    tags = TagListField(
+        required=False, help_text="Tag titles: `tags[]=a&tags[]=b` in a form, an array in JSON."
+    )
 
     def validate_ticket_clientid(self, pk: int) -> Client:
         return _exists(Client, pk, "No client has this id.")
@@ -115,7 +117,10 @@ class TicketInput(serializers.Serializer):
 
 
 class TicketUpdateInput(TicketInput):
+    """PATCH /api/tickets/{id}: any of these, and custom fields; only those given change."""
+
     ticket_clientid = None  # a ticket's client is set when it is created
+    tags = None  # tags have their own setter, PUT /api/tickets/{id}/tags
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs and not self.context.get("custom_field_values"):

@@ -111,6 +111,8 @@ class TestCreate:
         assert body(response)["data"]["tags"] == ["login", "vip"]
         response = send(api, "post", "/api/tickets", {**create_params, "tags": ["a"]}, "json")
         assert body(response)["data"]["tags"] == ["a"]
+        response = form(api, "post", "/api/tickets", {**create_params, "tags": ["b", "c"]})
+        assert body(response)["data"]["tags"] == ["b", "c"]
 
     @pytest.mark.parametrize(
         ("change", "field", "message"),
