@@ -170,6 +170,13 @@ class TestFilters:
         assert '<option value="me" selected>' in html
 
 
+    def test_more_filters_fold_unless_one_is_set(self, signed_in):
+        assert '<details class="more-filters">' in queue(signed_in).content.decode()
+        for params in ({"tags": "vip"}, {"active_state": "archived"}):
+            html = queue(signed_in, **params).content.decode()
+            assert '<details class="more-filters" open>' in html
+
+
 class TestSortAndPages:
     def test_sort_by_each_column(self, signed_in):
         a = factories.TicketFactory(subject="Alpha", priority=Priority.URGENT, replies_count=1)

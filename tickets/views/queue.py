@@ -16,6 +16,16 @@ from tickets.models import ActiveState, Ticket, TicketStatus
 from .access import agent_required, render_fragments, wants_fragment
 
 PAGE_SIZE = 25
+# The filters folded under "More filters" on the queue page.
+MORE_FILTERS = [
+    "department",
+    "client",
+    "project",
+    "team",
+    "tags",
+    "created_after",
+    "created_before",
+]
 # Parameters that choose how a result is shown, not which tickets are in it.
 PRESENTATION_PARAMS = {"sort", "page"}
 
@@ -176,6 +186,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "columns": columns(filterset.chosen_sort),
         "views": sidebar(cached_counts(request.user)),
         "current_view": current_view(request.GET),
+        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS)
+        or request.GET.get("active_state", ActiveState.ACTIVE) != ActiveState.ACTIVE,
     }
     if wants_fragment(request):
         return render_fragments(
