@@ -76,11 +76,14 @@ def main() -> None:
     pages = [
         ("queue, default view", "/"),
         (f"queue, search {args.search!r}", f"/?search={args.search}"),
+        ("queue, search 'webhook' (fewer matches)", "/?search=webhook"),
+        ("queue, search with no match 'zebra'", "/?search=zebra"),
         ("queue, my open tickets", "/?assignee=me&status=open"),
         ("queue, urgent, sorted by priority", "/?priority=urgent&sort=-priority"),
         ("queue, page 20", "/?page=20"),
         ("queue, htmx filter fragment", "/?status=5"),
         ("ticket page (most replies)", f"/tickets/{busiest}/"),
+        ("sidebar counts, computed (loaded after)", "/queue/counts/"),
     ]
     with override_settings(
         SESSION_ENGINE="django.contrib.sessions.backends.cache",
