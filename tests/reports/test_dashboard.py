@@ -101,3 +101,18 @@ class TestCharts:
         assert Tile("x", 3, 5, lower_is_better=True).trend == "better"
         assert Tile("x", 3, 5).trend == "worse"
         assert Tile("x", 3, 0).change_percent is None
+
+
+def test_the_page_opens_on_the_last_30_days(client, agent):
+    import datetime
+
+    from freezegun import freeze_time
+
+    client.force_login(agent)
+    with freeze_time("2026-03-15 12:00"):
+        filters = client.get(URL).context["filters"]
+    assert (filters.date_from, filters.date_to) == (
+        datetime.date(2026, 2, 14),
+        datetime.date(2026, 3, 15),
+    )
+    assert filters.group_by == "day"
