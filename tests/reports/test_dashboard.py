@@ -1,6 +1,9 @@
+import datetime
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from freezegun import freeze_time
 
 from reports.charts import Series, chart, nice_ceiling
 from reports.views import Tile
@@ -104,10 +107,6 @@ class TestCharts:
 
 
 def test_the_page_opens_on_the_last_30_days(client, agent):
-    import datetime
-
-    from freezegun import freeze_time
-
     client.force_login(agent)
     with freeze_time("2026-03-15 12:00"):
         filters = client.get(URL).context["filters"]
