@@ -6,12 +6,15 @@ so a caller never tells "missing" from "forbidden".
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Category, Client, Contact, Project, Reply, Ticket
+from .models import Category, Client, Contact, Project, Reply, TaggedTicket, Ticket
 
 # Ids are 64-bit; a larger number can name nothing, and the database would refuse it.
 MAX_ID = 2**63 - 1
@@ -32,8 +35,8 @@ def _is_agent(user: AbstractBaseUser) -> bool:
 
 
 def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
-    """The tickets an agent may see, with what the API's ticket object shows, in a fixed
-    number of queries.
+    """The tickets an agent may see, with what the API's ticket object shows (but the
+    tags: see `tag_names_for`), in a fixed number of queries.
 
     Only four relations are joined; the optional ones come by prefetch. PostgreSQL plans
     a join of all seven in tens of milliseconds (the join order search grows
@@ -42,14 +45,35 @@ def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
     return (
         Ticket.objects.for_agent(user)
         .select_related("status", "department", "client", "assignee")
-        .prefetch_related("team", "requester", "tags")
+        .prefetch_related("team", "requester")
     )
 
 
+def tag_names_for(tickets: Iterable[Ticket]) -> dict[int, list[str]]:
+    """The tag titles of each ticket, sorted, in one query.
+
+    For a page of tickets this replaces prefetch_related("tags"), which builds a
+    queryset per ticket and costs more than the query itself.
+    """
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = TaggedTicket.objects.filter(content_object__in=[t.pk for t in tickets]).values_list(
+        "content_object_id", "tag__name"
+    )
+    for ticket_id, name in rows:
+        names[ticket_id].append(name)
+    for tag_list in names.values():
+        tag_list.sort(key=str.lower)
+    return names
+
+
 def get_ticket_for_agent(user: AbstractBaseUser, pk: int | str, *, related: bool = True) -> Ticket:
-    """The ticket, if the agent may see it: with everything its API object and page show,
-    or with `related=False` the ticket row alone (to act on it, e.g. post a reply)."""
-    tickets = tickets_for_agent(user) if related else Ticket.objects.for_agent(user)
+    """The ticket, if the agent may see it: with everything its API object and page show
+    (tags prefetched), or with `related=False` the ticket row alone (to act on it)."""
+    tickets = (
+        tickets_for_agent(user).prefetch_related("tags")
+        if related
+        else Ticket.objects.for_agent(user)
+    )
     try:
         return tickets.get(pk=_checked_pk(pk))
     except Ticket.DoesNotExist:

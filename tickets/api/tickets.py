@@ -11,13 +11,13 @@ from rest_framework.response import Response
 
 from tickets import services
 from tickets.models import Channel, Ticket
-from tickets.queries import get_ticket_for_agent, tickets_for_agent
+from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_agent
 
 from . import inputs
 from .base import (
     ApiView,
+    Page,
     data_response,
-    paginated_response,
     request_values,
     service_errors,
     validated,
@@ -82,10 +82,11 @@ class TicketListView(ApiView):
         responses=responses(200, TicketSchema, 422, many=True),
     )
     def get(self, request: Request) -> Response:
-        tickets = tickets_for_agent(request.user)
-        return paginated_response(
-            request, TicketFilter(request.query_params, queryset=tickets).qs, ticket_data
-        )
+        tickets = TicketFilter(request.query_params, queryset=tickets_for_agent(request.user)).qs
+        rows, meta = Page(request).slice(tickets)
+        tag_names = tag_names_for(rows)
+        data = [ticket_data(ticket, tag_names.get(ticket.pk, [])) for ticket in rows]
+        return Response({"data": data, "meta": meta})
 
     @extend_schema(
         tags=TAG,
