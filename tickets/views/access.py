@@ -51,7 +51,9 @@ def render_fragments(
     context: dict,
     status: int = 200,
 ) -> HttpResponse:
-    """Render partials of `template` as out-of-band swaps, each replacing its element by id."""
+    """Render partials of `template` as out-of-band swaps, each replacing its element by id,
+    and the messages region (which shows the outcome of a change, or clears an old one)."""
     context = {**context, "oob": True}
-    html = "".join(render_to_string(f"{template}#{name}", context, request) for name in names)
-    return HttpResponse(html, status=status)
+    html = [render_to_string(f"{template}#{name}", context, request) for name in names]
+    html.append(render_to_string("layout.html#messages", context, request))
+    return HttpResponse("".join(html), status=status)

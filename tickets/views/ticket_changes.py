@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -39,7 +38,7 @@ from tickets.models import Channel, Reply, Ticket
 from tickets.queries import get_ticket_for_agent
 from tickets.templatetags.helpdesk import person
 
-from .access import agent_required, wants_fragment
+from .access import agent_required, render_fragments, wants_fragment
 from .ticket import TEMPLATE, ticket_context
 
 # The regions of the ticket page a change can alter, by partial name.
@@ -64,21 +63,12 @@ def respond(
         context = ticket_context(request, ticket, **{form_name: form})
         if wants_fragment(request):
             region = "reply" if form_name == "reply_form" else "panel"
-            return fragments(request, [region], context, status=422)
+            return render_fragments(request, TEMPLATE, [region], context, status=422)
         return render(request, TEMPLATE, context, status=422)
     if not wants_fragment(request):
         return redirect(reverse("ticket", args=[ticket.pk]) + anchor)
     ticket = get_ticket_for_agent(request.user, ticket.pk)
-    return fragments(request, regions, ticket_context(request, ticket))
-
-
-def fragments(
-    request: HttpRequest, regions: list[str], context: dict, status: int = 200
-) -> HttpResponse:
-    context = {**context, "oob": True}
-    html = [render_to_string(f"{TEMPLATE}#{region}", context, request) for region in regions]
-    html.append(render_to_string("layout.html#messages", context, request))
-    return HttpResponse("".join(html), status=status)
+    return render_fragments(request, TEMPLATE, regions, ticket_context(request, ticket))
 
 
 def change(
