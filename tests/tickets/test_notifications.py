@@ -374,6 +374,31 @@ class TestFailures:
         [email] = mailoutbox
         assert email.subject == f"Re: [#{ticket.pk}] Cannot log in"
 
+    def test_a_failed_assignment_email_is_retried_with_the_same_message_id(
+        self, ticket, agent, other_agent, settings, mailoutbox
+    ):
+        ticket.assignee = other_agent
+        ticket.save(update_fields=["assignee"])
+        settings.TASKS = DATABASE_TASKS
+        settings.MAILERS = FAILING_MAILER
+        args = (ticket.pk, other_agent.pk)
+
+        result = tasks.send_assignment_email.call(*args, actor_id=agent.pk, marker="abc123")
+
+        assert result == "retry queued"
+        retry = DBTaskResult.objects.get()
+        assert retry.task_path == "tickets.tasks.send_assignment_email"
+        assert retry.args_kwargs == {
+            "args": list(args),
+            "kwargs": {"actor_id": agent.pk, "marker": "abc123", "attempt": 2},
+        }
+        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+        assert tasks.send_assignment_email.call(*args, **retry.args_kwargs["kwargs"]) == "sent"
+        [email] = mailoutbox
+        assert email.message()["Message-ID"] == (
+            f"<assigned-abc123.agent-{other_agent.pk}.ticket-{ticket.pk}@help.example.com>"
+        )
+
     def test_the_last_attempt_gives_up_and_fails_the_task(
         self, ticket, agent, settings, caplog, django_capture_on_commit_callbacks
     ):
