@@ -6,7 +6,7 @@ simulated in Python: each one lives through a plausible life (assignment,
 first response, conversation, notes, holds, closing, reopening, rating,
 archiving) and every denormalized field and history event is derived from that
 life exactly as `tickets.services` would have written it. The rows are then
-written in bulk: PostgreSQL COPY, or bulk_create on other databases.
+written in bulk: PostgreSQL COPY, or one INSERT run per table on other databases.
 
 The per-ticket services are not used: they are for live changes, one ticket at
 a time, and would take hours for a million tickets.
