@@ -269,9 +269,23 @@ class TestViews:
 
     def test_counts_query_count(self, signed_in, django_assert_num_queries):
         factories.TicketFactory()
-        # session, user, the shared aggregate, the agent's own count
+        # session, user, the counts by state, status and assignee, the closed statuses
         with django_assert_num_queries(4):
             signed_in.get(reverse("queue_counts"))
+        # Once cached, they serve every agent without counting again.
+        with django_assert_num_queries(2):
+            signed_in.get(reverse("queue_counts"))
+
+    def test_cached_counts_serve_each_agent_their_own(self, client, agent, other_agent):
+        factories.TicketFactory(assignee=agent)
+        factories.TicketFactory(assignee=other_agent)
+        factories.TicketFactory(assignee=other_agent)
+        client.force_login(agent)
+        mine = client.get(reverse("queue_counts")).context["views"][0]
+        client.force_login(other_agent)
+        theirs = client.get(reverse("queue_counts")).context["views"][0]
+        assert (mine[0].key, mine[1]) == ("mine", 1)
+        assert (theirs[0].key, theirs[1]) == ("mine", 2)
 
     def test_htmx_request_returns_only_the_results_and_views(self, signed_in):
         factories.TicketFactory(subject="Only one")
