@@ -68,6 +68,8 @@ def measure(
         timings.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
     # Counted on one more request, apart: capturing queries slows them down.
+    if before:
+        before()
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     return timings, cpu, len(queries.captured_queries)

@@ -74,7 +74,7 @@ def filter_search(queryset: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
 # costs tens of microseconds, reading a match from the full-text index a few: a word on
 # more than WALK_SHARE of the rows is found fastest by walking the page's order, a
 # rarer one by listing its matches (at most LIST_CAP of them) and sorting those.
-WALK_SHARE = 0.015
+WALK_SHARE = 0.01
 LIST_CAP = 20_000
 
 
