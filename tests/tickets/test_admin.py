@@ -950,23 +950,30 @@ def test_ticket_date_hierarchy_drills_down(client_, spread_tickets):
     assert len(days.context["cl"].result_list) == 3
 
 
-def test_big_table_count_uses_the_estimate_only_when_unfiltered(monkeypatch):
+def test_big_table_count_is_exact_for_small_lists_and_estimated_for_big_ones(monkeypatch):
     from tickets.admin import big_tables
 
     factories.TicketFactory.create_batch(3)
+    factories.TicketFactory(is_spam=True)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE tickets_ticket")
-    monkeypatch.setattr(big_tables, "ESTIMATE_FROM_ROWS", 0)
-    unfiltered = big_tables.EstimatedCountPaginator(Ticket.objects.order_by("pk"), 50)
-    filtered = big_tables.EstimatedCountPaginator(Ticket.objects.filter(is_spam=False), 50)
-    estimate = big_tables.estimated_row_count(Ticket.objects.all())
+
+    def count(queryset):
+        return big_tables.EstimatedCountPaginator(queryset.order_by("pk"), 50).count
+
+    assert count(Ticket.objects.all()) == 4
+    assert count(Ticket.objects.filter(is_spam=False)) == 3
+    monkeypatch.setattr(big_tables, "ESTIMATE_FROM_ROWS", 2)
     if connection.vendor == "postgresql":
-        assert estimate is not None and unfiltered.count == estimate
+        assert count(Ticket.objects.all()) == big_tables.estimated_row_count(Ticket.objects.all())
+        planned = big_tables.planned_row_count(Ticket.objects.filter(is_spam=False))
+        assert count(Ticket.objects.filter(is_spam=False)) == max(planned, 2)
+        assert count(Ticket.objects.filter(is_spam=True)) == 1
     else:
-        assert estimate is None and unfiltered.count == 3
-    assert big_tables.estimated_row_count(Ticket.objects.filter(is_spam=False)) is None
-    assert filtered.count == 3
+        assert big_tables.estimated_row_count(Ticket.objects.all()) is None
+        assert count(Ticket.objects.all()) == 4
+        assert count(Ticket.objects.filter(is_spam=False)) == 3
 
 
 def test_a_change_made_meanwhile_is_not_undone(client_, admin_user, ticket, other_agent):

@@ -9,6 +9,7 @@ index answers at once.
 from __future__ import annotations
 
 import datetime
+import json
 from functools import cached_property
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.db import connections
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
-# Below this many rows an exact count is cheap enough.
+# Lists of up to this many rows are counted exactly.
 ESTIMATE_FROM_ROWS = 100_000
 # A date hierarchy with more periods than this (decades of days) falls back to Django's query.
 MAX_PERIODS = 400
@@ -41,19 +42,39 @@ def estimated_row_count(queryset: QuerySet) -> int | None:
     return int(row[0]) if row and row[0] >= 0 else None
 
 
-class EstimatedCountPaginator(Paginator):
-    """Counts an unfiltered big table from the planner's statistics; filtered lists exactly.
+def planned_row_count(queryset: QuerySet) -> int:
+    """How many rows PostgreSQL's planner expects the query to return."""
+    connection = connections[queryset.db]
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
-    The total is then approximate (within a few percent after autovacuum's analyse),
-    which is all the changelist needs to offer its pages.
+
+class EstimatedCountPaginator(Paginator):
+    """Counts big lists approximately on PostgreSQL, small ones exactly.
+
+    An unfiltered table is counted from the planner's statistics. A filtered list is
+    counted exactly up to ESTIMATE_FROM_ROWS rows; beyond that the planner's estimate
+    is used. Big totals are then approximate (within a few percent after autovacuum's
+    analyse), which is all the changelist needs to offer its pages.
     """
 
     @cached_property
     def count(self) -> int:
-        estimate = estimated_row_count(self.object_list)
+        queryset = self.object_list
+        if connections[queryset.db].vendor != "postgresql":
+            return super().count
+        estimate = estimated_row_count(queryset)
         if estimate is not None and estimate >= ESTIMATE_FROM_ROWS:
             return estimate
-        return super().count
+        capped = queryset.order_by()[:ESTIMATE_FROM_ROWS].count()
+        if capped < ESTIMATE_FROM_ROWS:
+            return capped
+        return max(planned_row_count(queryset), ESTIMATE_FROM_ROWS)
 
 
 def _period_start(moment: datetime.datetime, kind: str) -> datetime.datetime:
