@@ -108,13 +108,21 @@ ORM = {
 
 
 def p50(function, repeat: int) -> float:
-    function()  # warm up: caches, plans, connection
-    timings = []
+    return p50_interleaved([function], repeat)[0]
+
+
+def p50_interleaved(functions, repeat: int) -> list[float]:
+    """Median ms of each function, run in turns so that load on a shared machine
+    affects them alike."""
+    for function in functions:
+        function()  # warm up: caches, plans, connection
+    timings: list[list[float]] = [[] for _ in functions]
     for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+        for function, times in zip(functions, timings, strict=True):
+            started = time.perf_counter()
+            function()
+            times.append((time.perf_counter() - started) * 1000)
+    return [statistics.median(times) for times in timings]
 
 
 def main() -> None:
@@ -155,14 +163,15 @@ def main() -> None:
     )
     rows = []
     for name, function in ORM.items():
-        orm_ms = p50(lambda function=function: function(filters), args.repeat)
 
         def hand_written(sql=HAND_WRITTEN[name]):
             with raw.cursor() as cursor:
                 cursor.execute(sql, params)
                 cursor.fetchall()
 
-        sql_ms = p50(hand_written, args.repeat)
+        orm_ms, sql_ms = p50_interleaved(
+            [lambda function=function: function(filters), hand_written], args.repeat
+        )
         rows.append((name, orm_ms, sql_ms))
         if args.explain:
             with CaptureQueriesContext(connection) as captured:
