@@ -989,3 +989,38 @@ def test_a_change_made_meanwhile_is_not_undone(client_, admin_user, ticket, othe
     assert ticket.status_id == TicketStatus.ON_HOLD
     assert (ticket.priority, ticket.assignee) == (Priority.URGENT, other_agent)
     assert events(ticket, channel="admin") == [("status_changed", "admin", admin_user.pk)]
+
+
+LIST_BUILDERS = {
+    "reply": lambda: factories.ReplyFactory(),
+    "ticketevent": lambda: factories.TicketEventFactory(actor=factories.AgentFactory()),
+    "rating": lambda: factories.RatingFactory(
+        agent=factories.AgentFactory(), contact=factories.ContactFactory()
+    ),
+    "taggedticket": lambda: factories.TicketFactory(tags=[factories.ClientFactory().name]),
+    "ticketstar": lambda: factories.TicketStarFactory(),
+    "ticketpin": lambda: factories.TicketPinFactory(),
+    "client": lambda: factories.ClientFactory(),
+    "contact": lambda: factories.ContactFactory(),
+    "project": lambda: factories.ProjectFactory(),
+    "team": lambda: factories.TeamFactory(members=[factories.AgentFactory()]),
+    "category": lambda: factories.CategoryFactory(),
+    "customfield": lambda: factories.CustomFieldFactory(),
+    "apikey": lambda: factories.ApiKeyFactory(),
+    "ticketstatus": lambda: factories.TicketStatusFactory(),
+}
+
+
+@pytest.mark.parametrize("model_name", sorted(LIST_BUILDERS))
+def test_every_changelist_query_count_does_not_grow(client_, model_name):
+    url = reverse(f"admin:tickets_{model_name}_changelist")
+    for _ in range(2):
+        LIST_BUILDERS[model_name]()
+    with CaptureQueriesContext(connection) as few:
+        assert client_.get(url).status_code == 200
+    for _ in range(10):
+        LIST_BUILDERS[model_name]()
+    with CaptureQueriesContext(connection) as more:
+        response = client_.get(url)
+    assert len(response.context["cl"].result_list) >= 12
+    assert len(more) == len(few), model_name

@@ -158,7 +158,7 @@ class TicketEventAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelA
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(BigTableAdminMixin, admin.ModelAdmin):
     """Ratings come from clients (services.rate_ticket); here they are read, not written."""
 
     list_display = (ticket_link, "value", "agent", "contact", "comment", "created_at")
@@ -225,7 +225,8 @@ class TaggedTicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
     goes through the services, so the ticket's history records it."""
 
     list_display = ("tag", ticket_link)
-    list_select_related = ("tag",)
+    # The ticket too: each row's str() (read by the selection checkbox) names it.
+    list_select_related = ("tag", "content_object")
     list_filter = ("tag",)
     search_fields = ("tag__name", "=content_object__id")
 
