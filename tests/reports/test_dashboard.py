@@ -115,3 +115,22 @@ def test_the_page_opens_on_the_last_30_days(client, agent):
         datetime.date(2026, 3, 15),
     )
     assert filters.group_by == "day"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_queries_run_concurrently_with_the_same_figures(client):
+    # On PostgreSQL the page's queries run in threads here (nothing uncommitted
+    # to hide from them); on SQLite in turn. The figures are the same either way.
+    january = JanuaryScenario()
+    client.force_login(january.agent)
+    response = client.get(URL, JAN_12)
+    tiles = {tile.label: (tile.current, tile.previous) for tile in response.context["tiles"]}
+    assert tiles == {
+        "New tickets": (2, 0),
+        "Solved tickets": (1, 1),
+        "Median first response": (14.0, None),
+        "Median resolution": (48.0, 24.0),
+        "Rating score": (1.0, 0.0),
+        "Backlog": (6, 5),
+    }
+    assert response.context["panels"][0].table[11] == ["10:00", 1]
