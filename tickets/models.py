@@ -290,10 +290,11 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
                 .filter(search_vector=query)
                 .values("ticket_id")
             )
-            # One IN over a UNION, not two INs joined by OR: PostgreSQL turns it into a
-            # semi-join on the primary key (an index-only count) instead of scanning
-            # every ticket against two hashed subplans.
-            return self.filter(pk__in=in_ticket.union(in_reply))
+            # Two INs joined by OR (hashed subplans): PostgreSQL then walks the sort's
+            # index and stops at the page's end. One IN over a UNION counts faster but
+            # makes it sort every match (measured on 1M tickets: page 143 ms vs 1375 ms,
+            # count 526 ms vs 393 ms for a word in 3% of tickets).
+            return self.filter(Q(pk__in=in_ticket) | Q(pk__in=in_reply))
         in_reply = Reply.objects.filter(text__icontains=text).values("ticket_id")
         return self.filter(
             Q(subject__icontains=text) | Q(message__icontains=text) | Q(pk__in=in_reply)
