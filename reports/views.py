@@ -168,6 +168,7 @@ def run_concurrently(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
 
     Only on PostgreSQL and outside a transaction: other threads could not see
     uncommitted rows (as in tests), and SQLite serializes work on its file anyway.
+    At most REPORTS_QUERY_THREADS (default 4) connections per page view.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return {name: call() for name, call in calls.items()}
@@ -178,7 +179,8 @@ def run_concurrently(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
         finally:
             connections.close_all()  # this worker thread's connections only
 
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+    threads = min(len(calls), getattr(settings, "REPORTS_QUERY_THREADS", 4))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         futures = {name: pool.submit(in_own_connection, call) for name, call in calls.items()}
         return {name: future.result() for name, future in futures.items()}
 
