@@ -40,7 +40,7 @@ from reports import queries  # noqa: E402
 from reports.periods import ReportFilters  # noqa: E402
 
 TRUNC = "date_trunc('day', {column} AT TIME ZONE %(tz)s)"
-SECONDS = "EXTRACT(EPOCH FROM ({end} - created_at))::double precision"
+SECONDS = "date_part('epoch', {end} - created_at)"
 
 
 def duration_sql(end: str) -> str:

@@ -56,7 +56,7 @@ class PercentileCont(Aggregate):
 
 
 class SecondsBetween(Func):
-    """`end - start` in seconds, as a double, exact to the microsecond."""
+    """`end - start` in seconds, as a double (within a nanosecond of exact)."""
 
     output_field = FloatField()
     arity = 2
@@ -65,7 +65,9 @@ class SecondsBetween(Func):
         end, start = (compiler.compile(expression) for expression in self.source_expressions)
         params = (*end[1], *start[1])
         if connection.vendor == "postgresql":
-            sql = f"EXTRACT(EPOCH FROM ({end[0]} - {start[0]}))::double precision"
+            # date_part computes in double precision; EXTRACT goes through numeric,
+            # which made the duration reports a third slower on a million rows.
+            sql = f"date_part('epoch', {end[0]} - {start[0]})"
         else:
             # Django's SQLite function: the difference in whole microseconds.
             sql = f"(django_timestamp_diff({end[0]}, {start[0]}) / 1000000.0)"
@@ -262,6 +264,37 @@ def backlog(filters: ReportFilters, *, grouping: Grouping | None = None) -> list
     return report
 
 
+def tickets_open_at_start(filters: ReportFilters) -> int:
+    """Tickets open when the range starts: created before it and not resolved before it.
+
+    A ticket is resolved after it is created, so both counts come from the tickets
+    created before the start (an index range, empty for a range that starts with
+    the helpdesk).
+    """
+    start = filters.start
+    counts = (
+        _tickets(filters)
+        .filter(created_at__lt=start)
+        .aggregate(created=Count("*"), resolved=Count("pk", filter=Q(resolved_at__lt=start)))
+    )
+    return counts["created"] - counts["resolved"]
+
+
+def backlog_from_counts(
+    open_at_start: int, new_tickets: list[Row], solved_tickets: list[Row]
+) -> list[Row]:
+    """The backlog report from the new and solved tickets reports of the same filters.
+
+    For a page that already has those two reports this replaces backlog()'s two
+    scans of every ticket up to the range's end with tickets_open_at_start().
+    """
+    report, open_tickets = [], open_at_start
+    for new, solved in zip(new_tickets, solved_tickets, strict=True):
+        open_tickets += new["count"] - solved["count"]
+        report.append({"period": new["period"], "count": open_tickets})
+    return report
+
+
 # Durations --------------------------------------------------------------------------
 
 
@@ -358,6 +391,7 @@ def _interpolate(p: float, count: int, below: float, above: float) -> float:
 __all__ = [
     "ReportFilters",
     "backlog",
+    "backlog_from_counts",
     "first_response_time",
     "new_tickets",
     "ratings",
@@ -365,4 +399,5 @@ __all__ = [
     "resolution_time",
     "solved_tickets",
     "ticket_sources",
+    "tickets_open_at_start",
 ]

@@ -142,9 +142,10 @@ def csv_url(name: str, query: str) -> str:
 
 
 def run_reports(filters: ReportFilters) -> dict[str, list[dict]]:
-    """The page's ten report queries: five for the charts (new tickets are the sum
-    of the sources, solved tickets the count of the resolution times), four for
-    the tiles split into the previous and the current range, and the ranking."""
+    """The page's ten report queries: four for the charts (new tickets are the sum
+    of the sources, solved tickets the count of the resolution times, the backlog
+    follows from both and the tickets open at the start), four for the tiles split
+    into the previous and the current range, and the ranking."""
     split = PreviousAndCurrent(filters)
     return run_concurrently(
         {
@@ -152,7 +153,7 @@ def run_reports(filters: ReportFilters) -> dict[str, list[dict]]:
             "resolution_time": lambda: queries.resolution_time(filters),
             "first_response_time": lambda: queries.first_response_time(filters),
             "ratings": lambda: queries.ratings(filters),
-            "backlog": lambda: queries.backlog(filters),
+            "open_at_start": lambda: queries.tickets_open_at_start(filters),
             "new_split": lambda: queries.new_tickets(filters, grouping=split),
             "resolution_split": lambda: queries.resolution_time(filters, grouping=split),
             "first_response_split": lambda: queries.first_response_time(filters, grouping=split),
@@ -188,26 +189,25 @@ def run_concurrently(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
 def report_series(results: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """Every charted report's rows."""
     sources, resolution = results["ticket_sources"], results["resolution_time"]
+    new_tickets = [
+        {"period": row["period"], "count": sum(row[s] for s in Source.values)} for row in sources
+    ]
+    solved_tickets = [{"period": row["period"], "count": row["count"]} for row in resolution]
     return {
-        "new_tickets": [
-            {"period": row["period"], "count": sum(row[s] for s in Source.values)}
-            for row in sources
-        ],
-        "solved_tickets": [{"period": row["period"], "count": row["count"]} for row in resolution],
+        "new_tickets": new_tickets,
+        "solved_tickets": solved_tickets,
         "first_response_time": results["first_response_time"],
         "resolution_time": resolution,
         "ratings": results["ratings"],
         "ticket_sources": sources,
-        "backlog": results["backlog"],
+        "backlog": queries.backlog_from_counts(
+            results["open_at_start"], new_tickets, solved_tickets
+        ),
     }
 
 
 def tiles(results: dict[str, list[dict]], series: dict[str, list[dict]]) -> list[Tile]:
-    """The headline figures for the range and the same number of days before it.
-
-    The backlog comes from the chart: open at the range's start = open at the end
-    of its first period, less that period's new tickets, plus its solved ones.
-    """
+    """The headline figures for the range and the same number of days before it."""
 
     def pair(name: str, figure: str) -> tuple[Any, Any]:
         by_key = {row["period"]: row[figure] for row in results[name]}
@@ -217,9 +217,6 @@ def tiles(results: dict[str, list[dict]], series: dict[str, list[dict]]) -> list
         row["period"]: round(row["good"] / row["total"], 3) if row["total"] else None
         for row in results["ratings_split"]
     }
-    backlog = series["backlog"]
-    first_new, first_solved = series["new_tickets"][0], series["solved_tickets"][0]
-    backlog_at_start = backlog[0]["count"] - first_new["count"] + first_solved["count"]
     return [
         Tile("New tickets", *pair("new_split", "count")),
         Tile("Solved tickets", *pair("resolution_split", "count")),
@@ -236,7 +233,12 @@ def tiles(results: dict[str, list[dict]], series: dict[str, list[dict]]) -> list
             lower_is_better=True,
         ),
         Tile("Rating score", score["current"], score["previous"]),
-        Tile("Backlog", backlog[-1]["count"], backlog_at_start, lower_is_better=True),
+        Tile(
+            "Backlog",
+            series["backlog"][-1]["count"],
+            results["open_at_start"],
+            lower_is_better=True,
+        ),
     ]
 
 

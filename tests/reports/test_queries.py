@@ -92,6 +92,30 @@ class TestJanuary:
             "2026-01-12": {"count": 6},
         }
 
+    @pytest.mark.parametrize(
+        "report_filters",
+        [
+            filters(),
+            filters(date_from=JAN_12, date_to=JAN_12),
+            filters(date_from=datetime.date(2026, 1, 13), date_to=datetime.date(2026, 1, 20)),
+            filters(group_by=GroupBy.HOUR, timezone=ZoneInfo("America/New_York")),
+        ],
+        ids=["days", "last-day", "after", "hours-new-york"],
+    )
+    def test_backlog_from_counts_matches_the_backlog_report(self, january, report_filters):
+        open_at_start = queries.tickets_open_at_start(report_filters)
+        rebuilt = queries.backlog_from_counts(
+            open_at_start,
+            queries.new_tickets(report_filters),
+            queries.solved_tickets(report_filters),
+        )
+        assert rebuilt == queries.backlog(report_filters)
+
+    def test_tickets_open_at_start(self, january):
+        assert queries.tickets_open_at_start(filters()) == 1  # F
+        assert queries.tickets_open_at_start(filters(date_from=JAN_12, date_to=JAN_12)) == 5
+        assert queries.tickets_open_at_start(filters(agent=january.other_agent.pk)) == 0
+
     def test_previous_and_current(self, january):
         current = filters(date_from=JAN_12, date_to=JAN_12)
         grouping = PreviousAndCurrent(current)
