@@ -125,7 +125,9 @@ def search_page(queryset: QuerySet[Ticket], text: str, start: int, stop: int) ->
     candidates: set[int] = set()
     for annotated, column, walk in halves:
         matches = annotated.filter(search_vector=query)
-        share = estimated_rows(matches) / max(1.0, estimated_rows(annotated.model.objects.order_by()))
+        share = estimated_rows(matches) / max(
+            1.0, estimated_rows(annotated.model.objects.order_by())
+        )
         ids: list[int] = []
         if share <= WALK_SHARE:
             ids = list(matches.values_list(column, flat=True)[: LIST_CAP + 1])

@@ -169,11 +169,12 @@ class TestFilters:
         assert 'value="printer"' in html
         assert '<option value="me" selected>' in html
 
-
     def test_choices_are_escaped(self, signed_in):
         department = factories.CategoryFactory(name="<b>R&D</b>")
         html = queue(signed_in, department=department.pk).content.decode()
-        assert f'<option value="{department.pk}" selected>&lt;b&gt;R&amp;D&lt;/b&gt;</option>' in html
+        assert (
+            f'<option value="{department.pk}" selected>&lt;b&gt;R&amp;D&lt;/b&gt;</option>' in html
+        )
         assert "<b>R&D</b>" not in html
 
     def test_more_filters_fold_unless_one_is_set(self, signed_in):
