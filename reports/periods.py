@@ -163,4 +163,19 @@ class PreviousAndCurrent:
         return value
 
 
-Grouping = ByPeriod | PreviousAndCurrent
+class WholeRange:
+    """One bucket for the whole range, for a total that needs no per-period rows."""
+
+    keys = ["total"]
+
+    def __init__(self, filters: ReportFilters) -> None:
+        self.start, self.end = filters.start, filters.end
+
+    def expression(self, value: Expression) -> Expression:
+        return Value("total")
+
+    def key(self, value: str) -> str:
+        return value
+
+
+Grouping = ByPeriod | PreviousAndCurrent | WholeRange

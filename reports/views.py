@@ -26,7 +26,7 @@ from .api import report_table
 from .catalog import RANKING, REPORTS
 from .charts import Series, chart
 from .forms import TAG_PARAMETER, ReportParametersForm
-from .periods import ByPeriod, PreviousAndCurrent, ReportFilters
+from .periods import ByPeriod, PreviousAndCurrent, ReportFilters, WholeRange
 
 DEFAULT_DAYS = 30
 
@@ -144,9 +144,12 @@ def csv_url(name: str, query: str) -> str:
 def run_reports(filters: ReportFilters) -> dict[str, list[dict]]:
     """The page's ten report queries: four for the charts (new tickets are the sum
     of the sources, solved tickets the count of the resolution times, the backlog
-    follows from both and the tickets open at the start), four for the tiles split
-    into the previous and the current range, and the ranking."""
+    follows from both and the tickets open at the start), the ranking, and for the
+    tiles the medians split into the previous and the current range and the totals
+    of the previous range (the current ones are the sums of the charts' rows)."""
     split = PreviousAndCurrent(filters)
+    previous = filters.previous()
+    previous_total = WholeRange(previous)
     return run_concurrently(
         {
             "ticket_sources": lambda: queries.ticket_sources(filters),
@@ -154,10 +157,10 @@ def run_reports(filters: ReportFilters) -> dict[str, list[dict]]:
             "first_response_time": lambda: queries.first_response_time(filters),
             "ratings": lambda: queries.ratings(filters),
             "open_at_start": lambda: queries.tickets_open_at_start(filters),
-            "new_split": lambda: queries.new_tickets(filters, grouping=split),
+            "new_previous": lambda: queries.new_tickets(previous, grouping=previous_total),
             "resolution_split": lambda: queries.resolution_time(filters, grouping=split),
             "first_response_split": lambda: queries.first_response_time(filters, grouping=split),
-            "ratings_split": lambda: queries.ratings(filters, grouping=split),
+            "ratings_previous": lambda: queries.ratings(previous, grouping=previous_total),
             "ranking": lambda: queries.ratings_ranking(filters),
         }
     )
@@ -209,16 +212,20 @@ def report_series(results: dict[str, list[dict]]) -> dict[str, list[dict]]:
 def tiles(results: dict[str, list[dict]], series: dict[str, list[dict]]) -> list[Tile]:
     """The headline figures for the range and the same number of days before it."""
 
+    def total(rows: list[dict], figure: str) -> int:
+        return sum(row[figure] for row in rows)
+
     def pair(name: str, figure: str) -> tuple[Any, Any]:
         by_key = {row["period"]: row[figure] for row in results[name]}
         return by_key["current"], by_key["previous"]
 
-    score = {
-        row["period"]: round(row["good"] / row["total"], 3) if row["total"] else None
-        for row in results["ratings_split"]
-    }
+    def score(good: int, total: int) -> float | None:
+        return round(good / total, 3) if total else None
+
+    (ratings_previous,) = results["ratings_previous"]
+    (new_previous,) = results["new_previous"]
     return [
-        Tile("New tickets", *pair("new_split", "count")),
+        Tile("New tickets", total(series["new_tickets"], "count"), new_previous["count"]),
         Tile("Solved tickets", *pair("resolution_split", "count")),
         Tile(
             "Median first response",
@@ -232,7 +239,11 @@ def tiles(results: dict[str, list[dict]], series: dict[str, list[dict]]) -> list
             unit="h",
             lower_is_better=True,
         ),
-        Tile("Rating score", score["current"], score["previous"]),
+        Tile(
+            "Rating score",
+            score(total(series["ratings"], "good"), total(series["ratings"], "total")),
+            score(ratings_previous["good"], ratings_previous["total"]),
+        ),
         Tile(
             "Backlog",
             series["backlog"][-1]["count"],

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reports import queries
-from reports.periods import GroupBy, PreviousAndCurrent, ReportFilters
+from reports.periods import GroupBy, PreviousAndCurrent, ReportFilters, WholeRange
 from tests import factories
 
 from .scenario import Helpdesk, JanuaryScenario, at
@@ -110,6 +110,17 @@ class TestJanuary:
             queries.solved_tickets(report_filters),
         )
         assert rebuilt == queries.backlog(report_filters)
+
+    def test_whole_range_totals(self, january):
+        whole = WholeRange(filters())
+        assert queries.new_tickets(filters(), grouping=whole) == [{"period": "total", "count": 7}]
+        assert queries.ratings(filters(), grouping=whole) == [
+            {"period": "total", "good": 2, "bad": 1, "total": 3}
+        ]
+        empty = filters(date_from=datetime.date(2025, 1, 1), date_to=datetime.date(2025, 1, 31))
+        assert queries.new_tickets(empty, grouping=WholeRange(empty)) == [
+            {"period": "total", "count": 0}
+        ]
 
     def test_tickets_open_at_start(self, january):
         assert queries.tickets_open_at_start(filters()) == 1  # F
