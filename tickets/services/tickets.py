@@ -1,19 +1,4 @@
-"""Every change to a ticket goes through these functions.
-
-Each one validates its input, locks the ticket row, writes the change, keeps the
-denormalized fields (status changed, first response, resolved, replies count,
-last reply, last updated) true, and records a TicketEvent with the actor and the
-channel. Side effects such as emails are scheduled with `transaction.on_commit`,
-so they never run for a change that was rolled back.
-
-Emails (see `tickets.notifications`): an agent's public reply made in the web UI
-goes to the requester and the CC contacts, and an assignment made there tells
-the assignee (unless they assigned themselves). Notes are never emailed; the
-API and the admin are silent.
-
-Validation problems raise `django.core.exceptions.ValidationError` with a dict
-of field messages; a change that the ticket's state forbids raises `Conflict`.
-"""
+"""Creating, editing, moving and deleting tickets."""
 
 from __future__ import annotations
 
@@ -22,13 +7,12 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import custom_fields, notifications
-from .models import (
+from tickets import custom_fields, notifications
+from tickets.models import (
     ActiveState,
     Category,
     Channel,
@@ -36,167 +20,30 @@ from .models import (
     Contact,
     Priority,
     Project,
-    Rating,
-    Reply,
     Source,
     Team,
     Ticket,
     TicketEvent,
-    TicketPin,
-    TicketStar,
     TicketStatus,
 )
 
-Agent = AbstractBaseUser
-
-
-class Conflict(Exception):
-    """The change conflicts with the ticket's current state (HTTP 409)."""
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()
-"""Marks a keyword argument that was not given, as distinct from None."""
-
-SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
-
-
-# Helpers -------------------------------------------------------------------
-
-
-def _record(
-    ticket: Ticket,
-    kind: TicketEvent.Kind,
-    *,
-    actor: Agent | None,
-    channel: Channel,
-    old: Any = None,
-    new: Any = None,
-    field: str = "",
-    actor_contact: Contact | None = None,
-    at: datetime.datetime | None = None,
-) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_contact=actor_contact,
-        channel=channel,
-        field=field,
-        old_value=old,
-        new_value=new,
-        created_at=at or timezone.now(),
-    )
-
-
-def _locked(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked until the transaction ends, with fresh values."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
-
-
-def _sync(target: Ticket, source: Ticket) -> None:
-    """Copy a locked ticket's values back onto the caller's instance."""
-    for field in Ticket._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    for name in ("status", "department", "client", "project", "assignee", "team", "requester"):
-        field = Ticket._meta.get_field(name)
-        if field.is_cached(target):
-            field.delete_cached_value(target)
-
-
-def _label(obj: Any) -> Any:
-    """How a related object is kept in the history: its id and its name."""
-    if obj is None:
-        return None
-    name = getattr(obj, "title", None) or getattr(obj, "name", None) or str(obj)
-    if hasattr(obj, "get_username"):
-        name = obj.get_full_name() or obj.get_username()
-    return {"id": obj.pk, "name": name}
-
-
-def _clean_text(value: str, field: str, *, max_length: int | None = None) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError({field: ["This field is required."]})
-    if max_length and len(text) > max_length:
-        raise ValidationError({field: [f"Ensure this value has at most {max_length} characters."]})
-    return text
-
-
-def _check_department(department: Category) -> None:
-    if department.type != Category.Type.TICKET:
-        raise ValidationError({"department": ["The department must be a category of type ticket."]})
-
-
-def _check_project(project: Project | None, client: Client) -> None:
-    if project is not None and project.client_id != client.pk:
-        raise ValidationError({"project": ["The project does not belong to the ticket's client."]})
-
-
-def _check_contacts(client: Client, requester: Contact | None, cc: Iterable[Contact]) -> None:
-    if requester is not None and requester.client_id != client.pk:
-        raise ValidationError({"requester": ["The requester must be a contact of the client."]})
-    if any(contact.client_id != client.pk for contact in cc):
-        raise ValidationError({"cc": ["Copied contacts must be contacts of the client."]})
-
-
-def _check_agent(agent: Agent | None, field: str = "assignee") -> None:
-    if agent is not None and not (agent.is_active and agent.is_staff):
-        raise ValidationError({field: ["Tickets can only be assigned to active agents."]})
-
-
-def _normalize_tags(tags: Iterable[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for tag in tags:
-        name = str(tag).strip()
-        if not name:
-            continue
-        if len(name) > 100:
-            raise ValidationError({"tags": ["A tag has at most 100 characters."]})
-        seen.setdefault(name.lower(), name)
-    return sorted(seen.values(), key=str.lower)
-
-
-def _apply_status(
-    ticket: Ticket,
-    status: TicketStatus,
-    *,
-    actor: Agent | None,
-    channel: Channel,
-    now: datetime.datetime,
-    actor_contact: Contact | None = None,
-) -> list[str]:
-    """Move a locked ticket to `status`; returns the fields it changed."""
-    if ticket.status_id == status.pk:
-        return []
-    old_status = ticket.status
-    ticket.status = status
-    ticket.status_changed_at = now
-    changed = ["status", "status_changed_at"]
-    if status.is_closed and not old_status.is_closed:
-        ticket.resolved_at = now
-        changed.append("resolved_at")
-    elif not status.is_closed and ticket.resolved_at is not None:
-        ticket.resolved_at = None
-        changed.append("resolved_at")
-    _record(
-        ticket,
-        TicketEvent.Kind.STATUS_CHANGED,
-        actor=actor,
-        actor_contact=actor_contact,
-        channel=channel,
-        old=_label(old_status),
-        new=_label(status),
-        at=now,
-    )
-    return changed
-
-
-# Tickets -------------------------------------------------------------------
+from .common import (
+    SUBJECT_MAX_LENGTH,
+    UNSET,
+    Agent,
+    Conflict,
+    _apply_status,
+    _check_agent,
+    _check_contacts,
+    _check_department,
+    _check_project,
+    _clean_text,
+    _label,
+    _locked,
+    _normalize_tags,
+    _record,
+    _sync,
+)
 
 
 def check_ticket_fields(
@@ -636,167 +483,3 @@ def delete_ticket(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> N
             "Ticket #%s deleted by %s via %s", locked.pk, actor, channel
         )
         locked.delete()
-
-
-# The conversation -----------------------------------------------------------
-
-
-def post_reply(
-    *,
-    ticket: Ticket,
-    text: str,
-    kind: Reply.Kind = Reply.Kind.REPLY,
-    author: Agent | Contact,
-    channel: Channel,
-    source: Source | None = None,
-) -> Reply:
-    """Add a reply or an internal note to the conversation.
-
-    An agent's reply moves the ticket to the team-replied status and stamps the
-    first response; a contact's reply moves it to the client-replied status.
-    A note changes neither. Replies count and last reply at cover public
-    replies only; notes are internal.
-    """
-    text = _clean_text(text, "text")
-    if kind not in Reply.Kind.values:
-        raise ValidationError({"kind": ["Select reply or note."]})
-    by_contact = isinstance(author, Contact)
-    if by_contact and kind == Reply.Kind.NOTE:
-        raise ValidationError({"kind": ["Only agents can write notes."]})
-    if by_contact and author.client_id != ticket.client_id:
-        raise ValidationError({"author": ["The contact does not belong to the ticket's client."]})
-    if not by_contact:
-        _check_agent(author, "author")
-    if source is None:
-        source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
-    with transaction.atomic():
-        locked = _locked(ticket)
-        now = timezone.now()
-        reply = Reply.objects.create(
-            ticket=locked,
-            kind=kind,
-            text=text,
-            author_agent=None if by_contact else author,
-            author_contact=author if by_contact else None,
-            source=source,
-            created_at=now,
-        )
-        actor = None if by_contact else author
-        actor_contact = author if by_contact else None
-        changed = ["updated_at"]
-        locked.updated_at = now
-        if kind == Reply.Kind.REPLY:
-            locked.replies_count += 1
-            locked.last_reply_at = now
-            changed += ["replies_count", "last_reply_at"]
-            if by_contact:
-                target = TicketStatus.client_replied()
-            else:
-                target = TicketStatus.team_replied()
-                if locked.first_response_at is None:
-                    locked.first_response_at = now
-                    changed.append("first_response_at")
-            changed += _apply_status(
-                locked, target, actor=actor, actor_contact=actor_contact, channel=channel, now=now
-            )
-        locked.save(update_fields=changed)
-        _record(
-            locked,
-            TicketEvent.Kind.NOTE_ADDED
-            if kind == Reply.Kind.NOTE
-            else TicketEvent.Kind.REPLY_ADDED,
-            actor=actor,
-            actor_contact=actor_contact,
-            channel=channel,
-            new={"reply_id": reply.pk},
-            at=now,
-        )
-        if (
-            kind == Reply.Kind.REPLY
-            and not by_contact
-            and channel in notifications.EMAILING_CHANNELS
-        ):
-            transaction.on_commit(partial(notifications.reply_posted, reply.pk), robust=True)
-    _sync(ticket, locked)
-    return reply
-
-
-def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None:
-    """Remove a reply or note; replies count and last reply at are recomputed exactly."""
-    with transaction.atomic():
-        locked = _locked(reply.ticket)
-        reply = Reply.objects.get(pk=reply.pk, ticket=locked)
-        now = timezone.now()
-        kind, text = reply.kind, reply.text
-        reply_id = reply.pk
-        reply.delete()
-        public = Reply.objects.filter(ticket=locked, kind=Reply.Kind.REPLY)
-        locked.replies_count = public.count()
-        last = public.order_by("-created_at").values_list("created_at", flat=True).first()
-        locked.last_reply_at = last
-        locked.updated_at = now
-        locked.save(update_fields=["replies_count", "last_reply_at", "updated_at"])
-        _record(
-            locked,
-            TicketEvent.Kind.REPLY_DELETED,
-            actor=actor,
-            channel=channel,
-            old={"reply_id": reply_id, "kind": kind, "text": text},
-            at=now,
-        )
-    _sync(reply.ticket, locked)
-
-
-# Ratings, stars and pins -------------------------------------------------------
-
-
-def rate_ticket(
-    *,
-    ticket: Ticket,
-    value: Rating.Value,
-    comment: str = "",
-    contact: Contact | None,
-    channel: Channel,
-) -> Rating:
-    """Record (or replace) the client's rating of a ticket; the agent rated is the assignee."""
-    if value not in Rating.Value.values:
-        raise ValidationError({"value": ["Select good or bad."]})
-    with transaction.atomic():
-        locked = _locked(ticket)
-        now = timezone.now()
-        rating, _ = Rating.objects.update_or_create(
-            ticket=locked,
-            defaults={
-                "value": value,
-                "comment": comment.strip(),
-                "contact": contact,
-                "agent_id": locked.assignee_id,
-                "created_at": now,
-            },
-        )
-        _record(
-            locked,
-            TicketEvent.Kind.RATED,
-            actor=None,
-            actor_contact=contact,
-            channel=channel,
-            new={"value": value, "comment": comment.strip()},
-            at=now,
-        )
-    return rating
-
-
-def set_star(*, ticket: Ticket, agent: Agent, starred: bool) -> None:
-    """Star or unstar a ticket for one agent (personal; not ticket state)."""
-    if starred:
-        TicketStar.objects.get_or_create(ticket=ticket, agent=agent)
-    else:
-        TicketStar.objects.filter(ticket=ticket, agent=agent).delete()
-
-
-def set_pin(*, ticket: Ticket, agent: Agent, pinned: bool) -> None:
-    """Pin or unpin a ticket to the top of one agent's queue (personal; not ticket state)."""
-    if pinned:
-        TicketPin.objects.get_or_create(ticket=ticket, agent=agent)
-    else:
-        TicketPin.objects.filter(ticket=ticket, agent=agent).delete()

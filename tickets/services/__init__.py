@@ -1,0 +1,60 @@
+"""Every change to a ticket goes through these functions.
+
+Each one validates its input, locks the ticket row, writes the change, keeps the
+denormalized fields (status changed, first response, resolved, replies count,
+last reply, last updated) true, and records a TicketEvent with the actor and the
+channel. Side effects such as emails are scheduled with `transaction.on_commit`,
+so they never run for a change that was rolled back.
+
+Emails (see `tickets.notifications`): an agent's public reply made in the web UI
+goes to the requester and the CC contacts, and an assignment made there tells
+the assignee (unless they assigned themselves). Notes are never emailed; the
+API and the admin are silent.
+
+Validation problems raise `django.core.exceptions.ValidationError` with a dict
+of field messages; a change that the ticket's state forbids raises `Conflict`.
+
+Callers use the package: `from tickets import services; services.post_reply(...)`.
+"""
+
+from .common import UNSET, Conflict
+from .conversation import delete_reply, post_reply
+from .feedback import rate_ticket, set_pin, set_star
+from .tickets import (
+    add_tags,
+    archive,
+    assign,
+    change_status,
+    check_ticket_fields,
+    create_ticket,
+    delete_ticket,
+    mark_spam,
+    remove_tags,
+    restore,
+    set_tags,
+    set_team,
+    update_ticket,
+)
+
+__all__ = [
+    "UNSET",
+    "Conflict",
+    "add_tags",
+    "archive",
+    "assign",
+    "change_status",
+    "check_ticket_fields",
+    "create_ticket",
+    "delete_reply",
+    "delete_ticket",
+    "mark_spam",
+    "post_reply",
+    "rate_ticket",
+    "remove_tags",
+    "restore",
+    "set_pin",
+    "set_star",
+    "set_tags",
+    "set_team",
+    "update_ticket",
+]

@@ -1,0 +1,170 @@
+"""What the ticket services share: errors, the history writer, row locking and checks."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tickets.models import (
+    Category,
+    Channel,
+    Client,
+    Contact,
+    Project,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+
+Agent = AbstractBaseUser
+
+
+class Conflict(Exception):
+    """The change conflicts with the ticket's current state (HTTP 409)."""
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+"""Marks a keyword argument that was not given, as distinct from None."""
+
+SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
+
+
+# Helpers -------------------------------------------------------------------
+
+
+def _record(
+    ticket: Ticket,
+    kind: TicketEvent.Kind,
+    *,
+    actor: Agent | None,
+    channel: Channel,
+    old: Any = None,
+    new: Any = None,
+    field: str = "",
+    actor_contact: Contact | None = None,
+    at: datetime.datetime | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_contact=actor_contact,
+        channel=channel,
+        field=field,
+        old_value=old,
+        new_value=new,
+        created_at=at or timezone.now(),
+    )
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    """The ticket's row, locked until the transaction ends, with fresh values."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _sync(target: Ticket, source: Ticket) -> None:
+    """Copy a locked ticket's values back onto the caller's instance."""
+    for field in Ticket._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    for name in ("status", "department", "client", "project", "assignee", "team", "requester"):
+        field = Ticket._meta.get_field(name)
+        if field.is_cached(target):
+            field.delete_cached_value(target)
+
+
+def _label(obj: Any) -> Any:
+    """How a related object is kept in the history: its id and its name."""
+    if obj is None:
+        return None
+    name = getattr(obj, "title", None) or getattr(obj, "name", None) or str(obj)
+    if hasattr(obj, "get_username"):
+        name = obj.get_full_name() or obj.get_username()
+    return {"id": obj.pk, "name": name}
+
+
+def _clean_text(value: str, field: str, *, max_length: int | None = None) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: ["This field is required."]})
+    if max_length and len(text) > max_length:
+        raise ValidationError({field: [f"Ensure this value has at most {max_length} characters."]})
+    return text
+
+
+def _check_department(department: Category) -> None:
+    if department.type != Category.Type.TICKET:
+        raise ValidationError({"department": ["The department must be a category of type ticket."]})
+
+
+def _check_project(project: Project | None, client: Client) -> None:
+    if project is not None and project.client_id != client.pk:
+        raise ValidationError({"project": ["The project does not belong to the ticket's client."]})
+
+
+def _check_contacts(client: Client, requester: Contact | None, cc: Iterable[Contact]) -> None:
+    if requester is not None and requester.client_id != client.pk:
+        raise ValidationError({"requester": ["The requester must be a contact of the client."]})
+    if any(contact.client_id != client.pk for contact in cc):
+        raise ValidationError({"cc": ["Copied contacts must be contacts of the client."]})
+
+
+def _check_agent(agent: Agent | None, field: str = "assignee") -> None:
+    if agent is not None and not (agent.is_active and agent.is_staff):
+        raise ValidationError({field: ["Tickets can only be assigned to active agents."]})
+
+
+def _normalize_tags(tags: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for tag in tags:
+        name = str(tag).strip()
+        if not name:
+            continue
+        if len(name) > 100:
+            raise ValidationError({"tags": ["A tag has at most 100 characters."]})
+        seen.setdefault(name.lower(), name)
+    return sorted(seen.values(), key=str.lower)
+
+
+def _apply_status(
+    ticket: Ticket,
+    status: TicketStatus,
+    *,
+    actor: Agent | None,
+    channel: Channel,
+    now: datetime.datetime,
+    actor_contact: Contact | None = None,
+) -> list[str]:
+    """Move a locked ticket to `status`; returns the fields it changed."""
+    if ticket.status_id == status.pk:
+        return []
+    old_status = ticket.status
+    ticket.status = status
+    ticket.status_changed_at = now
+    changed = ["status", "status_changed_at"]
+    if status.is_closed and not old_status.is_closed:
+        ticket.resolved_at = now
+        changed.append("resolved_at")
+    elif not status.is_closed and ticket.resolved_at is not None:
+        ticket.resolved_at = None
+        changed.append("resolved_at")
+    _record(
+        ticket,
+        TicketEvent.Kind.STATUS_CHANGED,
+        actor=actor,
+        actor_contact=actor_contact,
+        channel=channel,
+        old=_label(old_status),
+        new=_label(status),
+        at=now,
+    )
+    return changed

@@ -1,0 +1,136 @@
+"""Replies and notes: the ticket's conversation."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tickets import notifications
+from tickets.models import (
+    Channel,
+    Contact,
+    Reply,
+    Source,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+
+from .common import (
+    Agent,
+    _apply_status,
+    _check_agent,
+    _clean_text,
+    _locked,
+    _record,
+    _sync,
+)
+
+
+def post_reply(
+    *,
+    ticket: Ticket,
+    text: str,
+    kind: Reply.Kind = Reply.Kind.REPLY,
+    author: Agent | Contact,
+    channel: Channel,
+    source: Source | None = None,
+) -> Reply:
+    """Add a reply or an internal note to the conversation.
+
+    An agent's reply moves the ticket to the team-replied status and stamps the
+    first response; a contact's reply moves it to the client-replied status.
+    A note changes neither. Replies count and last reply at cover public
+    replies only; notes are internal.
+    """
+    text = _clean_text(text, "text")
+    if kind not in Reply.Kind.values:
+        raise ValidationError({"kind": ["Select reply or note."]})
+    by_contact = isinstance(author, Contact)
+    if by_contact and kind == Reply.Kind.NOTE:
+        raise ValidationError({"kind": ["Only agents can write notes."]})
+    if by_contact and author.client_id != ticket.client_id:
+        raise ValidationError({"author": ["The contact does not belong to the ticket's client."]})
+    if not by_contact:
+        _check_agent(author, "author")
+    if source is None:
+        source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
+    with transaction.atomic():
+        locked = _locked(ticket)
+        now = timezone.now()
+        reply = Reply.objects.create(
+            ticket=locked,
+            kind=kind,
+            text=text,
+            author_agent=None if by_contact else author,
+            author_contact=author if by_contact else None,
+            source=source,
+            created_at=now,
+        )
+        actor = None if by_contact else author
+        actor_contact = author if by_contact else None
+        changed = ["updated_at"]
+        locked.updated_at = now
+        if kind == Reply.Kind.REPLY:
+            locked.replies_count += 1
+            locked.last_reply_at = now
+            changed += ["replies_count", "last_reply_at"]
+            if by_contact:
+                target = TicketStatus.client_replied()
+            else:
+                target = TicketStatus.team_replied()
+                if locked.first_response_at is None:
+                    locked.first_response_at = now
+                    changed.append("first_response_at")
+            changed += _apply_status(
+                locked, target, actor=actor, actor_contact=actor_contact, channel=channel, now=now
+            )
+        locked.save(update_fields=changed)
+        _record(
+            locked,
+            TicketEvent.Kind.NOTE_ADDED
+            if kind == Reply.Kind.NOTE
+            else TicketEvent.Kind.REPLY_ADDED,
+            actor=actor,
+            actor_contact=actor_contact,
+            channel=channel,
+            new={"reply_id": reply.pk},
+            at=now,
+        )
+        if (
+            kind == Reply.Kind.REPLY
+            and not by_contact
+            and channel in notifications.EMAILING_CHANNELS
+        ):
+            transaction.on_commit(partial(notifications.reply_posted, reply.pk), robust=True)
+    _sync(ticket, locked)
+    return reply
+
+
+def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None:
+    """Remove a reply or note; replies count and last reply at are recomputed exactly."""
+    with transaction.atomic():
+        locked = _locked(reply.ticket)
+        reply = Reply.objects.get(pk=reply.pk, ticket=locked)
+        now = timezone.now()
+        kind, text = reply.kind, reply.text
+        reply_id = reply.pk
+        reply.delete()
+        public = Reply.objects.filter(ticket=locked, kind=Reply.Kind.REPLY)
+        locked.replies_count = public.count()
+        last = public.order_by("-created_at").values_list("created_at", flat=True).first()
+        locked.last_reply_at = last
+        locked.updated_at = now
+        locked.save(update_fields=["replies_count", "last_reply_at", "updated_at"])
+        _record(
+            locked,
+            TicketEvent.Kind.REPLY_DELETED,
+            actor=actor,
+            channel=channel,
+            old={"reply_id": reply_id, "kind": kind, "text": text},
+            at=now,
+        )
+    _sync(reply.ticket, locked)
