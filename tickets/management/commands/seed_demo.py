@@ -91,7 +91,9 @@ class Command(BaseCommand):
         if workers > 1 and len(jobs) > 1:
             # Each process opens its own connection: none may be inherited.
             connections.close_all()
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(
+                workers, initializer=_forget_inherited_connections
+            ) as pool:
                 for size in pool.imap_unordered(_write_tickets, jobs):
                     done += size
                     self.progress(done, count, time.monotonic() - started)
@@ -120,6 +122,26 @@ class Command(BaseCommand):
         end = "\n" if done == total or not sys.stderr.isatty() else ""
         self.stderr.write("\r" + line, ending=end)
         self.stderr.flush()
+
+
+# Connections a worker inherited from its parent; see _forget_inherited_connections.
+_inherited_connections: list = []
+
+
+def _forget_inherited_connections() -> None:
+    """Start a worker process with no database connection of its own yet.
+
+    close_all() before forking does not reach every connection the parent holds:
+    Django keeps them per thread and per async context, and a test run under
+    Playwright has more than one. What the child inherits is the parent's socket:
+    using it, or closing it (which says goodbye to the server), would break the
+    parent's session. So keep it referenced, never finalized, and let Django open
+    a fresh connection in this process.
+    """
+    for conn in connections.all():
+        if conn.connection is not None:
+            _inherited_connections.append(conn.connection)
+            conn.connection = None
 
 
 def _write_tickets(job: tuple) -> int:
