@@ -238,3 +238,56 @@ def test_layout_at_phone_width(signed_in_page: Page, live_server, csp_errors):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     expect(page.get_by_label("Message")).to_be_visible()
     assert csp_errors == []
+
+
+def test_change_assignee_and_tags_in_place(
+    signed_in_page: Page, live_server, agent, other_agent, csp_errors
+):
+    page = signed_in_page
+    ticket = factories.TicketFactory(subject="Export fails", tags=["export"])
+    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    mark_page(page)
+    panel = page.locator("#ticket-panel")
+    summary = page.locator("#ticket-summary")
+
+    panel.get_by_label("Assignee").select_option(label=other_agent.get_full_name())
+    expect(page.locator("#messages")).to_contain_text(other_agent.get_full_name())
+    expect(summary.locator(".facts")).to_contain_text(other_agent.get_full_name())
+
+    panel.get_by_label("Tags").fill("export, billing")
+    panel.get_by_role("button", name="Save tags").click()
+    expect(summary.locator(".tag", has_text="billing")).to_have_count(1)
+    expect(page.locator("#ticket-history")).to_contain_text("billing")
+    assert_not_reloaded(page)
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == other_agent
+    assert sorted(ticket.tags.names()) == ["billing", "export"]
+    assert list(ticket.events.values_list("kind", flat=True)) == ["assigned", "tags_changed"]
+    assert csp_errors == []
+
+
+def test_archive_and_restore(signed_in_page: Page, live_server, csp_errors):
+    page = signed_in_page
+    ticket = factories.TicketFactory(subject="Old request")
+    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+
+    page.get_by_role("button", name="Archive").click()
+    expect(page.locator("#messages")).to_contain_text(f"Ticket #{ticket.pk} archived.")
+    expect(page.locator(".badge-archived").first).to_be_visible()
+    ticket.refresh_from_db()
+    assert ticket.is_archived
+
+    # An archived ticket leaves the open views and shows in Archived.
+    page.goto(live_server.url + "/")
+    expect(page.locator("#queue-results").get_by_role("link", name="Old request")).to_have_count(0)
+    page.get_by_role("link", name=re.compile("^Archived")).click()
+    page.locator("#queue-results").get_by_role("link", name="Old request").click()
+
+    page.get_by_role("button", name="Restore").click()
+    expect(page.locator("#messages")).to_contain_text(f"Ticket #{ticket.pk} restored.")
+    expect(page.get_by_role("button", name="Archive")).to_be_visible()
+    ticket.refresh_from_db()
+    assert not ticket.is_archived
+    assert list(ticket.events.values_list("kind", flat=True)) == ["archived", "restored"]
+    assert csp_errors == []
