@@ -112,6 +112,22 @@ class TicketFactory(DjangoModelFactory):
             obj.tags.set(extracted)
 
 
+class TaggedTicketFactory(DjangoModelFactory):
+    """A tag on a ticket (usually set through TicketFactory(tags=[...]))."""
+
+    class Meta:
+        model = models.TaggedTicket
+
+    content_object = factory.SubFactory(TicketFactory)
+    tag = factory.Iterator(["billing", "login", "export"], getter=lambda name: _tag(name))
+
+
+def _tag(name: str):
+    from taggit.models import Tag
+
+    return Tag.objects.get_or_create(name=name, defaults={"slug": name})[0]
+
+
 class CustomFieldFactory(DjangoModelFactory):
     class Meta:
         model = models.CustomField

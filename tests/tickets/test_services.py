@@ -405,3 +405,8 @@ class TestConstraints:
     def test_choice_custom_field_needs_choices(self):
         with pytest.raises(ValidationError):
             CustomField(key="plan", label="Plan", type=CustomField.Type.CHOICE).full_clean()
+
+
+def test_tagged_ticket_factory_tags_a_ticket():
+    tagged = factories.TaggedTicketFactory()
+    assert list(tagged.content_object.tags.names()) == [tagged.tag.name]
