@@ -324,24 +324,8 @@ def assign(
     _check_agent(assignee)
     with transaction.atomic():
         locked = _locked(ticket)
-        if (assignee.pk if assignee else None) == locked.assignee_id:
-            _sync(ticket, locked)
-            return ticket
-        now = timezone.now()
-        old = _label(locked.assignee)
-        locked.assignee = assignee
-        locked.updated_at = now
-        locked.save(update_fields=["assignee", "updated_at"])
-        _record(
-            locked,
-            TicketEvent.Kind.ASSIGNED,
-            actor=actor,
-            channel=channel,
-            old=old,
-            new=_label(assignee),
-            at=now,
-        )
-        _notify_assignee(locked, assignee, actor=actor, channel=channel)
+        if _set_link(locked, "assignee", assignee, TicketEvent.Kind.ASSIGNED, actor, channel):
+            _notify_assignee(locked, assignee, actor=actor, channel=channel)
     _sync(ticket, locked)
     return ticket
 
@@ -364,23 +348,29 @@ def _notify_assignee(
 def set_team(*, ticket: Ticket, team: Team | None, actor: Agent | None, channel: Channel) -> Ticket:
     with transaction.atomic():
         locked = _locked(ticket)
-        if (team.pk if team else None) != locked.team_id:
-            now = timezone.now()
-            old = _label(locked.team)
-            locked.team = team
-            locked.updated_at = now
-            locked.save(update_fields=["team", "updated_at"])
-            _record(
-                locked,
-                TicketEvent.Kind.TEAM_CHANGED,
-                actor=actor,
-                channel=channel,
-                old=old,
-                new=_label(team),
-                at=now,
-            )
+        _set_link(locked, "team", team, TicketEvent.Kind.TEAM_CHANGED, actor, channel)
     _sync(ticket, locked)
     return ticket
+
+
+def _set_link(
+    locked: Ticket,
+    field: str,
+    value: Any,
+    kind: TicketEvent.Kind,
+    actor: Agent | None,
+    channel: Channel,
+) -> bool:
+    """Point a locked ticket's foreign key `field` at `value` and record it; False if unchanged."""
+    if (value.pk if value else None) == getattr(locked, f"{field}_id"):
+        return False
+    now = timezone.now()
+    old = _label(getattr(locked, field))
+    setattr(locked, field, value)
+    locked.updated_at = now
+    locked.save(update_fields=[field, "updated_at"])
+    _record(locked, kind, actor=actor, channel=channel, old=old, new=_label(value), at=now)
+    return True
 
 
 def set_tags(
