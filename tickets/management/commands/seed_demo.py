@@ -5,12 +5,14 @@ import os
 import random
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tickets import demo
+from tickets.management import seed_workers
 from tickets.models import Ticket
 
 
@@ -89,17 +91,25 @@ class Command(BaseCommand):
         started = time.monotonic()
         done = 0
         if workers > 1 and len(jobs) > 1:
-            # Each process opens its own connection: none may be inherited.
-            connections.close_all()
-            with multiprocessing.get_context("fork").Pool(
-                workers, initializer=_forget_inherited_connections
-            ) as pool:
-                for size in pool.imap_unordered(_write_tickets, jobs):
-                    done += size
+            # Workers are spawned, not forked: a fork copies the parent's threads' locks
+            # in whatever state they are (under a test runner with browser threads, a
+            # held one deadlocks the child) and its database sockets. A spawned worker
+            # starts Django afresh, told which settings and database the parent uses.
+            # Unlike multiprocessing.Pool, the executor fails at once when a worker
+            # cannot start, instead of starting new ones forever.
+            with ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=seed_workers.start,
+                initargs=(os.environ["DJANGO_SETTINGS_MODULE"], connection.settings_dict),
+            ) as executor:
+                futures = [executor.submit(seed_workers.write_tickets, job) for job in jobs]
+                for future in as_completed(futures):
+                    done += future.result()
                     self.progress(done, count, time.monotonic() - started)
         else:
             for job in jobs:
-                done += _write_tickets(job)
+                done += demo.write_tickets(*job)
                 self.progress(done, count, time.monotonic() - started)
 
     def say(self, message: str) -> None:
@@ -122,27 +132,3 @@ class Command(BaseCommand):
         end = "\n" if done == total or not sys.stderr.isatty() else ""
         self.stderr.write("\r" + line, ending=end)
         self.stderr.flush()
-
-
-# Connections a worker inherited from its parent; see _forget_inherited_connections.
-_inherited_connections: list = []
-
-
-def _forget_inherited_connections() -> None:
-    """Start a worker process with no database connection of its own yet.
-
-    close_all() before forking does not reach every connection the parent holds:
-    Django keeps them per thread and per async context, and a test run under
-    Playwright has more than one. What the child inherits is the parent's socket:
-    using it, or closing it (which says goodbye to the server), would break the
-    parent's session. So keep it referenced, never finalized, and let Django open
-    a fresh connection in this process.
-    """
-    for conn in connections.all():
-        if conn.connection is not None:
-            _inherited_connections.append(conn.connection)
-            conn.connection = None
-
-
-def _write_tickets(job: tuple) -> int:
-    return demo.write_tickets(*job)
