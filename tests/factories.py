@@ -192,3 +192,51 @@ class ApiKeyFactory(DjangoModelFactory):
         key, raw_key = model_class.generate(**kwargs)
         key.raw_key = raw_key
         return key
+
+
+class AttachmentFactory(DjangoModelFactory):
+    class Meta:
+        model = models.Attachment
+
+    ticket = factory.SubFactory(TicketFactory)
+    reply = factory.SubFactory(ReplyFactory, ticket=factory.SelfAttribute("..ticket"))
+    file = factory.django.FileField(filename="notes.txt", data=b"Some notes.\n")
+    name = "notes.txt"
+    size = factory.LazyAttribute(lambda attachment: attachment.file.size)
+    content_type = "text/plain"
+    uploaded_by = factory.SubFactory(AgentFactory)
+
+
+class CannedResponseFactory(DjangoModelFactory):
+    class Meta:
+        model = models.CannedResponse
+
+    title = factory.Sequence(lambda n: f"Canned response {n}")
+    text = "Hello {requester_name}, thanks for writing to us about ticket #{ticket_id}."
+    owner = None
+
+
+class StickyNoteFactory(DjangoModelFactory):
+    class Meta:
+        model = models.StickyNote
+
+    ticket = factory.SubFactory(TicketFactory)
+    text = "VIP client: answer within the hour."
+    author = factory.SubFactory(AgentFactory)
+
+
+class SavedViewFactory(DjangoModelFactory):
+    class Meta:
+        model = models.SavedView
+
+    name = factory.Sequence(lambda n: f"View {n}")
+    owner = factory.SubFactory(AgentFactory)
+    query = "status=open&priority=3"
+
+
+class TicketPresenceFactory(DjangoModelFactory):
+    class Meta:
+        model = models.TicketPresence
+
+    ticket = factory.SubFactory(TicketFactory)
+    agent = factory.SubFactory(AgentFactory)

@@ -1,8 +1,4 @@
-"""The helpdesk domain: tickets, their conversation and history, and who they belong to.
-
-Models hold data and integrity rules only. Every change to a ticket goes through
-`tickets.services`, which keeps the denormalized fields and the history true.
-"""
+"""The domain: tickets, their conversation and history, and who they belong to."""
 
 from __future__ import annotations
 
@@ -596,6 +592,62 @@ class Reply(models.Model):
         return self.kind == self.Kind.NOTE
 
 
+# Images a browser may show inline as a preview. SVG is left out on purpose: it can
+# carry script, so it is only ever downloaded.
+PREVIEWABLE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def attachment_path(attachment: Attachment, filename: str) -> str:
+    """A random storage name: an uploaded file never chooses its own path or extension.
+
+    The name the agent or client gave it is kept in `Attachment.name` and is only
+    ever sent back in a Content-Disposition header.
+    """
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket's opening message (no reply) or on one of its replies or notes."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    size = models.PositiveBigIntegerField(help_text="In bytes.")
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="attachment_ticket_idx"),
+            models.Index(fields=["reply"], name="attachment_reply_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="attachment_name_not_empty",
+                violation_error_message="An attachment needs a file name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_previewable_image(self) -> bool:
+        return self.content_type in PREVIEWABLE_IMAGE_TYPES
+
+
 class TicketEvent(models.Model):
     """One entry in a ticket's append-only history."""
 
@@ -623,6 +675,9 @@ class TicketEvent(models.Model):
         REPLY_DELETED = "reply_deleted", "Reply deleted"
         CUSTOM_FIELD_CHANGED = "custom_field_changed", "Custom field changed"
         RATED = "rated", "Rated"
+        STICKY_NOTE_ADDED = "sticky_note_added", "Sticky note added"
+        STICKY_NOTE_CHANGED = "sticky_note_changed", "Sticky note changed"
+        STICKY_NOTE_REMOVED = "sticky_note_removed", "Sticky note removed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

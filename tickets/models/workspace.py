@@ -1,0 +1,162 @@
+"""What agents keep beside the tickets: canned responses, sticky notes, saved queue
+views, and who has a ticket open right now."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .domain import Category, Ticket
+
+
+class CannedResponse(models.Model):
+    """A ready answer an agent inserts into the reply box; placeholders are filled in then."""
+
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_responses",
+        help_text="Empty for a response shared with all agents; else only its owner sees it.",
+    )
+    department = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="canned_responses",
+        limit_choices_to={"type": Category.Type.TICKET},
+        help_text="Offered only on this department's tickets; empty for every department.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["title"],
+                condition=Q(owner__isnull=True),
+                name="canned_shared_title_unique",
+                violation_error_message="A shared canned response with this title exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "title"],
+                condition=Q(owner__isnull=False),
+                name="canned_personal_title_unique",
+                violation_error_message="You already have a canned response with this title.",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "title"], name="canned_owner_title_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
+
+
+class StickyNote(models.Model):
+    """A short note pinned to the top of a ticket page for every agent to see.
+
+    Separate from the internal notes of the conversation: it is about the ticket as a
+    whole ("VIP client", "waiting for legal"), and it can be edited and removed.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sticky_notes")
+    text = models.CharField(max_length=500)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="sticky_note_ticket_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="sticky_note_text_not_empty",
+                violation_error_message="A sticky note needs some text.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sticky note on #{self.ticket_id}"
+
+
+class SavedView(models.Model):
+    """A named set of queue filters, personal or shared with every agent."""
+
+    name = models.CharField(max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    is_shared = models.BooleanField(
+        "shared", default=False, help_text="Shown in every agent's sidebar."
+    )
+    query = models.CharField(
+        max_length=2000, blank=True, help_text="The queue's filters, as a URL query string."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                name="saved_view_name_unique_per_owner",
+                violation_error_message="You already have a view with this name.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["is_shared"], condition=Q(is_shared=True), name="saved_view_shared_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketPresence(models.Model):
+    """An agent has a ticket open, and maybe is writing a reply.
+
+    The ticket page refreshes its row while it is open; a row not refreshed for a
+    little while means the agent has gone (see `tickets.presence`).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="presences")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    is_replying = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "agent"], name="ticket_presence_once_per_agent"
+            )
+        ]
+        indexes = [models.Index(fields=["ticket", "seen_at"], name="ticket_presence_seen_idx")]
+
+    def __str__(self) -> str:
+        return f"Agent {self.agent_id} on #{self.ticket_id}"
