@@ -110,6 +110,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too, so that threads (concurrency tests) get their own connections;
     # one per process, so that parallel runs never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No statement runs for ever: a broad search whose client has given up would
+    # otherwise keep a core busy for many minutes. "0" lifts the limit (for a
+    # migration that rewrites a big table, say).
+    STATEMENT_TIMEOUT = os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30s")
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={STATEMENT_TIMEOUT}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
