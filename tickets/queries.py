@@ -11,10 +11,20 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Category, Client, Contact, Project, Reply, TaggedTicket, Ticket
+from .models import (
+    CannedResponse,
+    Category,
+    Client,
+    Contact,
+    Project,
+    Reply,
+    StickyNote,
+    TaggedTicket,
+    Ticket,
+)
 
 # Ids are 64-bit; a larger number can name nothing, and the database would refuse it.
 MAX_ID = 2**63 - 1
@@ -129,3 +139,40 @@ def get_agent(user: AbstractBaseUser, pk: int | str) -> AbstractBaseUser:
         pk,
         "No agent has this id.",
     )
+
+
+def canned_responses_for_agent(
+    user: AbstractBaseUser, *, ticket: Ticket | None = None
+) -> QuerySet[CannedResponse]:
+    """The shared canned responses and the agent's own; with `ticket`, only those offered
+    on its department (a response without a department is offered everywhere)."""
+    if not _is_agent(user):
+        return CannedResponse.objects.none()
+    responses = CannedResponse.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    if ticket is not None:
+        responses = responses.filter(
+            Q(department__isnull=True) | Q(department_id=ticket.department_id)
+        )
+    return responses
+
+
+def get_canned_response_for_agent(
+    user: AbstractBaseUser, pk: int | str, *, ticket: Ticket | None = None
+) -> CannedResponse:
+    """A canned response the agent may see (another agent's personal one is not found)."""
+    try:
+        return canned_responses_for_agent(user, ticket=ticket).get(pk=_checked_pk(pk))
+    except CannedResponse.DoesNotExist:
+        raise Http404("No canned response has this id.") from None
+
+
+def get_sticky_note_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -> StickyNote:
+    """A sticky note of `ticket`; a note of another ticket is not found."""
+    if not _is_agent(user):
+        raise Http404
+    try:
+        note = StickyNote.objects.get(pk=_checked_pk(pk), ticket=ticket)
+    except StickyNote.DoesNotExist:
+        raise Http404("This ticket has no sticky note with this id.") from None
+    note.ticket = ticket
+    return note

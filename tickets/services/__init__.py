@@ -20,6 +20,7 @@ Callers use the package: `from tickets import services; services.post_reply(...)
 from .common import UNSET, Conflict
 from .conversation import delete_reply, post_reply
 from .feedback import rate_ticket, set_pin, set_star
+from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
 from .tickets import (
     add_tags,
     archive,
@@ -39,10 +40,12 @@ from .tickets import (
 __all__ = [
     "UNSET",
     "Conflict",
+    "add_sticky_note",
     "add_tags",
     "archive",
     "assign",
     "change_status",
+    "change_sticky_note",
     "check_ticket_fields",
     "create_ticket",
     "delete_reply",
@@ -50,6 +53,7 @@ __all__ = [
     "mark_spam",
     "post_reply",
     "rate_ticket",
+    "remove_sticky_note",
     "remove_tags",
     "restore",
     "set_pin",
