@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Min, Q
 from freezegun import freeze_time
 from taggit.models import Tag
 
+from tests.tickets.test_counts import assert_counts_exact
 from tickets import custom_fields
 from tickets.models import (
     ActiveState,
@@ -143,6 +144,7 @@ def test_bad_options_are_refused(option):
 
 def assert_consistent(now: datetime.datetime = NOW) -> None:
     """The denormalized fields and the history agree with the replies, as the services keep them."""
+    assert_counts_exact()
     tickets = {t.pk: t for t in Ticket.objects.select_related("status", "department")}
     replies = defaultdict(list)
     for reply in Reply.objects.order_by("created_at", "id"):

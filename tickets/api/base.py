@@ -169,9 +169,10 @@ class Page:
             errors[name] = [f"The {name} must be {bounds}."]
         return value
 
-    def slice(self, queryset: QuerySet) -> tuple[list, dict[str, int]]:
-        """The page's rows and the meta block; one COUNT and one SELECT."""
-        total = queryset.count()
+    def slice(self, queryset: QuerySet, total: int | None = None) -> tuple[list, dict[str, int]]:
+        """The page's rows and the meta block: one SELECT, and a COUNT unless `total` is given."""
+        if total is None:
+            total = queryset.count()
         offset = (self.number - 1) * self.limit
         rows = list(queryset[offset : offset + self.limit]) if offset < total else []
         meta = {

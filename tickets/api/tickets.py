@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tickets import services
+from tickets import counts, services
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_agent
 
@@ -82,8 +82,10 @@ class TicketListView(ApiView):
         responses=responses(200, TicketSchema, 422, many=True),
     )
     def get(self, request: Request) -> Response:
-        tickets = TicketFilter(request.query_params, queryset=tickets_for_agent(request.user)).qs
-        rows, meta = Page(request).slice(tickets)
+        filterset = TicketFilter(request.query_params, queryset=tickets_for_agent(request.user))
+        tickets = filterset.qs
+        page = Page(request)
+        rows, meta = page.slice(tickets, counts.total(tickets, filterset.counted_filters()))
         tag_names = tag_names_for(rows)
         data = [ticket_data(ticket, tag_names.get(ticket.pk, [])) for ticket in rows]
         return Response({"data": data, "meta": meta})

@@ -4,6 +4,7 @@ Models hold data and integrity rules only. Every change to a ticket goes through
 `tickets.services`, which keeps the denormalized fields and the history true.
 """
 
+from .counts import TicketCount
 from .domain import (
     PREVIEWABLE_IMAGE_TYPES,
     REPLY_SEARCH_VECTOR,
@@ -60,6 +61,7 @@ __all__ = [
     "TaggedTicket",
     "Team",
     "Ticket",
+    "TicketCount",
     "TicketEvent",
     "TicketPin",
     "TicketPresence",
