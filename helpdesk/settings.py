@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "helpdesk.middleware.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -161,6 +162,16 @@ STORAGES = {
         )
     },
 }
+
+# Attachments (tickets/attachments.py): a limit per file and per message.
+ATTACHMENT_MAX_SIZE = int(float(os.environ.get("ATTACHMENT_MAX_SIZE_MB", "20")) * 1024 * 1024)
+ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", "10"))
+# Files larger than this are streamed to a temporary file, never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = min(2_621_440, ATTACHMENT_MAX_SIZE)
+# The form fields of a request without its files (Django counts the files apart).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Above the per-message limit, so that too many files get a form error, not a 400 page.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, ATTACHMENT_MAX_FILES + 1)
 
 # Email (Django 6.1 mailers). Development prints messages on the console.
 EMAIL_MODE = os.environ.get("EMAIL_MODE", "console" if DEBUG else "smtp")
