@@ -42,5 +42,7 @@ urlpatterns = [
     path("tickets/<int:pk>/archive/", ticket.archive_ticket, name="ticket_archive"),
     path("tickets/<int:pk>/restore/", ticket.restore_ticket, name="ticket_restore"),
     path("tickets/<int:pk>/delete/", ticket.delete_ticket, name="ticket_delete"),
+    path("tickets/<int:pk>/", include("tickets.ticket_aid_urls")),
+    path("canned-responses/", include("tickets.canned_urls")),
     path("clients/", include("tickets.client_urls")),
 ]

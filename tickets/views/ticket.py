@@ -24,6 +24,7 @@ from tickets.forms import (
 )
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent
+from tickets.sticky_note_forms import StickyNoteForm
 
 from .access import agent_required
 
@@ -72,6 +73,8 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound_forms) -> dict:
             if definition.key in stored
         ],
         "reply_form": ReplyForm(auto_id="reply_%s"),
+        "sticky_notes": list(ticket.sticky_notes.select_related("author")),
+        "sticky_form": StickyNoteForm(auto_id="sticky_%s"),
         **panel_forms(ticket, definitions),
     }
     context.update(bound_forms)

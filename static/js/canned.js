@@ -1,0 +1,58 @@
+// The canned response picker beside the reply box (templates/canned/picker.html).
+// The server fills in the placeholders for the ticket; this inserts the text it
+// returns into the reply box at the cursor, replacing any selected text.
+"use strict";
+
+(function () {
+  function replyTextarea(picker) {
+    const section = picker.closest("#reply-box") || document;
+    return section.querySelector("[data-reply-box] textarea[name='text']");
+  }
+
+  function insertAtCursor(textarea, text) {
+    const start = textarea.selectionStart;
+    const end = textarea.selectionEnd;
+    textarea.setRangeText(text, start, end, "end");
+    textarea.focus();
+    // Whatever watches the box (a draft, a counter) hears of the change as if typed.
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function showError(picker, message) {
+    const error = picker.querySelector("[data-canned-error]");
+    if (error) {
+      error.textContent = message;
+      error.hidden = message === "";
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-canned-url]");
+    if (!button) {
+      return;
+    }
+    const picker = button.closest("[data-canned-picker]");
+    const textarea = replyTextarea(picker);
+    if (!textarea) {
+      return;
+    }
+    button.disabled = true;
+    fetch(button.dataset.cannedUrl, { headers: { Accept: "text/plain" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("The canned response could not be loaded (" + response.status + ").");
+        }
+        return response.text();
+      })
+      .then(function (text) {
+        showError(picker, "");
+        insertAtCursor(textarea, text);
+      })
+      .catch(function (error) {
+        showError(picker, error.message);
+      })
+      .finally(function () {
+        button.disabled = false;
+      });
+  });
+})();

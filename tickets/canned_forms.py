@@ -1,0 +1,95 @@
+"""Forms for canned responses, in the workspace and in the admin.
+
+A canned response is not ticket state, so a ModelForm saves it. Its owner is set by
+the page (the agent, or nobody for a shared one), not typed in; the form sets it
+before validating so that the unique-title rules run and show on the title.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from .canned import check_placeholders, valid_placeholders
+from .models import CannedResponse, Category
+
+TEXT_HELP = (
+    f"Placeholders, filled in for the ticket when you insert the response: {valid_placeholders()}. "
+    "Write {{ or }} for a literal brace."
+)
+
+
+def _checked_text(text: str) -> str:
+    check_placeholders(text)
+    return text
+
+
+class CannedResponseForm(forms.ModelForm):
+    shared = forms.BooleanField(
+        label="Shared with all agents",
+        required=False,
+        help_text="Leave unticked for a personal response only you see.",
+    )
+
+    class Meta:
+        model = CannedResponse
+        fields = ["title", "text", "department"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 8})}
+        help_texts = {"text": TEXT_HELP}
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        department = self.fields["department"]
+        department.queryset = Category.objects.filter(type=Category.Type.TICKET)
+        department.empty_label = "Every department"
+        # The scope is chosen once, when the response is written.
+        if self.instance.pk is not None or not user.has_perm("tickets.add_cannedresponse"):
+            del self.fields["shared"]
+        if self.instance.pk is None:
+            self.instance.owner = user
+            self.instance.created_by = user
+
+    def clean_text(self) -> str:
+        return _checked_text(self.cleaned_data["text"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            self.instance.owner = None if cleaned.get("shared") else self.user
+        return cleaned
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # The owner is not a form field, but the unique-title rules are about it.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("owner")
+        return exclusions
+
+    def validate_constraints(self) -> None:
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            title_errors = errors.pop(NON_FIELD_ERRORS, [])
+            if title_errors and "title" not in self.errors:
+                self.add_error("title", title_errors)
+            if errors:
+                self._update_errors(ValidationError(errors))
+
+
+class CannedResponseAdminForm(forms.ModelForm):
+    """The admin's form: the owner is a field there, so the unique-title rules run as is."""
+
+    class Meta:
+        model = CannedResponse
+        fields = ["title", "text", "owner", "department"]
+        help_texts = {"text": TEXT_HELP}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = get_user_model().objects.filter(is_staff=True)
+
+    def clean_text(self) -> str:
+        return _checked_text(self.cleaned_data["text"])

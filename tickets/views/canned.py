@@ -1,0 +1,144 @@
+"""Canned responses: the library pages, and the picker beside a ticket's reply box.
+
+Every agent keeps personal responses; shared ones are written, changed and deleted
+by agents holding the Django permissions tickets.add_/change_/delete_cannedresponse.
+Another agent's personal response is never found (404). Filling in the placeholders
+happens here, on the server, for the ticket at hand.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tickets import queries
+from tickets.canned import fill_placeholders, placeholder_values
+from tickets.canned_forms import CannedResponseForm
+from tickets.models import CannedResponse
+
+from .access import agent_required, wants_fragment
+
+PAGE_SIZE = 50
+PICKER_SIZE = 20
+SEARCH_MAX_LENGTH = 200
+
+
+def may_change(user, response: CannedResponse) -> bool:
+    return not response.is_shared or user.has_perm("tickets.change_cannedresponse")
+
+
+def may_delete(user, response: CannedResponse) -> bool:
+    return not response.is_shared or user.has_perm("tickets.delete_cannedresponse")
+
+
+def matching(responses, search: str):
+    if not search:
+        return responses
+    return responses.filter(Q(title__icontains=search) | Q(text__icontains=search))
+
+
+# The library ---------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def canned_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    responses = matching(
+        queries.canned_responses_for_agent(request.user).select_related("department"), search
+    )
+    page = Paginator(responses, PAGE_SIZE).get_page(request.GET.get("page"))
+    user = request.user
+    rows = [
+        (response, may_change(user, response), may_delete(user, response))
+        for response in page.object_list
+    ]
+    context = {"page": page, "rows": rows, "search": search}
+    template = "canned/list.html#results" if wants_fragment(request) else "canned/list.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def canned_create(request: HttpRequest) -> HttpResponse:
+    """Any agent writes personal responses; the form offers "shared" only to those allowed."""
+    form = CannedResponseForm(request.POST if request.method == "POST" else None, user=request.user)
+    if form.is_bound and form.is_valid():
+        response = form.save()
+        messages.success(request, f"Canned response “{response.title}” created.")
+        return redirect("canned_list")
+    return render(
+        request, "canned/form.html", {"form": form, "title": "New canned response", "new": True}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    response = queries.get_canned_response_for_agent(request.user, pk)
+    if not may_change(request.user, response):
+        raise PermissionDenied("You may not change shared canned responses.")
+    form = CannedResponseForm(
+        request.POST if request.method == "POST" else None, instance=response, user=request.user
+    )
+    if form.is_bound and form.is_valid():
+        response = form.save(commit=False)
+        response.updated_at = timezone.now()
+        response.save()
+        messages.success(request, f"Canned response “{response.title}” saved.")
+        return redirect("canned_list")
+    return render(
+        request,
+        "canned/form.html",
+        {"form": form, "title": f"Edit “{response.title}”", "response": response},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def canned_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes."""
+    response = queries.get_canned_response_for_agent(request.user, pk)
+    if not may_delete(request.user, response):
+        raise PermissionDenied("You may not delete shared canned responses.")
+    if request.method == "POST":
+        response.delete()
+        messages.success(request, f"Canned response “{response.title}” deleted.")
+        return redirect("canned_list")
+    return render(request, "canned/delete.html", {"response": response})
+
+
+# The picker on the ticket page ---------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def canned_picker(request: HttpRequest, pk: int) -> HttpResponse:
+    """The responses offered on this ticket that match the search, as a list fragment."""
+    ticket = queries.get_ticket_for_agent(request.user, pk, related=False)
+    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    responses = matching(queries.canned_responses_for_agent(request.user, ticket=ticket), search)
+    context = {
+        "ticket": ticket,
+        "responses": list(responses.only("id", "title", "owner_id")[: PICKER_SIZE + 1]),
+        "search": search,
+        "picker_size": PICKER_SIZE,
+        "picker_loaded": True,
+    }
+    return render(request, "canned/picker.html#results", context)
+
+
+@require_GET
+@agent_required
+def canned_text(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
+    """The response's text with the placeholders filled in for this ticket, as plain text."""
+    ticket = queries.get_ticket_for_agent(request.user, pk, related=False)
+    response = queries.get_canned_response_for_agent(request.user, response_pk, ticket=ticket)
+    text = fill_placeholders(response.text, placeholder_values(ticket, request.user))
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
