@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db import connections
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from .forms import WorkspaceForm
@@ -31,6 +32,7 @@ from .models import (
     TaggedTicket,
     Team,
     Ticket,
+    TicketStar,
     TicketStatus,
 )
 from .queries import MAX_ID
@@ -196,6 +198,31 @@ def filter_created(
     return queryset
 
 
+def filter_starred(queryset: QuerySet[Ticket], user) -> QuerySet[Ticket]:
+    """The tickets `user` starred."""
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(pk__in=TicketStar.objects.filter(agent=user).values("ticket_id"))
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The status and assignee choices of TicketFilter (two queries)."""
+    statuses = [(str(status.pk), status.title) for status in TicketStatus.objects.all()]
+    agents = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .order_by("first_name", "last_name", "username")
+    )
+    return {
+        "status": [(ANY_OPEN, "Any open"), (ANY_CLOSED, "Any closed"), *statuses],
+        "assignee": [
+            (ME, "Me"),
+            (UNASSIGNED, "Unassigned"),
+            *((str(agent.pk), agent.get_full_name() or agent.get_username()) for agent in agents),
+        ],
+    }
+
+
 def order_tickets(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     """Order by a sort key such as "updated" or "-priority"."""
     descending = sort.startswith("-")
@@ -210,6 +237,18 @@ def sort_choices() -> list[tuple[str, str]]:
     for key in SORT_COLUMNS:
         choices += [(key, f"{key} ascending"), (f"-{key}", f"{key} descending")]
     return choices
+
+
+def canonical_query(params: QueryDict) -> str:
+    """The queue filters of `params` as a query string: the known parameters only, in a
+    fixed order, without the page, empty values or defaults. Equal filters, equal strings."""
+    defaults = {"active_state": ActiveState.ACTIVE, "sort": DEFAULT_SORT}
+    query = QueryDict(mutable=True)
+    for name in TicketFilter.base_filters:
+        values = [value for value in params.getlist(name) if value.strip()]
+        if values and values != [defaults.get(name)]:
+            query.setlist(name, values)
+    return query.urlencode()
 
 
 class CommaSeparatedField(forms.CharField):
@@ -274,6 +313,16 @@ class TicketFilter(django_filters.FilterSet):
         label="Created until",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    starred = django_filters.ChoiceFilter(
+        method="apply_starred",
+        label="Starred",
+        choices=[("1", "Tickets I starred")],
+        empty_label="All tickets",
+    )
+    # Spam is never mixed with other tickets: "1" lists the spam alone (see filter_queryset).
+    spam = django_filters.ChoiceFilter(
+        method="apply_spam", label="Spam", choices=[("1", "Spam only")], empty_label="Not spam"
+    )
     sort = django_filters.ChoiceFilter(
         method="apply_sort", label="Sort", choices=sort_choices(), empty_label=None
     )
@@ -283,8 +332,16 @@ class TicketFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = WorkspaceForm
 
-    def __init__(self, data=None, *args, defer_search: bool = False, **kwargs) -> None:
+    def __init__(
+        self,
+        data=None,
+        *args,
+        defer_search: bool = False,
+        choices: dict[str, list[tuple[str, str]]] | None = None,
+        **kwargs,
+    ) -> None:
         # With defer_search the caller pages the search itself (see search_page).
+        # `choices` (from filter_choices) spares their queries when building several filters.
         self.defer_search = defer_search
         data = data.copy() if data is not None else {}
         if not data.get("active_state"):
@@ -292,22 +349,9 @@ class TicketFilter(django_filters.FilterSet):
         if not data.get("sort"):
             data["sort"] = DEFAULT_SORT
         super().__init__(data, *args, **kwargs)
-        statuses = [(str(status.pk), status.title) for status in TicketStatus.objects.all()]
-        self.filters["status"].extra["choices"] = [
-            (ANY_OPEN, "Any open"),
-            (ANY_CLOSED, "Any closed"),
-            *statuses,
-        ]
-        self.filters["assignee"].extra["choices"] = [
-            (ME, "Me"),
-            (UNASSIGNED, "Unassigned"),
-            *(
-                (str(agent.pk), agent.get_full_name() or agent.get_username())
-                for agent in get_user_model()
-                .objects.filter(is_active=True, is_staff=True)
-                .order_by("first_name", "last_name", "username")
-            ),
-        ]
+        choices = choices or filter_choices()
+        self.filters["status"].extra["choices"] = choices["status"]
+        self.filters["assignee"].extra["choices"] = choices["assignee"]
         # Only the chosen client's projects are offered; a bookmarked project stays valid.
         client_id, project_id = as_id(data.get("client")), as_id(data.get("project"))
         if client_id:
@@ -323,6 +367,7 @@ class TicketFilter(django_filters.FilterSet):
         if "active_state" not in self.form.cleaned_data:
             # An unreadable value must not widen the queue to archived tickets.
             queryset = filter_active_state(queryset, ActiveState.ACTIVE)
+        queryset = queryset.filter(is_spam=self.form.cleaned_data.get("spam") == "1")
         # The sort runs last whatever the order of the parameters.
         return order_tickets(queryset, self.form.cleaned_data.get("sort") or DEFAULT_SORT)
 
@@ -359,6 +404,12 @@ class TicketFilter(django_filters.FilterSet):
 
     def apply_created_before(self, queryset, name, value):
         return filter_created(queryset, None, value)
+
+    def apply_starred(self, queryset, name, value):
+        return filter_starred(queryset, self.request.user) if value else queryset
+
+    def apply_spam(self, queryset, name, value):
+        return queryset  # applied in filter_queryset
 
     def apply_sort(self, queryset, name, value):
         return queryset  # applied in filter_queryset

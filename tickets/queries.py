@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -21,6 +22,7 @@ from .models import (
     Contact,
     Project,
     Reply,
+    SavedView,
     StickyNote,
     TaggedTicket,
     Ticket,
@@ -176,3 +178,29 @@ def get_sticky_note_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | 
         raise Http404("This ticket has no sticky note with this id.") from None
     note.ticket = ticket
     return note
+
+
+def saved_views_for_agent(user: AbstractBaseUser) -> QuerySet[SavedView]:
+    """The saved views in an agent's sidebar: their own and those others shared."""
+    if not _is_agent(user):
+        return SavedView.objects.none()
+    return SavedView.objects.filter(Q(owner=user) | Q(is_shared=True)).select_related("owner")
+
+
+def get_saved_view_for_owner(user: AbstractBaseUser, pk: int | str) -> SavedView:
+    """A saved view its owner (or a superuser) may change.
+
+    Unlike the helpers above, a colleague's shared view, which the agent sees in the
+    sidebar anyway, raises PermissionDenied (403). Someone else's personal view is not
+    found (404), except by a superuser.
+    """
+    views = SavedView.objects.select_related("owner")
+    if not (_is_agent(user) and user.is_superuser):
+        views = saved_views_for_agent(user)
+    try:
+        view = views.get(pk=_checked_pk(pk))
+    except SavedView.DoesNotExist:
+        raise Http404("No saved view has this id.") from None
+    if view.owner_id != user.pk and not user.is_superuser:
+        raise PermissionDenied("Only its owner can change this view.")
+    return view

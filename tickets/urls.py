@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from tickets.views import auth, new_ticket, queue, ticket, ticket_changes
+from tickets.views import auth, marks, new_ticket, queue, saved_views, ticket, ticket_changes
 
 # The agent workspace. Client pages live in their own module.
 urlpatterns = [
@@ -16,6 +16,9 @@ urlpatterns = [
     path("password-reset/done/", auth.password_reset_complete, name="password_reset_complete"),
     path("", queue.queue, name="queue"),
     path("queue/counts/", queue.queue_counts, name="queue_counts"),
+    path("views/new/", saved_views.create_view, name="saved_view_create"),
+    path("views/<int:pk>/edit/", saved_views.edit_view, name="saved_view_edit"),
+    path("views/<int:pk>/delete/", saved_views.delete_view, name="saved_view_delete"),
     path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
     path("tickets/new/client-fields/", new_ticket.client_fields, name="new_ticket_client_fields"),
     path("tickets/<int:pk>/", ticket.ticket_page, name="ticket"),
@@ -42,7 +45,14 @@ urlpatterns = [
     path("tickets/<int:pk>/archive/", ticket.archive_ticket, name="ticket_archive"),
     path("tickets/<int:pk>/restore/", ticket.restore_ticket, name="ticket_restore"),
     path("tickets/<int:pk>/delete/", ticket.delete_ticket, name="ticket_delete"),
+    path("tickets/<int:pk>/star/", marks.star, name="ticket_star"),
+    path("tickets/<int:pk>/unstar/", marks.unstar, name="ticket_unstar"),
+    path("tickets/<int:pk>/pin/", marks.pin, name="ticket_pin"),
+    path("tickets/<int:pk>/unpin/", marks.unpin, name="ticket_unpin"),
+    path("tickets/<int:pk>/spam/", marks.mark_spam, name="ticket_spam"),
+    path("tickets/<int:pk>/not-spam/", marks.unmark_spam, name="ticket_not_spam"),
     path("tickets/<int:pk>/", include("tickets.ticket_aid_urls")),
     path("canned-responses/", include("tickets.canned_urls")),
     path("clients/", include("tickets.client_urls")),
+    path("", include("tickets.activity_urls")),
 ]

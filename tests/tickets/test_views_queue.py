@@ -244,6 +244,8 @@ class TestViews:
             "customer_replied": 1,
             "closed": 1,
             "archived": 1,
+            "starred": 0,
+            "spam": 1,
         }
         # Each view's link shows exactly the tickets it counts.
         for view in VIEWS:
@@ -270,11 +272,12 @@ class TestViews:
 
     def test_counts_query_count(self, signed_in, django_assert_num_queries):
         factories.TicketFactory()
-        # session, user, the counts by state, status and assignee, the closed statuses
-        with django_assert_num_queries(4):
+        # session, user, the counts by state, status and assignee, the closed statuses,
+        # the agent's starred tickets, the saved views (none here)
+        with django_assert_num_queries(6):
             signed_in.get(reverse("queue_counts"))
         # Once cached, they serve every agent without counting again.
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(3):
             signed_in.get(reverse("queue_counts"))
 
     def test_cached_counts_serve_each_agent_their_own(self, client, agent, other_agent):
@@ -338,8 +341,9 @@ class TestQueryCount:
 
     def test_pinned(self, signed_in, agent, django_assert_num_queries):
         self.make(3, agent)
-        # session, user, statuses, agents, rows, tags, departments, clients, teams
-        with django_assert_num_queries(9):
+        # session, user, statuses, agents, rows, tags, pinned tickets, saved views,
+        # stars of the rows, departments, clients, teams
+        with django_assert_num_queries(12):
             signed_in.get(reverse("queue"))
 
 

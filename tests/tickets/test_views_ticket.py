@@ -96,9 +96,10 @@ class TestTicketPage:
     def test_pinned_query_count(self, signed_in, ticket, django_assert_num_queries):
         factories.ReplyFactory(ticket=ticket)
         # session, user, ticket, tags, custom fields, replies, events, sticky notes,
+        # the agent's star and pin,
         # then the choices of status, reply status, priority-free selects:
         # department, assignee, team, project.
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(16):
             signed_in.get(url("ticket", ticket))
 
     def test_history_page(self, signed_in, agent, ticket):

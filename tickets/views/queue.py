@@ -10,9 +10,18 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, TicketFilter, search_page
-from tickets.models import ActiveState, Ticket, TicketStatus
+from tickets.filters import (
+    ANY_CLOSED,
+    ANY_OPEN,
+    ME,
+    UNASSIGNED,
+    TicketFilter,
+    canonical_query,
+    search_page,
+)
+from tickets.models import ActiveState, Ticket, TicketStar, TicketStatus
 
+from . import saved_views
 from .access import agent_required, render_fragments, wants_fragment
 
 PAGE_SIZE = 25
@@ -45,6 +54,7 @@ class QueueView:
 
 VIEWS = [
     QueueView("mine", "My open tickets", {"assignee": ME, "status": ANY_OPEN}),
+    QueueView("starred", "Starred", {"starred": "1"}),
     QueueView("unassigned", "Unassigned", {"assignee": UNASSIGNED, "status": ANY_OPEN}),
     QueueView("open", "All open", {"status": ANY_OPEN}),
     QueueView("on_hold", "On hold", {"status": str(TicketStatus.ON_HOLD)}),
@@ -53,6 +63,7 @@ VIEWS = [
     ),
     QueueView("closed", "Closed", {"status": ANY_CLOSED}),
     QueueView("archived", "Archived", {"active_state": ActiveState.ARCHIVED}),
+    QueueView("spam", "Spam", {"spam": "1"}),
 ]
 
 
@@ -66,11 +77,10 @@ COUNTS_KEY = "queue:ticket-counts"
 
 
 def grouped_counts() -> dict:
-    """The numbers of tickets (spam excepted) by active state, status and assignee."""
+    """The numbers of tickets by spam or not, active state, status and assignee."""
     rows = (
-        Ticket.objects.not_spam()
-        .order_by()
-        .values_list("active_state", "status_id", "assignee_id")
+        Ticket.objects.order_by()
+        .values_list("is_spam", "active_state", "status_id", "assignee_id")
         .annotate(count=Count("pk"))
     )
     closed = set(TicketStatus.objects.filter(is_closed=True).values_list("pk", flat=True))
@@ -79,12 +89,16 @@ def grouped_counts() -> dict:
     return counts
 
 
-def view_counts(user, counts: dict) -> dict[str, int]:
+def view_counts(user, counts: dict, starred: int) -> dict[str, int]:
     """Each view's count for `user`, with the same rules as the filters."""
     result = dict.fromkeys((view.key for view in VIEWS), 0)
     if not Ticket.objects.for_agent(user).query.is_empty():
+        result["starred"] = starred
         # Every agent sees every ticket (TicketQuerySet.for_agent), so the counts are shared.
-        for state, status_id, assignee_id, count in counts["rows"]:
+        for is_spam, state, status_id, assignee_id, count in counts["rows"]:
+            if is_spam:
+                result["spam"] += count if state == ActiveState.ACTIVE else 0
+                continue
             if state == ActiveState.ARCHIVED:
                 result["archived"] += count
                 continue
@@ -100,14 +114,61 @@ def view_counts(user, counts: dict) -> dict[str, int]:
     return result
 
 
+def starred_key(user) -> str:
+    return f"queue:starred-count:{user.pk}"
+
+
+def starred_count(user) -> int:
+    """How many tickets of the Starred view `user` has; cached like the other counts."""
+    count = (
+        Ticket.objects.for_agent(user)
+        .not_spam()
+        .active()
+        .filter(pk__in=TicketStar.objects.filter(agent=user).values("ticket_id"))
+        .count()
+    )
+    cache.set(starred_key(user), count, COUNTS_CACHE_SECONDS)
+    return count
+
+
 def cached_counts(user) -> dict[str, int] | None:
     """The views' counts if the cache holds them (no database query), else None."""
-    counts = cache.get(COUNTS_KEY)
-    return None if counts is None else view_counts(user, counts)
+    counts = cache.get_many([COUNTS_KEY, starred_key(user)])
+    if len(counts) < 2:
+        return None
+    return view_counts(user, counts[COUNTS_KEY], counts[starred_key(user)])
 
 
 def sidebar(counts: dict[str, int] | None) -> list[tuple[QueueView, int | None]]:
     return [(view, counts[view.key] if counts else None) for view in VIEWS]
+
+
+def sidebar_context(request: HttpRequest, compute: bool) -> dict:
+    """The sidebar: built-in and saved views with their counts, computed only if `compute`
+    (else those the cache holds, the others None), and which of them is showing."""
+    if compute:
+        counts = cache.get(COUNTS_KEY) or grouped_counts()
+        starred = cache.get(starred_key(request.user))
+        if starred is None:
+            starred = starred_count(request.user)
+        views = sidebar(view_counts(request.user, counts, starred))
+    else:
+        views = sidebar(cached_counts(request.user))
+    saved = saved_views.visible_views(request.user)
+    saved_counts = saved_views.view_counts(request, saved, compute=compute)
+    current_query = canonical_query(request.GET)
+    rows = [
+        (view, saved_counts[view.pk], canonical_query(QueryDict(view.query)) == current_query)
+        for view in saved
+    ]
+    return {
+        "views": views,
+        "current_view": current_view(request.GET),
+        "my_views": [row for row in rows if row[0].owner_id == request.user.pk],
+        "shared_views": [row for row in rows if row[0].owner_id != request.user.pk],
+        "current_query": current_query,
+        "counts_pending": views[0][1] is None or None in saved_counts.values(),
+    }
 
 
 def current_view(params: QueryDict) -> str | None:
@@ -157,6 +218,28 @@ def columns(sort: str) -> list[dict]:
     return result
 
 
+def pinned_tickets(user) -> list[Ticket]:
+    """The agent's pinned tickets (spam excepted), in the order they were pinned."""
+    return list(
+        Ticket.objects.for_agent(user)
+        .not_spam()
+        .filter(pins__agent=user)
+        .select_related("status")
+        .order_by("pins__created_at", "pins__id")
+    )
+
+
+def starred_ids(user, tickets: list[Ticket]) -> set[int]:
+    """Which of `tickets` the agent starred, for the marker in their rows."""
+    if not tickets:
+        return set()
+    return set(
+        TicketStar.objects.filter(agent=user, ticket__in=tickets).values_list(
+            "ticket_id", flat=True
+        )
+    )
+
+
 def page_number(params: QueryDict) -> int:
     try:
         return max(1, int(params.get("page", "1")))
@@ -169,9 +252,9 @@ def page_number(params: QueryDict) -> int:
 def queue(request: HttpRequest) -> HttpResponse:
     # Only the relations the table shows: each joined table multiplies the planner's work,
     # and with all seven PostgreSQL spends far longer planning than running the query.
+    # The filter keeps spam apart: out of every view but the Spam view.
     tickets = (
         Ticket.objects.for_agent(request.user)
-        .not_spam()
         .select_related("status", "department", "client", "assignee")
         .prefetch_related("tags")
     )
@@ -180,18 +263,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     offset = (number - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page, without counting them all.
     rows = search_page(filterset.qs, filterset.search_text, offset, offset + PAGE_SIZE + 1)
+    page_rows = rows[:PAGE_SIZE]
+    pinned = pinned_tickets(request.user)
     context = {
+        **sidebar_context(request, compute=False),
+        "pinned": pinned if number == 1 else [],
+        "pinned_ids": {ticket.pk for ticket in pinned},
+        "starred_ids": starred_ids(request.user, page_rows),
         "filter": filterset,
         "form": filterset.form,
-        "tickets": rows[:PAGE_SIZE],
+        "tickets": page_rows,
         "page": number,
         "has_next": len(rows) > PAGE_SIZE,
         "first_row": offset + 1,
         "last_row": offset + min(len(rows), PAGE_SIZE),
         "sort": filterset.chosen_sort,
         "columns": columns(filterset.chosen_sort),
-        "views": sidebar(cached_counts(request.user)),
-        "current_view": current_view(request.GET),
         "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS)
         or request.GET.get("active_state", ActiveState.ACTIVE) != ActiveState.ACTIVE,
     }
@@ -206,9 +293,4 @@ def queue(request: HttpRequest) -> HttpResponse:
 @agent_required
 def queue_counts(request: HttpRequest) -> HttpResponse:
     """The sidebar with its counts, fetched by the queue page when none were cached."""
-    counts = cache.get(COUNTS_KEY) or grouped_counts()
-    context = {
-        "views": sidebar(view_counts(request.user, counts)),
-        "current_view": current_view(request.GET),
-    }
-    return render(request, "tickets/queue.html#views", context)
+    return render(request, "tickets/queue.html#views", sidebar_context(request, compute=True))

@@ -26,6 +26,7 @@ from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent
 from tickets.sticky_note_forms import StickyNoteForm
 
+from . import marks
 from .access import agent_required
 
 TEMPLATE = "tickets/ticket.html"
@@ -85,7 +86,8 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound_forms) -> dict:
 @agent_required
 def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
-    return render(request, TEMPLATE, ticket_context(request, ticket))
+    context = {**ticket_context(request, ticket), **marks.marks_context(request, ticket)}
+    return render(request, TEMPLATE, context)
 
 
 @require_GET

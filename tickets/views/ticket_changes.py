@@ -39,6 +39,7 @@ from tickets.queries import get_ticket_for_agent
 from tickets.templatetags.helpdesk import person
 
 from .access import agent_required, render_fragments, wants_fragment
+from .presence import held_back, held_reply
 from .ticket import TEMPLATE, ticket_context
 
 # The regions of the ticket page a change can alter, by partial name.
@@ -105,6 +106,10 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
     form = ReplyForm(request.POST, auto_id="reply_%s")
     if form.is_valid():
+        # Someone replied or changed the ticket since the agent's page loaded: hold it.
+        changes = held_back(request, ticket)
+        if changes:
+            return held_reply(request, ticket, form, changes)
         data = form.cleaned_data
         try:
             with transaction.atomic():

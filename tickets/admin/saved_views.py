@@ -1,0 +1,38 @@
+"""Admin for the agents' saved queue views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+
+from tickets.filters import canonical_query
+from tickets.models import SavedView
+
+
+class SavedViewAdminForm(forms.ModelForm):
+    class Meta:
+        model = SavedView
+        fields = ("name", "owner", "is_shared", "query")
+
+    def clean_query(self) -> str:
+        # As in the workspace: only the queue's filter parameters are kept.
+        return canonical_query(QueryDict(self.cleaned_data["query"]))
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    form = SavedViewAdminForm
+    list_display = ("name", "owner", "is_shared", "query", "updated_at")
+    list_filter = ("is_shared",)
+    list_select_related = ("owner",)
+    search_fields = ("name", "owner__username")
+    autocomplete_fields = ("owner",)
+    readonly_fields = ("created_at", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: SavedView, form: Any, change: bool) -> None:
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
