@@ -1,0 +1,131 @@
+"""The activity log: every ticket's history events in one list, newest first, with filters."""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tickets.filters import day_start
+from tickets.forms import AgentChoiceField, WorkspaceForm
+from tickets.models import Channel, Ticket, TicketEvent
+from tickets.queries import MAX_ID
+
+from .access import agent_required
+
+PAGE_SIZE = 50
+
+
+class ActivityForm(WorkspaceForm):
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise ValidationError("The start date must be on or before the end date.")
+        return data
+
+
+class AgentFilter(django_filters.ModelChoiceFilter):
+    field_class = AgentChoiceField
+
+
+class IdFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class ActivityFilter(django_filters.FilterSet):
+    actor = AgentFilter(
+        label="Agent",
+        # Former agents too: their events stay in the history.
+        queryset=get_user_model()
+        .objects.filter(is_staff=True)
+        .order_by("first_name", "last_name", "username"),
+        empty_label="Any agent",
+    )
+    ticket = IdFilter(
+        field_name="ticket_id",
+        label="Ticket number",
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": "Enter a ticket number, such as 1234."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8}),
+    )
+    kind = django_filters.ChoiceFilter(
+        label="Event", choices=TicketEvent.Kind.choices, empty_label="Any event"
+    )
+    channel = django_filters.ChoiceFilter(
+        label="Channel", choices=Channel.choices, empty_label="Any channel"
+    )
+    date_from = django_filters.DateFilter(
+        method="apply_date_from",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    date_to = django_filters.DateFilter(
+        method="apply_date_to",
+        label="Until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+
+    class Meta:
+        model = TicketEvent
+        fields: list[str] = []
+        form = ActivityForm
+
+    def apply_date_from(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        # Whole days in the site's time zone, both ends included.
+        return queryset.filter(created_at__gte=day_start(value))
+
+    def apply_date_to(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        return queryset.filter(created_at__lt=day_start(value + datetime.timedelta(days=1)))
+
+
+def page_number(params: QueryDict) -> int:
+    try:
+        return min(max(1, int(params.get("page", "1"))), 100_000)
+    except ValueError:
+        return 1
+
+
+@require_GET
+@agent_required
+def activity(request: HttpRequest) -> HttpResponse:
+    events = (
+        TicketEvent.objects.select_related("ticket", "actor", "actor_contact")
+        .defer("ticket__message", "ticket__custom_fields")
+        .order_by("-created_at", "-id")
+    )
+    if Ticket.objects.for_agent(request.user).query.is_empty():
+        # Every agent sees every ticket (TicketQuerySet.for_agent); were that to change,
+        # the log must not show events of tickets the agent may not see.
+        events = events.none()
+    filterset = ActivityFilter(request.GET, queryset=events, request=request)
+    number = page_number(request.GET)
+    offset = (number - 1) * PAGE_SIZE
+    status = 200
+    rows: list[TicketEvent] = []
+    if filterset.is_valid():
+        # One row more than a page tells whether there is a next page, without a COUNT.
+        rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+    else:
+        status = 400
+    context = {
+        "filter": filterset,
+        "form": filterset.form,
+        "events": rows[:PAGE_SIZE],
+        "page": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "first_row": offset + 1,
+        "last_row": offset + min(len(rows), PAGE_SIZE),
+        "filtered": any(request.GET.get(name) for name in filterset.filters),
+    }
+    return render(request, "tickets/activity.html", context, status=status)

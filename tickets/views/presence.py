@@ -1,0 +1,110 @@
+"""Collision warnings on the ticket page: who else has it open, and what changed meanwhile.
+
+The page polls `presence` every few seconds (static/js/presence.js adds whether the agent
+is typing). `refresh` brings the page up to date without touching the reply box, and
+`held_reply` answers a reply written against an old version of the ticket: it is not
+posted, the agent sees what changed and can send it anyway.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from tickets import presence
+from tickets.models import Reply, Ticket, TicketEvent
+from tickets.queries import get_ticket_for_agent
+
+from .access import agent_required, wants_fragment
+from .ticket import TEMPLATE, ticket_context
+
+PRESENCE_TEMPLATE = "tickets/presence.html"
+# The regions a refresh brings up to date; never the reply box, which holds the agent's text.
+REFRESH_REGIONS = ["summary", "conversation", "panel", "history"]
+
+
+@require_POST
+@agent_required
+def presence_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that the agent has the ticket open; say who else has, and whether it changed."""
+    ticket = get_ticket_for_agent(request.user, pk, related=False)
+    presence.record_presence(
+        ticket=ticket, agent=request.user, is_replying=bool(request.POST.get("replying"))
+    )
+    presence.cleanup_stale()
+    version = presence.parse_version(request.POST.get("version"))
+    context = {
+        "ticket": ticket,
+        "others": presence.others_present(ticket, request.user),
+        "changes": presence.changes_since(ticket, version, request.user) if version else [],
+    }
+    return render(request, f"{PRESENCE_TEMPLATE}#status", context)
+
+
+@require_GET
+@agent_required
+def refresh(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ticket as it is now, swapped into the page; the reply box keeps its text and
+    takes the new version, so a reply sent next is no longer held back."""
+    ticket = get_ticket_for_agent(request.user, pk)
+    if not wants_fragment(request):
+        return redirect("ticket", pk=ticket.pk)
+    context = {**ticket_context(request, ticket), "oob": True}
+    html = [render_to_string(f"{TEMPLATE}#{name}", context, request) for name in REFRESH_REGIONS]
+    version_context = {**context, "oob": False, "version_oob": True}
+    for name in ("version", "news"):
+        html.append(render_to_string(f"{PRESENCE_TEMPLATE}#{name}", version_context, request))
+    return HttpResponse("".join(html))
+
+
+def held_back(request: HttpRequest, ticket: Ticket) -> list[TicketEvent]:
+    """What others changed since the version the reply form was written against.
+
+    A form without a version (a client without the field) is not held back; an
+    unreadable one is, against the newest changes, since nobody can tell what it saw.
+    """
+    raw = request.POST.get("version")
+    if not raw:
+        return []
+    version = presence.parse_version(raw) or presence.EARLIEST
+    return presence.changes_since(ticket, version, request.user)
+
+
+def held_reply(
+    request: HttpRequest, ticket: Ticket, form: Form, changes: list[TicketEvent]
+) -> HttpResponse:
+    """The reply is not posted: the page shows what changed, keeps the text, and carries
+    the new version so that sending again ("Send anyway") posts it.
+
+    422 like any form the server did not accept, so that htmx swaps it in.
+    """
+    ticket = get_ticket_for_agent(request.user, ticket.pk)
+    context = ticket_context(request, ticket, reply_form=form)
+    reply_ids = {
+        event.new_value.get("reply_id")
+        for event in changes
+        if event.kind in (TicketEvent.Kind.REPLY_ADDED, TicketEvent.Kind.NOTE_ADDED)
+        and isinstance(event.new_value, dict)
+    }
+    context["reply_conflict"] = {
+        "changes": changes,
+        "new_replies": [reply for reply in context["replies"] if reply.pk in reply_ids],
+        "files_dropped": bool(request.FILES),
+        "is_note": form.cleaned_data.get("kind") == Reply.Kind.NOTE,
+    }
+    messages.warning(
+        request, "Not sent yet: the ticket changed while you were writing. Review it below."
+    )
+    if wants_fragment(request):
+        context["oob"] = True
+        html = [
+            render_to_string(f"{TEMPLATE}#{name}", context, request)
+            for name in ["summary", "conversation", "reply", "panel", "history"]
+        ]
+        html.append(render_to_string("layout.html#messages", context, request))
+        return HttpResponse("".join(html), status=422)
+    return render(request, TEMPLATE, context, status=422)
