@@ -20,6 +20,7 @@ urlpatterns = [
     path("views/<int:pk>/edit/", saved_views.edit_view, name="saved_view_edit"),
     path("views/<int:pk>/delete/", saved_views.delete_view, name="saved_view_delete"),
     path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
+    path("tickets/bulk/", include("tickets.bulk_urls")),
     path("tickets/new/client-fields/", new_ticket.client_fields, name="new_ticket_client_fields"),
     path("tickets/<int:pk>/", ticket.ticket_page, name="ticket"),
     path("tickets/<int:pk>/history/", ticket.ticket_history, name="ticket_history"),

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -324,12 +325,33 @@ class TestArchiveRestoreDelete:
         response = signed_in.post(url("ticket_restore", ticket), follow=True)
         assert "The ticket is not archived." in response.content.decode()
 
-    def test_delete_asks_first(self, signed_in, ticket):
-        response = signed_in.get(url("ticket_delete", ticket))
+    @pytest.fixture
+    def deleter(self, client, agent):
+        """Deleting needs the tickets.delete_ticket permission (superusers have it)."""
+        agent.user_permissions.add(Permission.objects.get(codename="delete_ticket"))
+        client.force_login(agent)
+        return client
+
+    def test_delete_asks_first(self, deleter, ticket):
+        response = deleter.get(url("ticket_delete", ticket))
         assert response.status_code == 200
         assert "cannot be undone" in response.content.decode()
         assert Ticket.objects.filter(pk=ticket.pk).exists()
-        response = signed_in.post(url("ticket_delete", ticket))
+        response = deleter.post(url("ticket_delete", ticket))
         assert response.status_code == 302
         assert response.url == reverse("queue")
+        assert not Ticket.objects.filter(pk=ticket.pk).exists()
+
+    def test_delete_needs_the_permission(self, signed_in, ticket):
+        for response in (
+            signed_in.get(url("ticket_delete", ticket)),
+            signed_in.post(url("ticket_delete", ticket)),
+        ):
+            assert response.status_code == 403
+            assert "You may not delete tickets." in response.content.decode()
+        assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+    def test_a_superuser_deletes(self, client, admin_user, ticket):
+        client.force_login(admin_user)
+        assert client.post(url("ticket_delete", ticket)).status_code == 302
         assert not Ticket.objects.filter(pk=ticket.pk).exists()

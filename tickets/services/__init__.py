@@ -17,6 +17,7 @@ of field messages; a change that the ticket's state forbids raises `Conflict`.
 Callers use the package: `from tickets import services; services.post_reply(...)`.
 """
 
+from .bulk import MAX_BULK_TICKETS, BulkAction, BulkResult, apply_bulk_action
 from .common import UNSET, Conflict
 from .conversation import delete_reply, post_reply
 from .feedback import rate_ticket, set_pin, set_star
@@ -38,10 +39,14 @@ from .tickets import (
 )
 
 __all__ = [
+    "MAX_BULK_TICKETS",
     "UNSET",
+    "BulkAction",
+    "BulkResult",
     "Conflict",
     "add_sticky_note",
     "add_tags",
+    "apply_bulk_action",
     "archive",
     "assign",
     "change_status",

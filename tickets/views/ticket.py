@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from tickets.forms import (
 )
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent
+from tickets.services.bulk import DELETE_PERMISSION, NO_DELETE_PERMISSION
 from tickets.sticky_note_forms import StickyNoteForm
 
 from . import marks
@@ -128,6 +130,8 @@ def restore_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 def delete_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the ticket with its conversation and history."""
+    if not request.user.has_perm(DELETE_PERMISSION):
+        raise PermissionDenied(NO_DELETE_PERMISSION)
     ticket = get_ticket_for_agent(request.user, pk)
     if request.method == "POST":
         label = str(ticket)

@@ -1,0 +1,88 @@
+// Bulk actions on the queue: ticking rows, "select all matching", the action bar.
+// Without JavaScript the bar is always shown and the ticked rows are posted as a plain form.
+"use strict";
+
+(function () {
+  function rows() {
+    return Array.from(document.querySelectorAll("[data-bulk-row]"));
+  }
+
+  function allMatching() {
+    return document.querySelector("[data-bulk-all]") !== null;
+  }
+
+  // Only the value field of the chosen action is shown.
+  function syncValueFields(form) {
+    const action = form.querySelector("[name='action']").value;
+    form.querySelectorAll("[data-bulk-for]").forEach(function (field) {
+      field.hidden = !field.dataset.bulkFor.split(" ").includes(action);
+    });
+  }
+
+  function sync() {
+    const form = document.querySelector("[data-bulk-bar]");
+    if (!form) {
+      return;
+    }
+    const boxes = rows();
+    const checked = boxes.filter(function (box) { return box.checked; }).length;
+    const all = allMatching();
+    form.classList.toggle("is-active", checked > 0 || all);
+    const selected = form.querySelector("[data-bulk-selected]");
+    if (all) {
+      selected.textContent = "All matching tickets are selected.";
+    } else {
+      selected.textContent = checked === 1 ? "1 ticket selected." : checked + " tickets selected.";
+    }
+    const page = document.querySelector("[data-bulk-page]");
+    if (page) {
+      page.checked = boxes.length > 0 && checked === boxes.length;
+      page.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    const banner = document.querySelector("[data-bulk-banner]");
+    if (banner) {
+      banner.hidden = !(boxes.length > 0 && checked === boxes.length);
+      const pagePart = banner.querySelector("[data-bulk-banner-page]");
+      if (pagePart) {
+        pagePart.hidden = all;
+      }
+    }
+    syncValueFields(form);
+  }
+
+  // Back to "only the ticked rows": forget "all matching".
+  function dropAllMatching() {
+    document.querySelectorAll("[data-bulk-banner-all]").forEach(function (part) {
+      part.textContent = "";
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    const target = event.target;
+    if (target.matches("[data-bulk-page]")) {
+      rows().forEach(function (box) { box.checked = target.checked; });
+      if (!target.checked) {
+        dropAllMatching();
+      }
+      sync();
+    } else if (target.matches("[data-bulk-row]")) {
+      if (!target.checked) {
+        dropAllMatching();
+      }
+      sync();
+    } else if (target.matches("[data-bulk-bar] [name='action']")) {
+      sync();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.matches("[data-bulk-clear]")) {
+      rows().forEach(function (box) { box.checked = false; });
+      dropAllMatching();
+      sync();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", sync);
+  document.addEventListener("htmx:afterSettle", sync);
+})();

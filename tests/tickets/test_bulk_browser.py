@@ -1,0 +1,129 @@
+"""Bulk actions in real Chromium: select a page, then all matching tickets, change them."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from tests import factories
+from tickets.models import Priority, Ticket, TicketEvent, TicketStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def csp_errors(page: Page) -> list[str]:
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return errors
+
+
+@pytest.fixture
+def signed_in_page(page: Page, live_server, agent) -> Page:
+    client = Client()
+    client.force_login(agent)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    return page
+
+
+def test_select_all_matching_and_close_them(signed_in_page: Page, live_server, csp_errors):
+    page = signed_in_page
+    for _ in range(30):
+        factories.TicketFactory(priority=Priority.HIGH)
+    factories.TicketFactory(priority=Priority.NORMAL, subject="Not matching")
+    page.goto(live_server.url + "/?priority=high")
+    bar = page.locator("#bulk-form")
+    expect(bar).to_be_hidden()
+    results = page.locator("#queue-results")
+    expect(results.get_by_role("checkbox", name="Select ticket #")).to_have_count(25)
+
+    page.get_by_role("checkbox", name="Select all tickets on this page").check()
+    expect(bar).to_be_visible()
+    expect(bar.get_by_text("25 tickets selected.")).to_be_visible()
+    expect(page.get_by_text("All 25 on this page are selected.")).to_be_visible()
+    page.get_by_role("button", name="Select all matching tickets").click()
+    expect(page.get_by_text("All 30 matching tickets are selected.")).to_be_visible()
+
+    # Only the chosen action's value field shows.
+    expect(bar.get_by_label("Status")).to_be_hidden()
+    bar.get_by_label("Action").select_option("status")
+    expect(bar.get_by_label("Status")).to_be_visible()
+    expect(bar.get_by_label("Priority")).to_be_hidden()
+    bar.get_by_label("Status").select_option(str(TicketStatus.CLOSED))
+    page.evaluate("window.__noReload = true")
+    bar.get_by_role("button", name="Apply").click()
+
+    expect(page.locator("#messages")).to_contain_text("Status set to Closed on 30 tickets.")
+    assert page.evaluate("window.__noReload === true")  # refreshed in place
+    expect(bar).to_be_hidden()
+    badges = results.locator("td[data-label='Status'] .badge")
+    expect(badges).to_have_count(25)
+    expect(badges.filter(has_text="Closed")).to_have_count(25)
+    results.get_by_role("link", name="Next →").click()
+    expect(page.locator("#queue-summary")).to_contain_text("Showing tickets 26")
+    expect(badges).to_have_count(5)
+    expect(badges.filter(has_text="Closed")).to_have_count(5)
+
+    high = Ticket.objects.filter(priority=Priority.HIGH)
+    assert set(high.values_list("status_id", flat=True)) == {TicketStatus.CLOSED}
+    assert TicketEvent.objects.filter(kind=TicketEvent.Kind.STATUS_CHANGED).count() == 30
+    assert Ticket.objects.get(subject="Not matching").status_id == TicketStatus.OPEN
+    assert csp_errors == []
+
+
+def test_tick_rows_and_bad_input_keeps_the_selection(signed_in_page: Page, live_server, csp_errors):
+    page = signed_in_page
+    first = factories.TicketFactory(subject="First")
+    second = factories.TicketFactory(subject="Second")
+    page.goto(live_server.url + "/")
+    page.get_by_role("checkbox", name=f"Select ticket #{first.pk}").check()
+    bar = page.locator("#bulk-form")
+    expect(bar.get_by_text("1 ticket selected.")).to_be_visible()
+    # One page only: nothing more to select across pages.
+    expect(page.get_by_role("button", name="Select all matching tickets")).to_have_count(0)
+
+    bar.get_by_label("Action").select_option("add_tags")
+    bar.get_by_role("button", name="Apply").click()
+    expect(page.locator("#messages")).to_contain_text("Enter at least one tag.")
+    expect(page.get_by_role("checkbox", name=f"Select ticket #{first.pk}")).to_be_checked()
+
+    bar.get_by_label("Tags").fill("vip, billing")
+    bar.get_by_role("button", name="Apply").click()
+    expect(page.locator("#messages")).to_contain_text("Tags billing, vip added to 1 ticket.")
+    expect(page.locator("#queue-results .tag", has_text="vip")).to_have_count(1)
+    assert sorted(first.tags.names()) == ["billing", "vip"]
+    assert list(second.tags.names()) == []
+    assert csp_errors == []
+
+
+def test_delete_goes_through_the_confirmation(page: Page, live_server, admin_user, csp_errors):
+    client = Client()
+    client.force_login(admin_user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    doomed = factories.TicketFactory(subject="Doomed")
+    kept = factories.TicketFactory(subject="Kept")
+    page.goto(live_server.url + "/")
+    page.get_by_role("checkbox", name=f"Select ticket #{doomed.pk}").check()
+    bar = page.locator("#bulk-form")
+    bar.get_by_label("Action").select_option("delete")
+    bar.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("heading", name="Delete 1 ticket?")).to_be_visible()
+    expect(page.get_by_text("Doomed")).to_be_visible()
+    assert Ticket.objects.filter(pk=doomed.pk).exists()
+    page.get_by_role("button", name="Delete 1 ticket").click()
+    expect(page.locator("#messages")).to_contain_text("Deleted 1 ticket.")
+    assert list(Ticket.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert csp_errors == []

@@ -1,0 +1,26 @@
+"""The queue's bulk action bar, built from the choices its filter has already read."""
+
+from django import template
+
+from tickets.bulk_forms import BulkActionForm
+from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED
+
+register = template.Library()
+
+
+@register.inclusion_tag("tickets/includes/bulk_bar.html", takes_context=True)
+def bulk_bar(context) -> dict:
+    filters = context["filter"].filters
+    form = BulkActionForm().offer_choices(
+        statuses=[
+            choice
+            for choice in filters["status"].extra["choices"]
+            if choice[0] not in (ANY_OPEN, ANY_CLOSED)
+        ],
+        assignees=[
+            choice
+            for choice in filters["assignee"].extra["choices"]
+            if choice[0] not in (ME, UNASSIGNED)
+        ],
+    )
+    return {"bulk_form": form, "csrf_token": context.get("csrf_token")}
