@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from .attachments import AttachmentsField
 from .models import (
     Category,
     Client,
@@ -226,6 +227,7 @@ class ReplyForm(WorkspaceForm):
         empty_label="Default",
         help_text="By default a public reply moves the ticket to Answered and a note keeps its status.",
     )
+    attachments = AttachmentsField()
 
 
 # The side panel: one form per action ----------------------------------------------------
@@ -320,6 +322,7 @@ class NewTicketForm(CustomFieldsMixin, WorkspaceForm):
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
     tags = forms.CharField(required=False, max_length=1000, help_text="Separate tags with commas.")
+    attachments = AttachmentsField()
 
     def __init__(self, *args, definitions: Iterable[CustomField], **kwargs) -> None:
         super().__init__(*args, **kwargs)

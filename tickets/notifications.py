@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable, Sequence
 from email.utils import formataddr
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import Channel, Contact, Reply, Ticket
+from .models import Attachment, Channel, Contact, Reply, Ticket
 
 logger = logging.getLogger("tickets.notifications")
 
@@ -39,11 +40,15 @@ EMAILING_CHANNELS = frozenset({Channel.WEB})
 # Entry points, called by the services after the transaction commits ----------
 
 
-def reply_posted(reply_id: int) -> None:
-    """Queue the email of an agent's public reply to the requester and CC contacts."""
+def reply_posted(reply_id: int, attachment_ids: Sequence[int] = ()) -> None:
+    """Queue the email of an agent's public reply to the requester and CC contacts,
+    with the reply's files (by id: the task reads them from storage)."""
     from . import tasks  # tasks imports the builders below
 
-    _enqueue(tasks.send_reply_email, reply_id)
+    if attachment_ids:
+        _enqueue(tasks.send_reply_email, reply_id, attachment_ids=list(attachment_ids))
+    else:
+        _enqueue(tasks.send_reply_email, reply_id)
 
 
 def ticket_assigned(ticket_id: int, assignee_id: int, actor_id: int | None = None) -> None:
@@ -129,8 +134,11 @@ def reply_recipients(ticket: Ticket) -> tuple[list[str], list[str]]:
     return to, cc
 
 
-def build_reply_email(reply: Reply) -> EmailMultiAlternatives | None:
-    """The email of an agent's public reply, or None if it has nobody to go to.
+def build_reply_email(
+    reply: Reply, attachments: Iterable[Attachment] = ()
+) -> EmailMultiAlternatives | None:
+    """The email of an agent's public reply with `attachments` (files of that reply),
+    or None if it has nobody to go to.
 
     Notes are never emailed, whoever calls this.
     """
@@ -156,6 +164,11 @@ def build_reply_email(reply: Reply) -> EmailMultiAlternatives | None:
         headers=threading_headers(ticket, reply_message_id(reply)),
     )
     message.attach_alternative(render_to_string("emails/reply.html", context), "text/html")
+    for attachment in attachments:
+        if attachment.reply_id != reply.pk:
+            continue
+        with attachment.file.open("rb") as stored:
+            message.attach(attachment.name, stored.read(), attachment.content_type)
     return message
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .models import (
+    Attachment,
     CannedResponse,
     Category,
     Client,
@@ -102,6 +103,17 @@ def get_reply_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -
         )
     except Reply.DoesNotExist:
         raise Http404("This ticket has no reply with this id.") from None
+
+
+def get_attachment_for_agent(user: AbstractBaseUser, pk: int | str) -> Attachment:
+    """A file, if the agent may see its ticket (checked with get_ticket_for_agent)."""
+    if not _is_agent(user):
+        raise Http404("No attachment has this id.")
+    attachment = Attachment.objects.filter(pk=_checked_pk(pk)).first()
+    if attachment is None:
+        raise Http404("No attachment has this id.")
+    attachment.ticket = get_ticket_for_agent(user, attachment.ticket_id, related=False)
+    return attachment
 
 
 def _get_for_agent(user: AbstractBaseUser, queryset, pk: int | str, message: str):

@@ -24,7 +24,7 @@ from django.tasks import Task, task
 from django.utils import timezone
 
 from . import notifications
-from .models import Reply, Ticket
+from .models import Attachment, Reply, Ticket
 
 logger = logging.getLogger("tickets.notifications")
 
@@ -42,8 +42,11 @@ DELIVERY_ERRORS = (smtplib.SMTPException, OSError)
 
 
 @task
-def send_reply_email(reply_id: int, attempt: int = 1) -> str:
-    """Email an agent's public reply to the ticket's requester and CC contacts."""
+def send_reply_email(
+    reply_id: int, attempt: int = 1, attachment_ids: list[int] | None = None
+) -> str:
+    """Email an agent's public reply to the ticket's requester and CC contacts, with the
+    files given by id (read from storage now; a file removed since is left out)."""
     reply = (
         Reply.objects.select_related("ticket__requester", "author_agent")
         .prefetch_related("ticket__cc")
@@ -53,11 +56,17 @@ def send_reply_email(reply_id: int, attempt: int = 1) -> str:
     if reply is None:
         logger.info("Reply %s was deleted before its email was sent.", reply_id)
         return "reply deleted"
-    message = notifications.build_reply_email(reply)
+    files = (
+        list(Attachment.objects.filter(pk__in=attachment_ids, reply=reply))
+        if attachment_ids
+        else []
+    )
+    message = notifications.build_reply_email(reply, files)
     if message is None:
         return "no recipients"
     description = f"the email of reply {reply_id} on ticket #{reply.ticket_id}"
-    return _deliver(message, description, send_reply_email, (reply_id,), {}, attempt)
+    kwargs = {"attachment_ids": attachment_ids} if attachment_ids else {}
+    return _deliver(message, description, send_reply_email, (reply_id,), kwargs, attempt)
 
 
 @task

@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from tickets.views import auth, marks, new_ticket, queue, saved_views, ticket, ticket_changes
+from tickets.views import (
+    attachments,
+    auth,
+    marks,
+    new_ticket,
+    queue,
+    saved_views,
+    ticket,
+    ticket_changes,
+)
 
 # The agent workspace. Client pages live in their own module.
 urlpatterns = [
@@ -54,6 +63,8 @@ urlpatterns = [
     path("tickets/<int:pk>/not-spam/", marks.unmark_spam, name="ticket_not_spam"),
     path("tickets/<int:pk>/", include("tickets.ticket_aid_urls")),
     path("canned-responses/", include("tickets.canned_urls")),
+    path("attachments/<int:pk>/", attachments.download, name="attachment_download"),
+    path("attachments/<int:pk>/preview/", attachments.preview, name="attachment_preview"),
     path("clients/", include("tickets.client_urls")),
     path("", include("tickets.activity_urls")),
 ]

@@ -97,10 +97,10 @@ class TestTicketPage:
     def test_pinned_query_count(self, signed_in, ticket, django_assert_num_queries):
         factories.ReplyFactory(ticket=ticket)
         # session, user, ticket, tags, custom fields, replies, events, sticky notes,
-        # the agent's star and pin,
+        # the agent's star and pin, the files of every message (one query),
         # then the choices of status, reply status, priority-free selects:
         # department, assignee, team, project.
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(17):
             signed_in.get(url("ticket", ticket))
 
     def test_history_page(self, signed_in, agent, ticket):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from tickets import attachments as files
 from tickets import notifications
 from tickets.models import (
     Channel,
@@ -38,15 +41,17 @@ def post_reply(
     author: Agent | Contact,
     channel: Channel,
     source: Source | None = None,
+    attachments: Sequence[UploadedFile] = (),
 ) -> Reply:
-    """Add a reply or an internal note to the conversation.
+    """Add a reply or an internal note to the conversation, with its files.
 
     An agent's reply moves the ticket to the team-replied status and stamps the
     first response; a contact's reply moves it to the client-replied status.
     A note changes neither. Replies count and last reply at cover public
-    replies only; notes are internal.
+    replies only; notes are internal. The emailed reply carries its files.
     """
     text = _clean_text(text, "text")
+    checked = files.check_uploads(attachments)
     if kind not in Reply.Kind.values:
         raise ValidationError({"kind": ["Select reply or note."]})
     by_contact = isinstance(author, Contact)
@@ -69,6 +74,9 @@ def post_reply(
             author_contact=author if by_contact else None,
             source=source,
             created_at=now,
+        )
+        stored = files.store(
+            checked, ticket=locked, reply=reply, uploaded_by=None if by_contact else author
         )
         actor = None if by_contact else author
         actor_contact = author if by_contact else None
@@ -97,7 +105,7 @@ def post_reply(
             actor=actor,
             actor_contact=actor_contact,
             channel=channel,
-            new={"reply_id": reply.pk},
+            new=files.with_names({"reply_id": reply.pk}, [a.name for a in stored]),
             at=now,
         )
         if (
@@ -105,20 +113,25 @@ def post_reply(
             and not by_contact
             and channel in notifications.EMAILING_CHANNELS
         ):
-            transaction.on_commit(partial(notifications.reply_posted, reply.pk), robust=True)
+            transaction.on_commit(
+                partial(notifications.reply_posted, reply.pk, [a.pk for a in stored]), robust=True
+            )
     _sync(ticket, locked)
     return reply
 
 
 def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None:
-    """Remove a reply or note; replies count and last reply at are recomputed exactly."""
+    """Remove a reply or note with its files; replies count and last reply at are
+    recomputed exactly. The stored files are deleted once the removal is committed."""
     with transaction.atomic():
         locked = _locked(reply.ticket)
         reply = Reply.objects.get(pk=reply.pk, ticket=locked)
         now = timezone.now()
         kind, text = reply.kind, reply.text
         reply_id = reply.pk
+        removed = list(reply.attachments.values_list("name", "file"))
         reply.delete()
+        files.delete_files_on_commit(stored_name for _, stored_name in removed)
         public = Reply.objects.filter(ticket=locked, kind=Reply.Kind.REPLY)
         locked.replies_count = public.count()
         last = public.order_by("-created_at").values_list("created_at", flat=True).first()
@@ -130,7 +143,9 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
             TicketEvent.Kind.REPLY_DELETED,
             actor=actor,
             channel=channel,
-            old={"reply_id": reply_id, "kind": kind, "text": text},
+            old=files.with_names(
+                {"reply_id": reply_id, "kind": kind, "text": text}, [name for name, _ in removed]
+            ),
             at=now,
         )
     _sync(reply.ticket, locked)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from tickets import attachments as files
 from tickets import custom_fields, notifications
 from tickets.models import (
     ActiveState,
@@ -98,8 +100,10 @@ def create_ticket(
     tags: Iterable[str] = (),
     custom_field_values: Mapping[str, Any] | None = None,
     status: TicketStatus | None = None,
+    attachments: Sequence[UploadedFile] = (),
 ) -> Ticket:
-    """Open a new ticket. The source follows the channel unless given."""
+    """Open a new ticket, with files on its opening message. The source follows the
+    channel unless given."""
     subject = _clean_text(subject, "subject", max_length=SUBJECT_MAX_LENGTH)
     message = _clean_text(message, "message")
     _check_department(department)
@@ -111,6 +115,7 @@ def create_ticket(
         raise ValidationError({"priority": ["Select normal, high or urgent."]})
     values = custom_fields.validate_values(custom_field_values or {})
     tag_names = _normalize_tags(tags)
+    checked = files.check_uploads(attachments)
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
     now = timezone.now()
@@ -140,13 +145,16 @@ def create_ticket(
             ticket.cc.set(cc)
         if tag_names:
             ticket.tags.set(tag_names)
+        stored = files.store(checked, ticket=ticket, reply=None, uploaded_by=actor)
         _record(
             ticket,
             TicketEvent.Kind.CREATED,
             actor=actor,
             channel=channel,
             at=now,
-            new={"subject": subject, "status": _label(status)},
+            new=files.with_names(
+                {"subject": subject, "status": _label(status)}, [a.name for a in stored]
+            ),
         )
         _notify_assignee(ticket, assignee, actor=actor, channel=channel)
     return ticket
@@ -464,7 +472,8 @@ def mark_spam(*, ticket: Ticket, is_spam: bool, actor: Agent | None, channel: Ch
 
 
 def delete_ticket(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> None:
-    """Delete a ticket with its conversation and history."""
+    """Delete a ticket with its conversation, history and files (removed from storage
+    once the deletion is committed)."""
     import logging
 
     with transaction.atomic():
@@ -472,4 +481,6 @@ def delete_ticket(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> N
         logging.getLogger("tickets").info(
             "Ticket #%s deleted by %s via %s", locked.pk, actor, channel
         )
+        stored_names = list(locked.attachments.values_list("file", flat=True))
         locked.delete()
+        files.delete_files_on_commit(stored_names)

@@ -24,7 +24,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = NewTicketForm(definitions=definitions, initial={"client": request.GET.get("client")})
         return render(request, TEMPLATE, {"form": form})
-    form = NewTicketForm(request.POST, definitions=definitions)
+    form = NewTicketForm(request.POST, request.FILES, definitions=definitions)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -38,6 +38,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 priority=data["priority"],
                 tags=data["tags"],
                 custom_field_values=form.custom_values(),
+                attachments=data["attachments"],
                 actor=request.user,
                 channel=Channel.WEB,
             )

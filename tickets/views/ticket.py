@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tickets import custom_fields, services
+from tickets.attachments import attach_files
 from tickets.forms import (
     AssigneeForm,
     CustomFieldsForm,
@@ -80,6 +81,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound_forms) -> dict:
         "sticky_form": StickyNoteForm(auto_id="sticky_%s"),
         **panel_forms(ticket, definitions),
     }
+    context["opening_files"] = attach_files(ticket, context["replies"])
     context.update(bound_forms)
     return context
 

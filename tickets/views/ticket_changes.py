@@ -104,7 +104,7 @@ def web(request: HttpRequest) -> dict:
 def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """A public reply or an internal note, optionally followed by a status change."""
     ticket = get_ticket_for_agent(request.user, pk)
-    form = ReplyForm(request.POST, auto_id="reply_%s")
+    form = ReplyForm(request.POST, request.FILES, auto_id="reply_%s")
     if form.is_valid():
         # Someone replied or changed the ticket since the agent's page loaded: hold it.
         changes = held_back(request, ticket)
@@ -119,6 +119,7 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
                     kind=data["kind"],
                     author=request.user,
                     channel=Channel.WEB,
+                    attachments=data["attachments"],
                 )
                 if data["status"] is not None:
                     services.change_status(ticket=ticket, status=data["status"], **web(request))
