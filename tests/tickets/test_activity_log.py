@@ -254,6 +254,13 @@ class TestTicketHistory:
             channel=Channel.WEB,
             old_value="Call after noon",
         )
+        make(
+            ticket=ticket,
+            kind=Kind.NOTE_ADDED,
+            actor=agent,
+            channel=Channel.WEB,
+            new_value={"reply_id": 99, "attachments": ["log.txt", "shot.png"]},
+        )
         make(ticket=ticket, kind=Kind.ARCHIVED, actor=None, channel=Channel.SYSTEM)
         make(ticket=ticket, kind=Kind.RESTORED, actor=None, channel=Channel.WEB)
         make(
@@ -281,6 +288,7 @@ class TestTicketHistory:
         assert "Rita Client (client)" in html and "Good: “Quick!”" in html
         assert "Sticky note added" in html and "Call before noon → Call after noon" in html
         assert "removed: Call after noon" in html
+        assert ">Note #99</a>" in html and "files: log.txt, shot.png" in html
         assert "by the system" in html and "by an unknown or removed user" in html
         assert "(order)" in html and "— → A-17" in html
         assert f'href="{URL}?ticket={ticket.pk}"' in html

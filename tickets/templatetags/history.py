@@ -18,6 +18,8 @@ from .helpdesk import history_value, person
 register = template.Library()
 
 Kind = TicketEvent.Kind
+# The key under which a change's history value names its files (tickets.attachments.FIELD).
+ATTACHMENTS = "attachments"
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,18 @@ def _text(value: Any) -> str:
     return history_value(value)
 
 
+def _files(value: Any) -> str:
+    """The files a reply, note or new ticket carried (see tickets.attachments.with_names)."""
+    names = value.get(ATTACHMENTS) if isinstance(value, dict) else None
+    return f"files: {', '.join(map(str, names))}" if names else ""
+
+
 def _reply_link(event: TicketEvent, value: Any, kind_label: str) -> Change:
     reply_id = value.get("reply_id") if isinstance(value, dict) else None
     if not reply_id:
         return Change()
     url = reverse("ticket", args=[event.ticket_id]) + f"#reply-{reply_id}"
-    return Change(link=url, link_text=f"{kind_label} #{reply_id}")
+    return Change(new=_files(value) or None, link=url, link_text=f"{kind_label} #{reply_id}")
 
 
 @register.filter
@@ -68,12 +76,15 @@ def event_change(event: TicketEvent) -> Change:
             if not isinstance(old, dict):
                 return Change(old=history_value(old)) if old is not None else Change()
             label = "Note" if old.get("kind") == Reply.Kind.NOTE else "Reply"
-            return Change(old=f"{label} #{old.get('reply_id')}: {_text(old)}")
+            files = f" ({_files(old)})" if _files(old) else ""
+            return Change(old=f"{label} #{old.get('reply_id')}: {_text(old)}{files}")
         case Kind.CREATED:
             if isinstance(new, dict):
                 parts = [f"“{new['subject']}”"] if new.get("subject") else []
                 if new.get("status"):
                     parts.append(f"status {history_value(new['status'])}")
+                if _files(new):
+                    parts.append(_files(new))
                 return Change(new=", ".join(parts) or None)
             return Change(new=history_value(new)) if new is not None else Change()
         case Kind.RATED:
