@@ -7,8 +7,10 @@
     return Array.from(document.querySelectorAll("[data-bulk-row]"));
   }
 
+  // The number of tickets "all matching" stands for (counted by the server), or null.
   function allMatching() {
-    return document.querySelector("[data-bulk-all]") !== null;
+    const input = document.querySelector("[data-bulk-all]");
+    return input === null ? null : input.dataset.bulkAll;
   }
 
   // Only the value field of the chosen action is shown.
@@ -27,10 +29,10 @@
     const boxes = rows();
     const checked = boxes.filter(function (box) { return box.checked; }).length;
     const all = allMatching();
-    form.classList.toggle("is-active", checked > 0 || all);
+    form.classList.toggle("is-active", checked > 0 || all !== null);
     const selected = form.querySelector("[data-bulk-selected]");
-    if (all) {
-      selected.textContent = "All matching tickets are selected.";
+    if (all !== null) {
+      selected.textContent = "All " + all + " matching tickets are selected.";
     } else {
       selected.textContent = checked === 1 ? "1 ticket selected." : checked + " tickets selected.";
     }
@@ -44,7 +46,7 @@
       banner.hidden = !(boxes.length > 0 && checked === boxes.length);
       const pagePart = banner.querySelector("[data-bulk-banner-page]");
       if (pagePart) {
-        pagePart.hidden = all;
+        pagePart.hidden = all !== null;
       }
     }
     syncValueFields(form);

@@ -52,7 +52,10 @@ def test_select_all_matching_and_close_them(signed_in_page: Page, live_server, c
     expect(bar.get_by_text("25 tickets selected.")).to_be_visible()
     expect(page.get_by_text("All 25 on this page are selected.")).to_be_visible()
     page.get_by_role("button", name="Select all matching tickets").click()
-    expect(page.get_by_text("All 30 matching tickets are selected.")).to_be_visible()
+    banner = page.locator("[data-bulk-banner]")
+    expect(banner.get_by_text("All 30 matching tickets are selected.")).to_be_visible()
+    expect(bar.get_by_text("All 30 matching tickets are selected.")).to_be_visible()
+    expect(page.get_by_text("All 25 on this page are selected.")).to_be_hidden()
 
     # Only the chosen action's value field shows.
     expect(bar.get_by_label("Status")).to_be_hidden()
@@ -127,3 +130,28 @@ def test_delete_goes_through_the_confirmation(page: Page, live_server, admin_use
     expect(page.locator("#messages")).to_contain_text("Deleted 1 ticket.")
     assert list(Ticket.objects.values_list("pk", flat=True)) == [kept.pk]
     assert csp_errors == []
+
+
+def test_ticked_rows_work_without_javascript(browser, live_server, agent):
+    context = browser.new_context(java_script_enabled=False)
+    client = Client()
+    client.force_login(agent)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    first = factories.TicketFactory(subject="First")
+    second = factories.TicketFactory(subject="Second")
+    page.goto(live_server.url + "/")
+    bar = page.locator("#bulk-form")
+    expect(bar).to_be_visible()
+    page.get_by_role("checkbox", name=f"Select ticket #{first.pk}").check()
+    bar.get_by_label("Action").select_option("priority")
+    bar.get_by_label("Priority").select_option(str(Priority.URGENT))
+    bar.get_by_role("button", name="Apply").click()
+    expect(page.locator("#messages")).to_contain_text("Priority set to Urgent on 1 ticket.")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.priority, second.priority) == (Priority.URGENT, Priority.NORMAL)
+    context.close()
