@@ -66,6 +66,16 @@ class CannedResponseForm(forms.ModelForm):
         exclusions.discard("owner")
         return exclusions
 
+    def add_twin_error(self) -> None:
+        """The unique-title message, for a twin saved by someone else after the check."""
+        name = (
+            "canned_shared_title_unique"
+            if self.instance.is_shared
+            else "canned_personal_title_unique"
+        )
+        constraint = next(c for c in CannedResponse._meta.constraints if c.name == name)
+        self.add_error("title", str(constraint.violation_error_message))
+
     def validate_constraints(self) -> None:
         try:
             self.instance.validate_constraints(exclude=self._get_validation_exclusions())

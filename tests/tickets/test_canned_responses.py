@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tests import factories
 from tickets.canned import check_placeholders, fill_placeholders
+from tickets.canned_forms import CannedResponseForm
 from tickets.models import CannedResponse, Category
 
 pytestmark = pytest.mark.django_db
@@ -212,6 +213,17 @@ class TestCreate:
             "A shared canned response with this title exists."
         ]
 
+    def test_a_twin_saved_meanwhile_is_a_form_error(self, signed_in, agent, monkeypatch):
+        # As if a colleague's request saved the twin between the check and the save.
+        monkeypatch.setattr(CannedResponseForm, "validate_constraints", lambda form: None)
+        factories.CannedResponseFactory(title="Thanks", owner=agent)
+        response = signed_in.post(reverse("canned_create"), {"title": "Thanks", "text": "x"})
+        assert response.status_code == 200
+        assert response.context["form"].errors["title"] == [
+            "You already have a canned response with this title."
+        ]
+        assert CannedResponse.objects.count() == 1
+
     def test_department_must_be_a_ticket_category(self, signed_in):
         project_type = factories.CategoryFactory(type=Category.Type.PROJECT)
         response = signed_in.post(
@@ -237,6 +249,7 @@ class TestEditAndDelete:
         canned = factories.CannedResponseFactory(text="Fine", owner=agent)
         response = signed_in.post(edit_url(canned), {"title": "T", "text": "{oops}"})
         assert response.status_code == 200
+        assert response.context["title"] == f"Edit “{canned.title}”"  # the saved title
         assert "Unknown placeholder {oops}." in response.content.decode()
         canned.refresh_from_db()
         assert canned.text == "Fine"

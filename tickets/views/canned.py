@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,6 +44,20 @@ def matching(responses, search: str):
     return responses.filter(Q(title__icontains=search) | Q(text__icontains=search))
 
 
+def save(form: CannedResponseForm) -> CannedResponse | None:
+    """Save a valid form; None when a twin title was saved since the form was checked
+    (the database constraint refuses it, and the form then shows it like any other error)."""
+    response = form.save(commit=False)
+    response.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        form.add_twin_error()
+        return None
+    return response
+
+
 # The library ---------------------------------------------------------------------------
 
 
@@ -69,8 +84,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 def canned_create(request: HttpRequest) -> HttpResponse:
     """Any agent writes personal responses; the form offers "shared" only to those allowed."""
     form = CannedResponseForm(request.POST if request.method == "POST" else None, user=request.user)
-    if form.is_bound and form.is_valid():
-        response = form.save()
+    if form.is_bound and form.is_valid() and (response := save(form)) is not None:
         messages.success(request, f"Canned response “{response.title}” created.")
         return redirect("canned_list")
     return render(
@@ -84,19 +98,17 @@ def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
     response = queries.get_canned_response_for_agent(request.user, pk)
     if not may_change(request.user, response):
         raise PermissionDenied("You may not change shared canned responses.")
+    title = f"Edit “{response.title}”"
     form = CannedResponseForm(
         request.POST if request.method == "POST" else None, instance=response, user=request.user
     )
-    if form.is_bound and form.is_valid():
-        response = form.save(commit=False)
-        response.updated_at = timezone.now()
-        response.save()
+    if form.is_bound and form.is_valid() and save(form) is not None:
         messages.success(request, f"Canned response “{response.title}” saved.")
         return redirect("canned_list")
     return render(
         request,
         "canned/form.html",
-        {"form": form, "title": f"Edit “{response.title}”", "response": response},
+        {"form": form, "title": title, "response": response},
     )
 
 
