@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
@@ -151,6 +153,17 @@ class TestTicketPage:
         assert "VIP &lt;b&gt;client&lt;/b&gt;" in html
         assert agent.get_full_name() in html
         assert html.index('id="sticky-notes"') < html.index('id="ticket-summary"')
+
+    def test_query_count_does_not_grow_with_the_notes(self, signed_in, ticket):
+        factories.StickyNoteFactory(ticket=ticket)
+        with CaptureQueriesContext(connection) as one:
+            signed_in.get(reverse("ticket", args=[ticket.pk]))
+        for _ in range(5):
+            factories.StickyNoteFactory(ticket=ticket, author=factories.AgentFactory())
+        with CaptureQueriesContext(connection) as six:
+            response = signed_in.get(reverse("ticket", args=[ticket.pk]))
+        assert len(response.context["sticky_notes"]) == 6
+        assert len(six.captured_queries) == len(one.captured_queries)
 
     def test_notes_of_other_tickets_are_not_shown(self, signed_in, ticket):
         factories.StickyNoteFactory(text="Elsewhere")
