@@ -6,6 +6,8 @@ does) and records one history event carrying the note's text.
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -33,14 +35,15 @@ def _clean_note_text(text: str) -> str:
     return text
 
 
-def _locked_note(note: StickyNote, ticket: Ticket) -> StickyNote:
+def _current_note(note: StickyNote, ticket: Ticket) -> StickyNote:
+    """The note as stored now; the caller holds the ticket's lock, which guards its notes."""
     try:
         return StickyNote.objects.get(pk=note.pk, ticket=ticket)
     except StickyNote.DoesNotExist:
         raise Conflict("This sticky note has been removed.") from None
 
 
-def _touch(locked: Ticket, now) -> None:
+def _touch(locked: Ticket, now: datetime.datetime) -> None:
     locked.updated_at = now
     locked.save(update_fields=["updated_at"])
 
@@ -82,7 +85,7 @@ def change_sticky_note(
     ticket = note.ticket
     with transaction.atomic():
         locked = _locked(ticket)
-        current = _locked_note(note, locked)
+        current = _current_note(note, locked)
         if current.text != text:
             now = timezone.now()
             old = current.text
@@ -109,7 +112,7 @@ def remove_sticky_note(*, note: StickyNote, actor: Agent | None, channel: Channe
     ticket = note.ticket
     with transaction.atomic():
         locked = _locked(ticket)
-        current = _locked_note(note, locked)
+        current = _current_note(note, locked)
         now = timezone.now()
         current.delete()
         _touch(locked, now)
