@@ -167,8 +167,16 @@ def build_reply_email(
     for attachment in attachments:
         if attachment.reply_id != reply.pk:
             continue
-        with attachment.file.open("rb") as stored:
-            message.attach(attachment.name, stored.read(), attachment.content_type)
+        try:
+            with attachment.file.open("rb") as stored:
+                content = stored.read()
+        except FileNotFoundError:
+            # The reply still goes out; the missing file is for an administrator to see.
+            logger.error(
+                "The file of attachment %s (%s) is missing.", attachment.pk, attachment.name
+            )
+            continue
+        message.attach(attachment.name, content, attachment.content_type)
     return message
 
 

@@ -409,6 +409,16 @@ class TestEmail:
         [email] = mailoutbox
         assert [a.filename for a in email.attachments] == ["kept.txt"]
 
+    def test_a_file_missing_from_storage_is_left_out(self, ticket, agent, mailoutbox, caplog):
+        reply = factories.ReplyFactory(ticket=ticket, author_agent=agent)
+        gone = factories.AttachmentFactory(ticket=ticket, reply=reply, name="gone.txt")
+        kept = factories.AttachmentFactory(ticket=ticket, reply=reply, name="kept.txt")
+        default_storage.delete(gone.file.name)
+        assert tasks.send_reply_email.call(reply.pk, attachment_ids=[gone.pk, kept.pk]) == "sent"
+        [email] = mailoutbox
+        assert [a.filename for a in email.attachments] == ["kept.txt"]
+        assert "gone.txt" in caplog.text
+
     def test_a_retry_keeps_the_files(self, ticket, agent, settings, monkeypatch):
         reply = factories.ReplyFactory(ticket=ticket, author_agent=agent)
         attachment = factories.AttachmentFactory(ticket=ticket, reply=reply)
@@ -500,6 +510,23 @@ class TestUploadViews:
         assert response.status_code == 422
         assert "“x.exe” was not attached" in response.content.decode()
         assert "Answer</textarea>" in response.content.decode()
+
+    def test_a_file_streamed_to_disk(self, signed_in, ticket, settings):
+        """Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE arrive as temporary files."""
+        settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100
+        content = b"0123456789" * 500
+        response = signed_in.post(
+            reverse("ticket_reply", args=[ticket.pk]),
+            {
+                "text": "Big one",
+                "kind": "reply",
+                "attachments": [upload("big.png", PNG + content, "image/png")],
+            },
+        )
+        assert response.status_code == 302
+        attachment = Attachment.objects.get()
+        assert (attachment.size, attachment.content_type) == (len(PNG) + 5000, "image/png")
+        assert stored(attachment) == PNG + content
 
     def test_a_path_in_the_file_name(self, signed_in, ticket):
         """A crafted request's file name is reduced to its last part."""
