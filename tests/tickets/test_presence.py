@@ -262,6 +262,8 @@ class TestHeldReply:
         assert "My careful answer</textarea>" in html
         assert "Send anyway" in html
         assert "attach them again" not in html
+        # The page's notice of new activity is cleared: the warning says it all.
+        assert '<div id="presence-news" hx-swap-oob="true">' in html
         new_version = re.search(r'id="reply-version" value="([^"]+)"', html).group(1)
         assert new_version != version
         response = self.reply(signed_in, ticket, new_version, send_anyway="1")

@@ -106,5 +106,8 @@ def held_reply(
             for name in ["summary", "conversation", "reply", "panel", "history"]
         ]
         html.append(render_to_string("layout.html#messages", context, request))
+        # The warning says what changed: the page's notice of new activity would repeat it.
+        news = {**context, "oob": False, "version_oob": True, "changes": []}
+        html.append(render_to_string(f"{PRESENCE_TEMPLATE}#news", news, request))
         return HttpResponse("".join(html), status=422)
     return render(request, TEMPLATE, context, status=422)
