@@ -85,6 +85,17 @@
     }
   });
 
+  // The "Select all matching" button is gone once the count arrives: keep the keyboard
+  // focus in the banner, on "Clear selection".
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.matches("[data-bulk-banner-all]")) {
+      const clear = event.target.querySelector("[data-bulk-clear]");
+      if (clear) {
+        clear.focus();
+      }
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", sync);
   document.addEventListener("htmx:afterSettle", sync);
 })();

@@ -56,6 +56,15 @@ def test_select_all_matching_and_close_them(signed_in_page: Page, live_server, c
     expect(banner.get_by_text("All 30 matching tickets are selected.")).to_be_visible()
     expect(bar.get_by_text("All 30 matching tickets are selected.")).to_be_visible()
     expect(page.get_by_text("All 25 on this page are selected.")).to_be_hidden()
+    expect(banner.get_by_role("button", name="Clear selection")).to_be_focused()
+    # Clearing forgets "all matching" and the ticked rows; then select everything again.
+    page.keyboard.press("Enter")
+    expect(bar).to_be_hidden()
+    expect(page.get_by_role("checkbox", name="Select all tickets on this page")).not_to_be_checked()
+    expect(page.locator("[data-bulk-all]")).to_have_count(0)
+    page.get_by_role("checkbox", name="Select all tickets on this page").check()
+    page.get_by_role("button", name="Select all matching tickets").click()
+    expect(bar.get_by_text("All 30 matching tickets are selected.")).to_be_visible()
 
     # Only the chosen action's value field shows.
     expect(bar.get_by_label("Status")).to_be_hidden()
