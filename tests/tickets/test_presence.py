@@ -187,10 +187,11 @@ class TestEndpoint:
             self.poll(signed_in, ticket, version=version)
 
     def test_permissions(self, client, outsider, ticket):
+        # A signed-out poll must not send the page (and a reply being written) away.
         anonymous = client.post(url("ticket_presence", ticket), headers=HTMX)
-        assert anonymous.status_code == 200 and "HX-Redirect" in anonymous.headers
-        assert "/login/" in anonymous.headers["HX-Redirect"]
-        assert client.post(url("ticket_presence", ticket)).status_code == 302
+        assert anonymous.status_code == 401 and "HX-Redirect" not in anonymous.headers
+        refresh = client.get(url("ticket_refresh", ticket))
+        assert refresh.status_code == 302 and "/login/" in refresh.url
         client.force_login(outsider)
         assert client.post(url("ticket_presence", ticket)).status_code == 403
         assert client.get(url("ticket_refresh", ticket), headers=HTMX).status_code == 403

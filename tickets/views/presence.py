@@ -8,6 +8,9 @@ posted, the agent sees what changed and can send it anyway.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +30,21 @@ PRESENCE_TEMPLATE = "tickets/presence.html"
 REFRESH_REGIONS = ["summary", "conversation", "panel", "history"]
 
 
+def signed_out_quietly(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A background poll of a signed-out session answers 401: sending the page to the
+    sign-in form (as agent_required does for htmx) would throw away a reply being written."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return HttpResponse(status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_POST
+@signed_out_quietly
 @agent_required
 def presence_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that the agent has the ticket open; say who else has, and whether it changed."""
