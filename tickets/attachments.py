@@ -209,9 +209,10 @@ def check_uploads(files: Iterable[UploadedFile]) -> list[CheckedUpload]:
             continue
         content_type = clean_content_type(getattr(upload, "content_type", None), name)
         if is_blocked(name, content_type):
+            kind = f".{extension(name)}" if extension(name) in BLOCKED_EXTENSIONS else content_type
             errors.append(
-                f"“{name}” was not attached: files of this type ({extension(name) or content_type})"
-                " can run code and are not accepted. Send it in a zip archive instead."
+                f"“{name}” was not attached: files of this type ({kind}) can run code"
+                " and are not accepted. Send it in a zip archive instead."
             )
             continue
         size = upload.size or 0
@@ -308,6 +309,10 @@ class MultipleFileInput(forms.FileInput):
 
 class AttachmentsField(forms.Field):
     """Any number of files (none included), checked with `check_uploads`."""
+
+    @property
+    def max_size(self) -> int:
+        return max_size()
 
     @property
     def limits_text(self) -> str:

@@ -35,9 +35,17 @@
       return;
     }
     list.replaceChildren();
+    const maxSize = Number(zone.dataset.maxSize || 0);
     Array.from(input.files).forEach(function (file, index) {
       const item = document.createElement("li");
       item.textContent = file.name + " (" + humanSize(file.size) + ") ";
+      // The server checks again; this only saves sending a file it would refuse.
+      if (maxSize && file.size > maxSize) {
+        const warning = document.createElement("span");
+        warning.className = "too-large";
+        warning.textContent = "too large, the limit is " + humanSize(maxSize) + " ";
+        item.appendChild(warning);
+      }
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "btn-link small";

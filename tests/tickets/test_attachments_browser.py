@@ -158,3 +158,22 @@ def test_new_ticket_with_a_file(signed_in_page: Page, live_server, department, c
     opening = page.locator("#conversation .entry-opening")
     expect(opening.get_by_role("link", name="fire.png")).to_be_visible()
     expect(opening.locator(".attachment-thumb img")).to_have_count(1)
+
+
+def test_a_file_over_the_limit_is_flagged_before_sending(
+    signed_in_page: Page, live_server, ticket, settings
+):
+    settings.ATTACHMENT_MAX_SIZE = 10
+    page = signed_in_page
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    box = page.locator("#reply-box")
+    box.get_by_label("Message").fill("Too big")
+    box.get_by_label("Attachments").set_input_files(
+        [{"name": "big.txt", "mimeType": "text/plain", "buffer": b"x" * 20}]
+    )
+    expect(box.locator("[data-dropzone-list] .too-large")).to_have_text(
+        "too large, the limit is 10 bytes "
+    )
+    box.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#reply_attachments_error")).to_contain_text("“big.txt” is too large")
+    assert not Attachment.objects.exists()
