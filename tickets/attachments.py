@@ -157,9 +157,13 @@ def extension(name: str) -> str:
 
 def clean_content_type(declared: str | None, name: str) -> str:
     """The declared type, lower case and without parameters; guessed from the name when
-    missing or malformed."""
+    missing, malformed or only the generic binary type."""
     value = (declared or "").split(";")[0].strip().lower()
-    if not _CONTENT_TYPE.match(value) or len(value) > CONTENT_TYPE_MAX_LENGTH:
+    if (
+        not _CONTENT_TYPE.match(value)
+        or len(value) > CONTENT_TYPE_MAX_LENGTH
+        or value == FALLBACK_TYPE
+    ):
         value = (mimetypes.guess_type(name, strict=False)[0] or FALLBACK_TYPE).lower()
     return value
 

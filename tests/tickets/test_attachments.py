@@ -166,6 +166,8 @@ class TestChecks:
                 upload("b.csv", b"a,b", ""),
                 upload("c.bin", b"\0", "not a type"),
                 upload("d.pdf", b"%PDF", "Application/PDF; name=x"),
+                upload("e.png", PNG, "application/octet-stream"),
+                upload("f", b"\0", "application/octet-stream"),
             ]
         )
         assert [c.content_type for c in checked] == [
@@ -174,6 +176,8 @@ class TestChecks:
             "text/csv",
             "application/octet-stream",
             "application/pdf",
+            "image/png",  # a generic type is refined from the name, then checked
+            "application/octet-stream",
         ]
 
 
