@@ -57,18 +57,6 @@ class BulkAction(models.TextChoices):
     DELETE = "delete", "Delete"
 
 
-# The actions that need a value, and the field it is read from in a form.
-VALUE_ACTIONS = {
-    BulkAction.STATUS,
-    BulkAction.PRIORITY,
-    BulkAction.ASSIGNEE,
-    BulkAction.TEAM,
-    BulkAction.DEPARTMENT,
-    BulkAction.ADD_TAGS,
-    BulkAction.REMOVE_TAGS,
-}
-
-
 def plural(count: int) -> str:
     return f"{count} ticket" if count == 1 else f"{count} tickets"
 

@@ -48,7 +48,8 @@ def selected_tickets(request: HttpRequest, form: BulkActionForm) -> QuerySet[Tic
     found = set(tickets.values_list("pk", flat=True))
     missing = [f"#{pk}" for pk in ids if pk not in found]
     if missing:
-        raise ValidationError(f"These tickets do not exist: {', '.join(missing)}.")
+        named = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if missing[10:] else "")
+        raise ValidationError(f"These tickets do not exist: {named}.")
     return tickets
 
 
