@@ -356,3 +356,31 @@ class TestAdmin:
         )
         assert response.status_code == 200
         assert "You already have a view with this name." in response.content.decode()
+
+
+class TestSlowCounts:
+    def test_a_count_stopped_by_the_time_limit_shows_a_question_mark(
+        self, signed_in, agent, monkeypatch
+    ):
+        """One slow view must not take the sidebar's other counts down with it."""
+        from django.db import OperationalError
+        from django.db.models import QuerySet
+
+        factories.TicketFactory(priority=Priority.URGENT)
+        factories.SavedViewFactory(owner=agent, name="Slow", query="search=printer")
+        factories.SavedViewFactory(owner=agent, name="Fast", query="priority=urgent")
+        count = QuerySet.count
+
+        def timing_out(queryset):
+            if "printer" in str(queryset.query):
+                raise OperationalError("canceling statement due to statement timeout")
+            return count(queryset)
+
+        monkeypatch.setattr(QuerySet, "count", timing_out)
+        response = signed_in.get(reverse("queue_counts"))
+        assert response.status_code == 200
+        assert saved_counts(signed_in) == {"Fast": 1, "Slow": -1}
+        assert "too slow to count" in response.content.decode()
+        # Remembered like a count: the queue page does not ask again at once.
+        html = signed_in.get(reverse("queue")).content.decode()
+        assert 'hx-trigger="load"' not in html

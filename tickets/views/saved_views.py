@@ -7,10 +7,11 @@ counts request); changing or deleting one is for its owner (and superusers).
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,11 @@ from .access import agent_required
 FORM_TEMPLATE = "tickets/saved_views/form.html"
 # Like the built-in views' counts: a saved view's count may be this many seconds old.
 COUNT_CACHE_SECONDS = 30
+# The count of a view too slow to count (shown as "?"), cached like a count so that
+# the sidebar does not try again on every page.
+UNKNOWN = -1
+
+logger = logging.getLogger(__name__)
 
 
 def visible_views(user) -> list[SavedView]:
@@ -56,7 +62,14 @@ def view_counts(request: HttpRequest, views: list[SavedView], *, compute: bool) 
             filterset = TicketFilter(
                 QueryDict(view.query), queryset=tickets, request=request, choices=choices
             )
-            counts[view.pk] = fresh[keys[view.pk]] = filterset.qs.order_by().count()
+            try:
+                count = filterset.qs.order_by().count()
+            except OperationalError:
+                # Stopped at the statement time limit (requests run in autocommit, so
+                # the connection stays usable): the other counts still show.
+                logger.warning("Counting saved view %s timed out", view.pk)
+                count = UNKNOWN
+            counts[view.pk] = fresh[keys[view.pk]] = count
         cache.set_many(fresh, COUNT_CACHE_SECONDS)
     return counts
 
