@@ -28,14 +28,36 @@ def valid_placeholders() -> str:
     return ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
 
 
+def _unmatched_brace(text: str) -> str:
+    """Where the first brace without its partner is, as a short quote of the text."""
+    position = 0
+    while position < len(text):
+        pair = text[position : position + 2]
+        if pair in ("{{", "}}"):
+            position += 2
+            continue
+        if text[position] == "{":
+            end = text.find("}", position)
+            inner_open = text.find("{", position + 1)
+            if end == -1 or -1 < inner_open < end:
+                return text[position : position + 30]
+            position = end + 1
+            continue
+        if text[position] == "}":
+            return text[max(0, position - 29) : position + 1]
+        position += 1
+    return text[:30]
+
+
 def check_placeholders(text: str) -> None:
     """Refuse a text with an unknown placeholder or an unmatched brace, naming it."""
     try:
         fields = list(Formatter().parse(text))
     except ValueError:
         raise ValidationError(
-            "A brace is not matched. Write a placeholder as {client_name}, and a literal "
-            f"brace as {{{{ or }}}}. Valid placeholders: {valid_placeholders()}.",
+            f"A brace is not matched in “{_unmatched_brace(text)}”. Write a placeholder as "
+            "{client_name}, and a literal brace as {{ or }}. "
+            f"Valid placeholders: {valid_placeholders()}.",
             code="unmatched_brace",
         ) from None
     unknown: list[str] = []

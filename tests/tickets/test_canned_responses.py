@@ -78,11 +78,22 @@ class TestPlaceholders:
         assert message.startswith(named)
         assert "Valid placeholders: {client_name}, {requester_name}, {ticket_id}" in message
 
-    @pytest.mark.parametrize("text", ["Hi {client_name", "Hi }", "Hi {client_name}}"])
-    def test_unmatched_braces_are_refused(self, text):
+    @pytest.mark.parametrize(
+        ("text", "quoted"),
+        [
+            ("Hi {client_name", "“{client_name”"),
+            ("Hi } there", "“Hi }”"),
+            ("Hi {client_name}} there", "“Hi {client_name}}”"),
+            ("{{ok}} {a{b}", "“{a{b}”"),
+            ("Dear x{", "“{”"),
+        ],
+    )
+    def test_unmatched_braces_are_refused_and_shown(self, text, quoted):
         with pytest.raises(Exception) as error:
             check_placeholders(text)
-        assert "A brace is not matched" in error.value.messages[0]
+        message = error.value.messages[0]
+        assert message.startswith(f"A brace is not matched in {quoted}.")
+        assert "Valid placeholders: {client_name}" in message
 
     def test_filling_never_reaches_attributes(self):
         values = {"client_name": "Acme"}
