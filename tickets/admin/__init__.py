@@ -7,7 +7,16 @@ teams, categories, statuses, custom fields, API keys).
 
 from django.contrib import admin
 
-from . import attachments, canned, conversation, presence, saved_views, setup, tickets  # noqa: F401  (registers the model admins)
+from . import (  # noqa: F401  (registers the model admins)
+    attachments,
+    canned,
+    conversation,
+    counts,
+    presence,
+    saved_views,
+    setup,
+    tickets,
+)
 
 admin.site.site_header = "Helpdesk administration"
 admin.site.site_title = "Helpdesk administration"
