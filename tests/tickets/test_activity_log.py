@@ -184,17 +184,17 @@ class TestActivityLog:
                         ticket=factories.TicketFactory(), actor=factories.AgentFactory()
                     )
 
-        # session, user, the agents for the filter, the page of events.
+        # session, user, the agents for the filter, the page's ids, its events.
         add(5)
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             assert len(signed_in.get(URL).context["events"]) == 5
         add(45)
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             assert len(signed_in.get(URL).context["events"]) == 50
 
     def test_filtered_query_count(self, signed_in, events, agent, django_assert_num_queries):
         # The chosen agent is looked up once more, to validate it.
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             signed_in.get(URL, {"actor": agent.pk, "kind": Kind.CREATED, "ticket": "1"})
 
     def test_permissions(self, client, outsider, events):

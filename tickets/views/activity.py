@@ -96,14 +96,26 @@ def page_number(params: QueryDict) -> int:
         return 1
 
 
-@require_GET
-@agent_required
-def activity(request: HttpRequest) -> HttpResponse:
-    events = (
-        TicketEvent.objects.select_related("ticket", "actor", "actor_contact")
+def page_rows(events: QuerySet[TicketEvent], start: int, stop: int) -> list[TicketEvent]:
+    """Rows start:stop of `events`, with their ticket, agent and contact.
+
+    The page's ids come first, from the history table alone: joined to the tickets and
+    users, the same query makes PostgreSQL plan a parallel scan whose start-up costs a
+    hundred times more than walking the newest-first index for a page.
+    """
+    ids = list(events.values_list("pk", flat=True)[start:stop])
+    return list(
+        TicketEvent.objects.filter(pk__in=ids)
+        .select_related("ticket", "actor", "actor_contact")
         .defer("ticket__message", "ticket__custom_fields")
         .order_by("-created_at", "-id")
     )
+
+
+@require_GET
+@agent_required
+def activity(request: HttpRequest) -> HttpResponse:
+    events = TicketEvent.objects.order_by("-created_at", "-id")
     if Ticket.objects.for_agent(request.user).query.is_empty():
         # Every agent sees every ticket (TicketQuerySet.for_agent); were that to change,
         # the log must not show events of tickets the agent may not see.
@@ -115,7 +127,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     rows: list[TicketEvent] = []
     if filterset.is_valid():
         # One row more than a page tells whether there is a next page, without a COUNT.
-        rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+        rows = page_rows(filterset.qs, offset, offset + PAGE_SIZE + 1)
     else:
         status = 400
     context = {
