@@ -192,10 +192,16 @@ class TestActivityLog:
         with django_assert_num_queries(5):
             assert len(signed_in.get(URL).context["events"]) == 50
 
-    def test_filtered_query_count(self, signed_in, events, agent, django_assert_num_queries):
+    def test_filtered_query_count(
+        self, signed_in, events, agent, ticket, django_assert_num_queries
+    ):
+        params = {"actor": agent.pk, "kind": Kind.CREATED, "ticket": ticket.pk}
         # The chosen agent is looked up once more, to validate it.
         with django_assert_num_queries(6):
-            signed_in.get(URL, {"actor": agent.pk, "kind": Kind.CREATED, "ticket": "1"})
+            assert shown(signed_in.get(URL, params)) == [events[0].pk]
+        # No ids on the page: the events themselves are not asked for.
+        with django_assert_num_queries(5):
+            assert shown(signed_in.get(URL, {**params, "kind": Kind.RATED})) == []
 
     def test_permissions(self, client, outsider, events):
         response = client.get(URL)
