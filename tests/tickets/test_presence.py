@@ -319,3 +319,18 @@ class TestHeldReply:
         assert "This field is required." in html
         assert "Not sent yet" not in html
         assert ticket.replies.filter(kind=Reply.Kind.REPLY).count() == 1
+
+
+class TestAdmin:
+    def test_read_only_list(self, client, admin_user, other_agent, ticket):
+        factories.TicketPresenceFactory(ticket=ticket, agent=other_agent, is_replying=True)
+        client.force_login(admin_user)
+        changelist = reverse("admin:tickets_ticketpresence_changelist")
+        response = client.get(changelist)
+        assert response.status_code == 200
+        assert f"#{ticket.pk}" in response.content.decode()
+        assert client.get(reverse("admin:tickets_ticketpresence_add")).status_code == 403
+        row = TicketPresence.objects.get()
+        change = reverse("admin:tickets_ticketpresence_change", args=[row.pk])
+        assert client.post(change, {"is_replying": ""}).status_code == 403
+        assert TicketPresence.objects.get().is_replying is True
