@@ -82,3 +82,50 @@ def test_concurrent_tag_and_priority_changes_both_land():
     assert list(ticket.tags.names()) == ["vip"]
     assert ticket.priority == 3
     assert set(ticket.events.values_list("kind", flat=True)) == {"tags_changed", "priority_changed"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_replying_at_once_against_one_version_post_once(monkeypatch):
+    """The stale-version check runs under the ticket's row lock: the second agent's
+    reply waits for the first, then sees it and is held back, instead of both passing
+    the check before either has posted."""
+    from django.test import Client
+
+    from tickets import presence
+
+    ticket = factories.TicketFactory()
+    first, second = factories.AgentFactory.create_batch(2)
+    version = presence.format_version(presence.version_of(ticket, []))
+    checked = threading.Event()
+    real_changes_since = presence.changes_since
+
+    def changes_since(ticket, version, agent):
+        changes = real_changes_since(ticket, version, agent)
+        if agent.pk == first.pk:
+            checked.set()
+            # Give the second agent every chance to check too before this reply posts.
+            threading.Event().wait(0.5)
+        return changes
+
+    monkeypatch.setattr(presence, "changes_since", changes_since)
+    statuses = {}
+
+    def reply_as(agent, wait_for=None):
+        def post():
+            if wait_for is not None:
+                wait_for.wait(10)
+            http = Client()
+            http.force_login(agent)
+            response = http.post(
+                f"/tickets/{ticket.pk}/reply/",
+                {"kind": "reply", "text": f"From {agent.username}", "version": version},
+            )
+            statuses[agent.pk] = response.status_code
+
+        return post
+
+    run_in_threads(reply_as(first), reply_as(second, wait_for=checked))
+
+    assert Reply.objects.filter(ticket=ticket).count() == 1
+    assert Reply.objects.get(ticket=ticket).author_agent == first
+    assert statuses[second.pk] == 422

@@ -106,13 +106,16 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
     form = ReplyForm(request.POST, request.FILES, auto_id="reply_%s")
     if form.is_valid():
-        # Someone replied or changed the ticket since the agent's page loaded: hold it.
-        changes = held_back(request, ticket)
-        if changes:
-            return held_reply(request, ticket, form, changes)
         data = form.cleaned_data
         try:
             with transaction.atomic():
+                # Someone replied or changed the ticket since the agent's page loaded: hold
+                # the reply. Checked under the ticket's row lock, so that a change another
+                # agent commits meanwhile waits for this one, or is seen by the check.
+                Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
+                changes = held_back(request, ticket)
+                if changes:
+                    return held_reply(request, ticket, form, changes)
                 reply = services.post_reply(
                     ticket=ticket,
                     text=data["text"],
