@@ -10,18 +10,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from tickets.models import Ticket
+from tickets import presence, services
+from tickets.models import Channel, Reply, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DOCS_SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
-def test_screenshots_of_queue_ticket_and_new_ticket_form(page: Page, live_server, tmp_path):
+def test_screenshots_of_the_workspace(page: Page, live_server, tmp_path):
     call_command("seed_demo", "--tickets", "80", "--seed", "7", verbosity=0)
     client = Client()
     client.force_login(get_user_model().objects.get(username="demo"))
@@ -52,5 +54,34 @@ def test_screenshots_of_queue_ticket_and_new_ticket_form(page: Page, live_server
     expect(page.locator(".errorlist, .field-error").first).to_be_visible()
     page.screenshot(path=folder / "new-ticket.png")
 
-    for name in ("queue.png", "ticket.png", "new-ticket.png"):
+    page.goto(live_server.url + "/")
+    page.locator("[data-bulk-page]").check()
+    expect(page.locator("[data-bulk-bar]")).to_be_visible()
+    page.screenshot(path=folder / "bulk-actions.png")
+
+    # The ticket page with what agents keep beside the conversation.
+    demo, alice = (get_user_model().objects.get(username=name) for name in ("demo", "alice"))
+    services.add_sticky_note(
+        ticket=ticket, text="VIP client: answer within the hour.", actor=alice, channel=Channel.WEB
+    )
+    presence.record_presence(ticket=ticket, agent=alice, is_replying=True)
+    services.post_reply(
+        ticket=ticket,
+        text="Here is the log from this morning.",
+        kind=Reply.Kind.NOTE,
+        author=demo,
+        channel=Channel.WEB,
+        attachments=[SimpleUploadedFile("upload.log", b"12:00 upload failed\n" * 50)],
+    )
+    page.goto(live_server.url + f"/tickets/{ticket.pk}/")
+    expect(page.locator("#presence")).to_contain_text("replying")
+    page.screenshot(path=folder / "ticket-aids.png", full_page=True)
+
+    for name in (
+        "queue.png",
+        "ticket.png",
+        "new-ticket.png",
+        "bulk-actions.png",
+        "ticket-aids.png",
+    ):
         assert (folder / name).stat().st_size > 10_000
