@@ -14,6 +14,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -254,6 +255,9 @@ def canonical_query(params: QueryDict) -> str:
 class CommaSeparatedField(forms.CharField):
     def to_python(self, value):
         text = super().to_python(value)
+        # The field's validators see the list returned here, where the no-NUL check finds
+        # nothing; PostgreSQL refuses a NUL in a query, so check the text itself.
+        ProhibitNullCharactersValidator()(text)
         return [part.strip() for part in text.split(",") if part.strip()]
 
 

@@ -38,6 +38,11 @@ def may_delete(user, response: CannedResponse) -> bool:
     return not response.is_shared or user.has_perm("tickets.delete_cannedresponse")
 
 
+def search_text(request: HttpRequest) -> str:
+    # A NUL cannot be typed into the box, and PostgreSQL refuses it in a query.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+
+
 def matching(responses, search: str):
     if not search:
         return responses
@@ -64,7 +69,7 @@ def save(form: CannedResponseForm) -> CannedResponse | None:
 @require_GET
 @agent_required
 def canned_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    search = search_text(request)
     responses = matching(
         queries.canned_responses_for_agent(request.user).select_related("department"), search
     )
@@ -134,7 +139,7 @@ def canned_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def canned_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """The responses offered on this ticket that match the search, as a list fragment."""
     ticket = queries.get_ticket_for_agent(request.user, pk, related=False)
-    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    search = search_text(request)
     responses = matching(queries.canned_responses_for_agent(request.user, ticket=ticket), search)
     context = {
         "ticket": ticket,

@@ -242,7 +242,8 @@ def starred_ids(user, tickets: list[Ticket]) -> set[int]:
 
 def page_number(params: QueryDict) -> int:
     try:
-        return max(1, int(params.get("page", "1")))
+        # Capped: a huge number's offset overflows the database's 64-bit integers.
+        return min(max(1, int(params.get("page", "1"))), 100_000)
     except ValueError:
         return 1
 
