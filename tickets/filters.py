@@ -183,9 +183,22 @@ def filter_active_state(queryset: QuerySet[Ticket], value: str) -> QuerySet[Tick
     return queryset.filter(active_state=value or ActiveState.ACTIVE)
 
 
+# The midnights of the first and last dates may lie outside what a datetime holds once
+# converted to UTC (or, for the end of the last date, at all). No ticket is that old or
+# that new, so dates are clamped to these.
+FIRST_DAY = datetime.date(1, 1, 2)
+LAST_DAY = datetime.date(9999, 12, 30)
+
+
 def day_start(day: datetime.date) -> datetime.datetime:
     """Midnight at the start of `day` in the current time zone."""
+    day = min(max(day, FIRST_DAY), LAST_DAY)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def day_end(day: datetime.date) -> datetime.datetime:
+    """Midnight at the end of `day` (the start of the next day) in the current time zone."""
+    return day_start(min(day, LAST_DAY - datetime.timedelta(days=1)) + datetime.timedelta(days=1))
 
 
 def filter_created(
@@ -195,7 +208,7 @@ def filter_created(
     if after:
         queryset = queryset.filter(created_at__gte=day_start(after))
     if before:
-        queryset = queryset.filter(created_at__lt=day_start(before + datetime.timedelta(days=1)))
+        queryset = queryset.filter(created_at__lt=day_end(before))
     return queryset
 
 

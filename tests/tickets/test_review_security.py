@@ -77,3 +77,37 @@ class TestQueuePageNumber:
         response = signed_in.get(reverse("queue"), {"page": "9" * 30})
         assert response.status_code == 200
         assert response.context["tickets"] == []
+
+
+class TestDatesAtTheEndsOfTheCalendar:
+    """A day's end is the next day's midnight, which the last date has not; in a time zone
+    far from UTC the first date's midnight is before the first datetime."""
+
+    def test_the_queue_until_the_last_date(self, signed_in, ticket):
+        response = signed_in.get(reverse("queue"), {"created_before": "9999-12-31"})
+        assert response.status_code == 200
+        assert [row.pk for row in response.context["tickets"]] == [ticket.pk]
+
+    def test_the_bulk_count_until_the_last_date(self, signed_in, ticket):
+        response = signed_in.get(reverse("tickets_bulk_count"), {"created_before": "9999-12-31"})
+        assert response.status_code == 200
+        assert response.context["count"] == 1
+
+    def test_the_activity_log_until_the_last_date(self, signed_in, ticket):
+        factories.TicketEventFactory(ticket=ticket)
+        response = signed_in.get(reverse("activity"), {"date_to": "9999-12-31"})
+        assert response.status_code == 200
+        assert len(response.context["events"]) == 1
+
+    @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+    def test_the_first_and_last_dates_far_from_utc(self, settings, signed_in, ticket, zone):
+        settings.TIME_ZONE = zone
+        factories.TicketEventFactory(ticket=ticket)
+        for name, day in (("created_after", "0001-01-01"), ("created_before", "9999-12-31")):
+            response = signed_in.get(reverse("queue"), {name: day})
+            assert response.status_code == 200
+            assert [row.pk for row in response.context["tickets"]] == [ticket.pk]
+        for name, day in (("date_from", "0001-01-01"), ("date_to", "9999-12-31")):
+            response = signed_in.get(reverse("activity"), {name: day})
+            assert response.status_code == 200
+            assert len(response.context["events"]) == 1

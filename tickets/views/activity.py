@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tickets.filters import day_start
+from tickets.filters import day_end, day_start
 from tickets.forms import AgentChoiceField, WorkspaceForm
 from tickets.models import Channel, Ticket, TicketEvent
 from tickets.queries import MAX_ID
@@ -86,7 +86,7 @@ class ActivityFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=day_start(value))
 
     def apply_date_to(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
-        return queryset.filter(created_at__lt=day_start(value + datetime.timedelta(days=1)))
+        return queryset.filter(created_at__lt=day_end(value))
 
 
 def page_number(params: QueryDict) -> int:
