@@ -102,6 +102,18 @@ def test_sticky_notes_in_place(signed_in_page, live_server, console_errors):
     assert console_errors == []
 
 
+def test_a_long_sticky_note_wraps_at_phone_width(signed_in_page, live_server, console_errors):
+    page = signed_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    note = factories.StickyNoteFactory(text="Order reference " + "X" * 120)
+    page.goto(f"{live_server.url}/tickets/{note.ticket_id}/")
+    expect(page.locator(".sticky-note-text")).to_contain_text("Order reference")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator(".sticky-note").bounding_box()
+    assert box["x"] + box["width"] <= 390
+    assert console_errors == []
+
+
 def test_queue_shortcuts(signed_in_page, live_server, console_errors):
     page = signed_in_page
     factories.TicketFactory(subject="Oldest ticket")
