@@ -118,6 +118,36 @@ def test_tick_rows_and_bad_input_keeps_the_selection(signed_in_page: Page, live_
     assert csp_errors == []
 
 
+def test_phone_width_selects_a_page_and_keeps_the_bar_in_view(
+    signed_in_page: Page, live_server, csp_errors
+):
+    """The stacked phone queue hides its header row; "select all on this page" stays."""
+    page = signed_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    tickets = [factories.TicketFactory() for _ in range(12)]
+    page.goto(live_server.url + "/")
+    bar = page.locator("#bulk-form")
+
+    # A card far down the list: the bar that says what is selected stays on screen.
+    last = page.get_by_role("checkbox", name=f"Select ticket #{tickets[0].pk}")
+    last.check()
+    expect(bar.get_by_text("1 ticket selected.")).to_be_in_viewport()
+    last.uncheck()
+
+    select_page = page.get_by_text("Select all on this page")
+    expect(select_page).to_be_visible()
+    select_page.click()
+    expect(page.locator("#queue-results [data-bulk-row]:checked")).to_have_count(12)
+    expect(bar.get_by_text("12 tickets selected.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # At desktop width the header checkbox needs no words.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(select_page).to_be_hidden()
+    expect(page.get_by_role("checkbox", name="Select all tickets on this page")).to_be_visible()
+    assert csp_errors == []
+
+
 def test_delete_goes_through_the_confirmation(page: Page, live_server, admin_user, csp_errors):
     client = Client()
     client.force_login(admin_user)

@@ -119,6 +119,14 @@ class TestStarredView:
         assert [ticket.pk for ticket in response.context["tickets"]] == [mine.pk]
         assert response.context["current_view"] == "starred"
 
+    def test_empty_starred_view_says_how_to_star(self, signed_in):
+        factories.TicketFactory()
+        html = signed_in.get(reverse("queue"), {"starred": "1"}).content.decode()
+        assert "No starred tickets. Star a ticket on its page" in html
+        # With a search on top it is an ordinary "nothing matches".
+        html = signed_in.get(reverse("queue"), {"starred": "1", "search": "zzz"}).content.decode()
+        assert "No starred tickets" not in html and "Clear all filters" in html
+
     def test_starred_spam_and_archived_stay_out(self, signed_in, agent):
         for ticket in [
             factories.TicketFactory(is_spam=True),

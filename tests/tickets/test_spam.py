@@ -94,6 +94,11 @@ class TestQueue:
         assert response.context["current_view"] == "spam"
         assert ham.pk in shown(signed_in.get(reverse("queue")))
 
+    def test_empty_spam_view(self, signed_in):
+        factories.TicketFactory()
+        html = signed_in.get(reverse("queue"), {"spam": "1"}).content.decode()
+        assert "No tickets are marked as spam." in html
+
     def test_spam_view_takes_other_filters(self, signed_in):
         urgent = factories.TicketFactory(is_spam=True, priority=3)
         factories.TicketFactory(is_spam=True, priority=1)
