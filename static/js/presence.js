@@ -46,4 +46,14 @@
       window.htmx.trigger(block, "presence-changed");
     }
   });
+
+  // A held-back reply comes back as a new reply box, so the Send button that had the focus
+  // is gone: take the agent to the notice that says why, instead of the top of the page.
+  document.addEventListener("htmx:afterSettle", function () {
+    const notice = document.getElementById("reply-conflict");
+    if (notice !== null && notice.dataset.focused === undefined) {
+      notice.dataset.focused = "1";
+      notice.focus();
+    }
+  });
 })();

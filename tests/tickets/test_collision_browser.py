@@ -73,6 +73,8 @@ def test_two_agents_collide_on_a_reply(browser: Browser, live_server, fast_polli
         page_a.get_by_role("button", name="Send reply").click()
         conflict = page_a.locator("#reply-conflict")
         expect(conflict).to_contain_text("Not sent yet: the ticket changed while you were writing.")
+        # The Send button that had the focus is gone: the focus is on the notice.
+        expect(conflict).to_be_focused()
         expect(conflict).to_contain_text("A technician is on the way.")
         expect(page_a.get_by_label("Message")).to_have_value("Please unplug it first.")
         expect(page_a.locator("#conversation")).to_contain_text("A technician is on the way.")

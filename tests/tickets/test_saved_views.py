@@ -136,6 +136,12 @@ class TestSidebar:
         assert saved_counts(signed_in) == {"Urgent": 2, "Their open": 2}
         assert "My views" in html and "Shared views" in html
 
+    def test_no_saved_views_says_how_to_make_one(self, signed_in, agent):
+        hint = "No saved views yet: filter the tickets, then use “Save view”."
+        assert hint in signed_in.get(reverse("queue")).content.decode()
+        factories.SavedViewFactory(owner=agent, name="Mine", query="")
+        assert hint not in signed_in.get(reverse("queue")).content.decode()
+
     def test_a_shared_views_count_for_a_colleague(self, client, agent, other_agent):
         """ "Me" in a shared view is whoever looks at it."""
         factories.TicketFactory(assignee=agent)
