@@ -221,9 +221,12 @@ def check_uploads(files: Iterable[UploadedFile]) -> list[CheckedUpload]:
             continue
         size = upload.size or 0
         if size > limit:
+            shown, allowed = filesizeformat(size), filesizeformat(limit)
+            # "Too large (20.0 MB); the limit is 20.0 MB" reads like a mistake.
             errors.append(
-                f"“{name}” is too large ({filesizeformat(size)}); "
-                f"the limit is {filesizeformat(limit)} per file."
+                f"“{name}” is just over the limit of {allowed} per file."
+                if shown == allowed
+                else f"“{name}” is too large ({shown}); the limit is {allowed} per file."
             )
             continue
         if content_type in PREVIEWABLE_IMAGE_TYPES and not _looks_like(upload, content_type):

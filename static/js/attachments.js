@@ -43,7 +43,11 @@
       if (maxSize && file.size > maxSize) {
         const warning = document.createElement("span");
         warning.className = "too-large";
-        warning.textContent = "too large, the limit is " + humanSize(maxSize) + " ";
+        // "(20.0 MB) too large, the limit is 20.0 MB" would read like a mistake.
+        warning.textContent =
+          humanSize(file.size) === humanSize(maxSize)
+            ? "just over the limit of " + humanSize(maxSize) + " "
+            : "too large, the limit is " + humanSize(maxSize) + " ";
         item.appendChild(warning);
       }
       const remove = document.createElement("button");

@@ -133,8 +133,11 @@ class TestChecks:
         attachments.check_uploads([upload(content=b"x" * limit)])
         with pytest.raises(ValidationError) as error:
             attachments.check_uploads([upload("big.zip", b"x" * (limit + 1), "application/zip")])
+        assert error.value.messages == ["“big.zip” is just over the limit of 1.0\xa0KB per file."]
+        with pytest.raises(ValidationError) as error:
+            attachments.check_uploads([upload("big.zip", b"x" * (limit * 3), "application/zip")])
         assert error.value.messages == [
-            "“big.zip” is too large (1.0\xa0KB); the limit is 1.0\xa0KB per file."
+            "“big.zip” is too large (3.0\xa0KB); the limit is 1.0\xa0KB per file."
         ]
 
     def test_too_many_files(self, settings):

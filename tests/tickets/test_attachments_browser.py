@@ -177,3 +177,23 @@ def test_a_file_over_the_limit_is_flagged_before_sending(
     box.get_by_role("button", name="Send reply").click()
     expect(page.locator("#reply_attachments_error")).to_contain_text("“big.txt” is too large")
     assert not Attachment.objects.exists()
+
+
+def test_a_file_just_over_the_limit_says_so(signed_in_page: Page, live_server, ticket, settings):
+    """21,000,000 bytes and a 20 MB limit both read "20.0 MB": the message must not contradict itself."""
+    settings.ATTACHMENT_MAX_SIZE = 2048
+    page = signed_in_page
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    box = page.locator("#reply-box")
+    box.get_by_label("Message").fill("A little too big")
+    box.get_by_label("Attachments").set_input_files(
+        [{"name": "big.txt", "mimeType": "text/plain", "buffer": b"x" * 2060}]
+    )
+    expect(box.locator("[data-dropzone-list] .too-large")).to_have_text(
+        "just over the limit of 2.0 KB "
+    )
+    box.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#reply_attachments_error")).to_contain_text(
+        "“big.txt” is just over the limit of 2.0\xa0KB per file."
+    )
+    assert not Attachment.objects.exists()
