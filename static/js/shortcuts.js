@@ -9,10 +9,15 @@
 (function () {
   const HIGHLIGHT = "is-highlighted";
 
+  // A ticked checkbox or radio button keeps the focus, but nothing is typed into it.
   function isTyping(target) {
+    if (!(target instanceof Element)) {
+      return false;
+    }
+    const field = target.closest("input, textarea, select, [contenteditable]");
     return (
-      target instanceof Element &&
-      (target.isContentEditable || target.closest("input, textarea, select, [contenteditable]") !== null)
+      target.isContentEditable ||
+      (field !== null && !field.matches("input[type='checkbox'], input[type='radio']"))
     );
   }
 
@@ -43,7 +48,11 @@
     if (rows.length === 0) {
       return false;
     }
-    const current = rows.indexOf(highlighted(rows));
+    // From the row whose checkbox was just ticked, else from the highlighted one.
+    const focused = rows.find(function (row) {
+      return row !== document.activeElement && row.contains(document.activeElement);
+    });
+    const current = rows.indexOf(focused || highlighted(rows));
     let next = current === -1 ? (step > 0 ? 0 : rows.length - 1) : current + step;
     next = Math.max(0, Math.min(rows.length - 1, next));
     highlight(rows[next], rows);

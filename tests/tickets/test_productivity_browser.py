@@ -178,6 +178,23 @@ def test_queue_shortcuts(signed_in_page, live_server, console_errors):
     assert console_errors == []
 
 
+def test_queue_shortcuts_after_ticking_a_row(signed_in_page, live_server, console_errors):
+    """A ticked checkbox keeps the focus but is no text field: j moves on from its row."""
+    page = signed_in_page
+    tickets = [factories.TicketFactory() for _ in range(3)]
+    page.goto(live_server.url + "/")
+    rows = page.locator("#queue-results tbody tr")
+    # Newest first: the middle row is the second ticket.
+    page.get_by_role("checkbox", name=f"Select ticket #{tickets[1].pk}").check()
+    page.keyboard.press("j")
+    expect(rows.nth(2)).to_have_class(re.compile("is-highlighted"))
+    expect(page.locator("#queue-results tbody tr.is-highlighted")).to_have_count(1)
+    page.get_by_role("checkbox", name=f"Select ticket #{tickets[2].pk}").check()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-dialog")).to_be_visible()
+    assert console_errors == []
+
+
 def test_ticket_page_shortcuts(signed_in_page, live_server, console_errors):
     page = signed_in_page
     ticket = factories.TicketFactory()
