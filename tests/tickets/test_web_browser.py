@@ -218,8 +218,12 @@ def test_layout_at_phone_width(signed_in_page: Page, live_server, csp_errors):
 
     # Nothing sticks out sideways.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    # The table becomes a stacked list: the header row is hidden, each cell is a labelled line.
-    expect(page.locator("table.data thead")).to_have_css("position", "absolute")
+    # The table becomes a stacked list: the column headers are hidden, each cell is a labelled
+    # line; only the box that selects the whole page stays above the cards.
+    expect(page.locator("table.data thead th", has_text="Subject")).to_have_css(
+        "position", "absolute"
+    )
+    expect(page.get_by_text("Select all on this page")).to_be_visible()
     first_row = page.locator("table.data tbody tr").first
     expect(first_row).to_have_css("display", "block")
     expect(first_row.locator("td[data-label='Subject']")).to_have_css("display", "block")
