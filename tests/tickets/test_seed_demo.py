@@ -4,15 +4,19 @@ from collections import defaultdict
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Min, Q
+from django.http import QueryDict
 from freezegun import freeze_time
 from taggit.models import Tag
 
 from tests.tickets.test_counts import assert_counts_exact
-from tickets import custom_fields
+from tickets import canned, custom_fields
+from tickets.filters import canonical_query
 from tickets.models import (
     ActiveState,
+    CannedResponse,
     Category,
     Client,
     Contact,
@@ -20,6 +24,7 @@ from tickets.models import (
     Project,
     Rating,
     Reply,
+    SavedView,
     Source,
     Team,
     Ticket,
@@ -50,6 +55,9 @@ def base_data_counts() -> dict[str, int]:
         "memberships": Team.members.through.objects.count(),
         "tags": Tag.objects.count(),
         "custom_fields": CustomField.objects.count(),
+        "canned_responses": CannedResponse.objects.count(),
+        "saved_views": SavedView.objects.count(),
+        "supervisors": Group.objects.get(name="Supervisors").user_set.count(),
     }
 
 
@@ -97,6 +105,24 @@ def test_creates_the_base_data_tickets_and_the_demo_login():
     assert Team.objects.filter(members=alice).exists()
     assert Tag.objects.count() >= 10
     assert set(CustomField.objects.values_list("type", flat=True)) == set(CustomField.Type.values)
+
+
+def test_the_demo_has_canned_responses_saved_views_and_a_supervisor():
+    seed("--tickets", "10", "--seed", "7")
+    demo, alice, bob = (
+        get_user_model().objects.get(username=name) for name in ("demo", "alice", "bob")
+    )
+    for response in CannedResponse.objects.all():
+        canned.check_placeholders(response.text)  # raises on a placeholder we do not know
+    assert CannedResponse.objects.filter(owner=None, department=None).count() >= 2
+    assert CannedResponse.objects.filter(owner=None, department__name="Billing").exists()
+    assert CannedResponse.objects.filter(owner=demo).exists()
+    for view in SavedView.objects.all():
+        assert view.query == canonical_query(QueryDict(view.query))
+    assert SavedView.objects.filter(owner=demo, is_shared=True).count() == 2
+    assert alice.has_perm("tickets.delete_ticket")
+    assert alice.has_perm("tickets.change_cannedresponse")
+    assert not bob.has_perm("tickets.delete_ticket")
 
 
 def test_the_same_seed_gives_the_same_tickets_and_another_seed_does_not():

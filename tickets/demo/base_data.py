@@ -9,15 +9,20 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.http import QueryDict
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from tickets.filters import canonical_query
 from tickets.models import (
+    CannedResponse,
     Category,
     Client,
     Contact,
     CustomField,
     Project,
+    SavedView,
     Team,
     TicketStatus,
 )
@@ -47,6 +52,60 @@ AGENTS = [
     ("ivan", "Ivan", "Petrov"),
     ("judy", "Judy", "Tanaka"),
     ("mike", "Mike", "Fernandes"),
+]
+# Agents who may delete tickets and manage the shared canned responses (demo, a
+# superuser, may do everything).
+SUPERVISORS = ["alice"]
+SUPERVISOR_PERMISSIONS = [
+    "delete_ticket",
+    "add_cannedresponse",
+    "change_cannedresponse",
+    "delete_cannedresponse",
+]
+# title, text, department (None: every department), owner (None: shared).
+CANNED_RESPONSES = [
+    (
+        "Greeting",
+        "Hello {requester_name},\n\nThank you for writing to us. We are looking into ticket "
+        "#{ticket_id} and will get back to you shortly.\n\n{agent_name}",
+        None,
+        None,
+    ),
+    (
+        "Need more details",
+        "Hello {requester_name},\n\nCould you tell us the steps that lead to the problem, "
+        "and send a screenshot if you can?\n\n{agent_name}",
+        None,
+        None,
+    ),
+    (
+        "Solved, closing",
+        "Hello {requester_name},\n\nWe believe this is solved, so we are closing ticket "
+        "#{ticket_id}. Reply to this message if anything is still wrong.\n\n{agent_name}",
+        None,
+        None,
+    ),
+    (
+        "Refund on its way",
+        "Hello {requester_name},\n\nThe refund for {client_name} has been issued; it takes "
+        "3 to 5 working days to appear.\n\n{agent_name}, Billing",
+        "Billing",
+        None,
+    ),
+    (
+        "Password reset",
+        'Hello {requester_name},\n\nUse "Forgot password" on the sign-in page; the link in '
+        "the email is valid for one hour.\n\n{agent_name}",
+        "Technical",
+        None,
+    ),
+    ("My signature", "Best regards,\n{agent_name}", None, "demo"),
+]
+# name, queue filters, owner, shared.
+SAVED_VIEWS = [
+    ("Urgent and open", "status=open&priority=urgent", "demo", True),
+    ("VIP clients", "tags=vip&status=open", "demo", True),
+    ("My high priority", "assignee=me&priority=high&status=open", "demo", False),
 ]
 # team name, members, the departments whose tickets it takes.
 TEAMS = [
@@ -138,6 +197,8 @@ def ensure_base_data() -> Catalog:
         )
 
     by_name = dict(Category.objects.filter(type=Category.Type.TICKET).values_list("name", "pk"))
+    _ensure_supervisors()
+    _ensure_workspace_aids(by_name)
     return Catalog(
         departments=[(by_name[name], name) for name in DEPARTMENTS],
         clients=clients,
@@ -236,3 +297,33 @@ def _ensure_agents() -> dict[str, dict[str, Any]]:
         name = user.get_full_name() or user.get_username()
         agents[username] = {"id": user.pk, "label": _label(user.pk, name)}
     return agents
+
+
+def _ensure_supervisors() -> None:
+    group, _ = Group.objects.get_or_create(name="Supervisors")
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="tickets", codename__in=SUPERVISOR_PERMISSIONS
+        )
+    )
+    group.user_set.add(*get_user_model().objects.filter(username__in=SUPERVISORS))
+
+
+def _ensure_workspace_aids(departments: dict[str, int]) -> None:
+    """A few canned responses and saved views, so that the demo shows them."""
+    users = dict(get_user_model().objects.values_list("username", "pk"))
+    for title, text, department, owner in CANNED_RESPONSES:
+        CannedResponse.objects.get_or_create(
+            title=title,
+            owner_id=users[owner] if owner else None,
+            defaults={
+                "text": text,
+                "department_id": departments[department] if department else None,
+            },
+        )
+    for name, query, owner, shared in SAVED_VIEWS:
+        SavedView.objects.get_or_create(
+            name=name,
+            owner_id=users[owner],
+            defaults={"query": canonical_query(QueryDict(query)), "is_shared": shared},
+        )
