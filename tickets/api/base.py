@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -169,12 +169,24 @@ class Page:
             errors[name] = [f"The {name} must be {bounds}."]
         return value
 
-    def slice(self, queryset: QuerySet, total: int | None = None) -> tuple[list, dict[str, int]]:
-        """The page's rows and the meta block: one SELECT, and a COUNT unless `total` is given."""
+    def slice(
+        self,
+        queryset: QuerySet,
+        total: int | None = None,
+        rows_between: Callable[[int, int], list] | None = None,
+    ) -> tuple[list, dict[str, int]]:
+        """The page's rows and the meta block: one SELECT, and a COUNT unless `total` is given.
+
+        `rows_between(start, stop)` reads the rows when slicing the queryset is not the
+        fast way to (a search: see tickets.filters.search_page).
+        """
         if total is None:
             total = queryset.count()
         offset = (self.number - 1) * self.limit
-        rows = list(queryset[offset : offset + self.limit]) if offset < total else []
+        rows = []
+        if offset < total:
+            stop = offset + self.limit
+            rows = rows_between(offset, stop) if rows_between else list(queryset[offset:stop])
         meta = {
             "current_page": self.number,
             "per_page": self.limit,

@@ -169,7 +169,11 @@ class TicketFilter(ApiFilterSet):
         return columns
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.search(value)
+        return qs  # the list view pages a search itself (see TicketListView.get)
+
+    @property
+    def search_text(self) -> str:
+        return (self.form.cleaned_data.get("search") or "").strip()
 
     def keep(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return qs  # applied with the sort in filter_queryset

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tickets import counts, services
+from tickets.filters import search_page
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_agent
 
@@ -83,9 +84,19 @@ class TicketListView(ApiView):
     )
     def get(self, request: Request) -> Response:
         filterset = TicketFilter(request.query_params, queryset=tickets_for_agent(request.user))
-        tickets = filterset.qs
+        unsearched, text = filterset.qs, filterset.search_text
         page = Page(request)
-        rows, meta = page.slice(tickets, counts.total(tickets, filterset.counted_filters()))
+        if text:
+            # Counted over all matches, paged the way that stays fast at a million tickets.
+            tickets = unsearched.search(text)
+            rows, meta = page.slice(
+                tickets,
+                counts.total(tickets, None),
+                lambda start, stop: search_page(unsearched, text, start, stop),
+            )
+        else:
+            total = counts.total(unsearched, filterset.counted_filters())
+            rows, meta = page.slice(unsearched, total)
         tag_names = tag_names_for(rows)
         data = [ticket_data(ticket, tag_names.get(ticket.pk, [])) for ticket in rows]
         return Response({"data": data, "meta": meta})

@@ -286,11 +286,12 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
                 .filter(search_vector=query)
                 .values("ticket_id")
             )
-            # Two INs joined by OR (hashed subplans): PostgreSQL then walks the sort's
-            # index and stops at the page's end. One IN over a UNION counts faster but
-            # makes it sort every match (measured on 1M tickets: page 143 ms vs 1375 ms,
-            # count 526 ms vs 393 ms for a word in 3% of tickets).
-            return self.filter(Q(pk__in=in_ticket) | Q(pk__in=in_reply))
+            # One IN over a UNION: PostgreSQL hashes the matches (spilling to disk if it
+            # must). Two INs joined by OR look cheaper for a page, but when a word's
+            # matching replies outgrow work_mem PostgreSQL rescans them for every ticket,
+            # and a count then runs for many minutes (a word in 268,000 replies, at a
+            # million tickets). Pages of a search go through tickets.filters.search_page.
+            return self.filter(pk__in=in_ticket.union(in_reply))
         in_reply = Reply.objects.filter(text__icontains=text).values("ticket_id")
         return self.filter(
             Q(subject__icontains=text) | Q(message__icontains=text) | Q(pk__in=in_reply)
