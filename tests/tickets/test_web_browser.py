@@ -296,3 +296,22 @@ def test_archive_and_restore(signed_in_page: Page, live_server, csp_errors):
     assert not ticket.is_archived
     assert list(ticket.events.values_list("kind", flat=True)) == ["archived", "restored"]
     assert csp_errors == []
+
+
+def test_the_queue_table_fits_a_laptop_screen(signed_in_page: Page, live_server):
+    """At 1280 px the widest usual row needs no sideways scrolling inside the table."""
+    page = signed_in_page
+    factories.TicketFactory(
+        subject="Notifications stopped working after the update",
+        status_id=TicketStatus.CUSTOMER_REPLIED,
+        priority=Priority.URGENT,
+        client=factories.ClientFactory(name="Massive Dynamic Ltd"),
+        department=factories.CategoryFactory(name="Onboarding"),
+        assignee=factories.AgentFactory(first_name="Frank", last_name="Kowalski"),
+        tags=["feature-request", "security"],
+    )
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/")
+    box = page.locator("#queue-results .table-wrap")
+    expect(box.get_by_role("link", name="Notifications stopped working")).to_be_visible()
+    assert box.evaluate("box => box.scrollWidth <= box.clientWidth")
