@@ -99,8 +99,9 @@ class TestTicketPage:
         # session, user, ticket, tags, custom fields, replies, events, sticky notes,
         # the agent's star and pin, the files of every message (one query),
         # then the choices of status, reply status, priority-free selects:
-        # department, assignee, team, project.
-        with django_assert_num_queries(17):
+        # department, assignee, team, project; and the agent's own and group permissions
+        # (whether to show the Delete button).
+        with django_assert_num_queries(19):
             signed_in.get(url("ticket", ticket))
 
     def test_history_page(self, signed_in, agent, ticket):
@@ -350,6 +351,13 @@ class TestArchiveRestoreDelete:
             assert response.status_code == 403
             assert "You may not delete tickets." in response.content.decode()
         assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+    def test_only_agents_who_may_delete_see_the_button(self, deleter, signed_in, ticket):
+        delete_url = url("ticket_delete", ticket)
+        assert delete_url in deleter.get(url("ticket", ticket)).content.decode()
+        other = factories.AgentFactory()
+        signed_in.force_login(other)
+        assert delete_url not in signed_in.get(url("ticket", ticket)).content.decode()
 
     def test_a_superuser_deletes(self, client, admin_user, ticket):
         client.force_login(admin_user)

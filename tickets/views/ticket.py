@@ -79,6 +79,9 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound_forms) -> dict:
         "reply_form": ReplyForm(auto_id="reply_%s"),
         "sticky_notes": list(ticket.sticky_notes.select_related("author")),
         "sticky_form": StickyNoteForm(auto_id="sticky_%s"),
+        # Only agents who may delete see the button (two permission queries, once per
+        # request, for an agent who is not a superuser).
+        "can_delete": request.user.has_perm(DELETE_PERMISSION),
         **panel_forms(ticket, definitions),
     }
     context["opening_files"] = attach_files(ticket, context["replies"])
