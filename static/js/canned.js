@@ -26,6 +26,14 @@
     }
   }
 
+  // Enter in the search box would submit its (empty) form and leave the page, and the
+  // reply being written with it; the search runs as you type.
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("[data-canned-picker-form]")) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("click", function (event) {
     const button = event.target.closest("[data-canned-url]");
     if (!button) {

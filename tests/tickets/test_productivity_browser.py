@@ -65,7 +65,11 @@ def test_insert_a_canned_response_at_the_cursor(signed_in_page, live_server, age
     expect(results.get_by_role("button", name="Other department")).to_have_count(0)
 
     page.get_by_label("Insert a canned response").fill("greet")
+    # Enter in the search box neither sends the reply nor leaves the page.
+    page.get_by_label("Insert a canned response").press("Enter")
     expect(results.get_by_role("button", name="Sign-off")).to_have_count(0)
+    assert page.url == f"{live_server.url}/tickets/{ticket.pk}/"
+    assert not ticket.replies.exists()
     results.get_by_role("button", name="Greeting").click()
     expect(textarea).to_have_value(
         f"Start. Hello Rita Requester from Acme Inc, ticket #{ticket.pk}.End."
