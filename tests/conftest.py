@@ -1,6 +1,8 @@
 import os
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from tests import factories
 
@@ -89,3 +91,43 @@ def client_company(db):
 @pytest.fixture
 def ticket(db, department, client_company):
     return factories.TicketFactory(department=department, client=client_company)
+
+
+def _collect_csp_errors(page, errors: list[str]) -> None:
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+
+
+@pytest.fixture
+def csp_errors(page) -> list[str]:
+    """Console errors about the Content-Security-Policy; a browser test expects none."""
+    errors: list[str] = []
+    _collect_csp_errors(page, errors)
+    return errors
+
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """Script errors and Content-Security-Policy refusals; a browser test expects none."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _collect_csp_errors(page, errors)
+    return errors
+
+
+@pytest.fixture
+def signed_in_page(page, live_server, agent):
+    """A browser page that carries the agent's session cookie."""
+    client = Client()
+    client.force_login(agent)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    return page

@@ -16,12 +16,6 @@ URL = reverse("activity")
 Kind = TicketEvent.Kind
 
 
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def at(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=datetime.UTC)
 

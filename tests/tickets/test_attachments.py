@@ -36,12 +36,6 @@ def stored(attachment):
 
 
 @pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
 def limit(settings):
     """A 1 KB limit per file, so tests need no big files."""
     settings.ATTACHMENT_MAX_SIZE = 1024

@@ -3,8 +3,6 @@
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tickets.models import Attachment
@@ -15,31 +13,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e5270de30000000049454e44ae426082"
 )
-
-
-@pytest.fixture
-def csp_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return errors
-
-
-@pytest.fixture
-def signed_in_page(page: Page, live_server, agent) -> Page:
-    client = Client()
-    client.force_login(agent)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-    return page
 
 
 def test_reply_with_a_file_then_download_it(

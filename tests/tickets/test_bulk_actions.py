@@ -20,12 +20,6 @@ BULK = "/tickets/bulk/"
 
 
 @pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
 def deleter(db):
     """An agent who holds the permission to delete tickets."""
     user = factories.AgentFactory()

@@ -11,31 +11,6 @@ from tickets.models import Priority, Ticket, TicketEvent, TicketStatus
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def csp_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return errors
-
-
-@pytest.fixture
-def signed_in_page(page: Page, live_server, agent) -> Page:
-    client = Client()
-    client.force_login(agent)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-    return page
-
-
 def test_select_all_matching_and_close_them(signed_in_page: Page, live_server, csp_errors):
     page = signed_in_page
     for _ in range(30):

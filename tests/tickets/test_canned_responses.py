@@ -16,12 +16,6 @@ SHARED_PERMISSIONS = ("add_cannedresponse", "change_cannedresponse", "delete_can
 
 
 @pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
 def librarian(db):
     """An agent allowed to write shared canned responses."""
     agent = factories.AgentFactory()

@@ -26,12 +26,6 @@ def _no_cached_counts():
     cache.clear()
 
 
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def post(http, name, ticket, **kwargs):
     return http.post(reverse(name, args=[ticket.pk]), **kwargs)
 

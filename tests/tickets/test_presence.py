@@ -25,12 +25,6 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def url(name, ticket):
     return reverse(name, args=[ticket.pk])
 

@@ -3,41 +3,12 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests import factories
 from tickets.models import StickyNote
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    """Script errors and Content-Security-Policy refusals; every test expects none."""
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return errors
-
-
-@pytest.fixture
-def signed_in_page(page: Page, live_server, agent) -> Page:
-    client = Client()
-    client.force_login(agent)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-    return page
 
 
 def test_insert_a_canned_response_at_the_cursor(signed_in_page, live_server, agent, console_errors):

@@ -11,12 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
 def tagged(ticket):
     factories.TaggedTicketFactory(content_object=ticket, tag=factories._tag("billing"))
     return ticket

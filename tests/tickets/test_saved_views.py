@@ -18,12 +18,6 @@ def _no_cached_counts():
     cache.clear()
 
 
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def create(http, **data):
     return http.post(reverse("saved_view_create"), data)
 

@@ -126,12 +126,6 @@ class TestServices:
 # Views ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def add_url(ticket):
     return reverse("sticky_note_add", args=[ticket.pk])
 

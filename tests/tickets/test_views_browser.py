@@ -3,9 +3,7 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests import factories
@@ -19,31 +17,6 @@ def _no_cached_counts():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def csp_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return errors
-
-
-@pytest.fixture
-def signed_in_page(page: Page, live_server, agent) -> Page:
-    client = Client()
-    client.force_login(agent)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-    return page
 
 
 def test_save_the_current_filters_as_a_view(signed_in_page: Page, live_server, csp_errors):

@@ -10,12 +10,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
 def valid(department, client_company):
     return {
         "client": client_company.pk,

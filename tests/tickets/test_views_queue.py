@@ -26,12 +26,6 @@ def _no_cached_counts():
     cache.clear()
 
 
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def shown(response) -> list[int]:
     return [ticket.pk for ticket in response.context["tickets"]]
 

@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
-
-
 def url(name, ticket):
     return reverse(name, args=[ticket.pk])
 

@@ -3,41 +3,12 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests import factories
 from tickets.models import Priority, Reply, Ticket, TicketStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def csp_errors(page: Page) -> list[str]:
-    """Console errors about the Content-Security-Policy; every test expects none."""
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return errors
-
-
-@pytest.fixture
-def signed_in_page(page: Page, live_server, agent) -> Page:
-    """A page whose browser carries the agent's session cookie."""
-    client = Client()
-    client.force_login(agent)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-    return page
 
 
 def mark_page(page: Page) -> None:
