@@ -1024,3 +1024,82 @@ def test_every_changelist_query_count_does_not_grow(client_, model_name):
         response = client_.get(url)
     assert len(response.context["cl"].result_list) >= 12
     assert len(more) == len(few), model_name
+
+
+# Deleting what tickets point at ------------------------------------------------------
+
+
+class TestDeletingWhatTicketsPointAt:
+    """An agent, team or contact deleted in the admin leaves a trace on each ticket."""
+
+    def test_deleting_a_team(self, client_, admin_user):
+        team = factories.TeamFactory(name="Second line")
+        tickets = factories.TicketFactory.create_batch(2, team=team)
+        other = factories.TicketFactory()
+        url = reverse("admin:tickets_team_delete", args=[team.pk])
+        assert client_.post(url, {"post": "yes"}).status_code == 302
+        for ticket in tickets:
+            ticket.refresh_from_db()
+            assert ticket.team is None
+            event = ticket.events.get(kind=TicketEvent.Kind.TEAM_CHANGED)
+            assert (event.channel, event.actor, event.new_value) == (
+                Channel.ADMIN, admin_user, None,
+            )  # fmt: skip
+            assert event.old_value == {"id": team.pk, "name": "Second line"}
+        assert not other.events.exists()
+
+    def test_deleting_an_agent_unassigns_their_tickets(self, client_, admin_user):
+        agent = factories.AgentFactory(first_name="Bob", last_name="Ng")
+        ticket = factories.TicketFactory(assignee=agent)
+        url = reverse("admin:auth_user_delete", args=[agent.pk])
+        assert client_.post(url, {"post": "yes"}).status_code == 302
+        ticket.refresh_from_db()
+        assert ticket.assignee is None
+        event = ticket.events.get(kind=TicketEvent.Kind.ASSIGNED)
+        assert (event.old_value, event.new_value, event.actor) == (
+            {"id": agent.pk, "name": "Bob Ng"}, None, admin_user,
+        )  # fmt: skip
+
+    def test_deleting_a_requester_and_cc_contact(self, client_):
+        company = factories.ClientFactory()
+        contact, kept = factories.ContactFactory.create_batch(2, client=company)
+        requested = factories.TicketFactory(client=company, requester=contact)
+        copied = factories.TicketFactory(client=company)
+        copied.cc.set([contact, kept])
+        url = reverse("admin:tickets_contact_delete", args=[contact.pk])
+        assert client_.post(url, {"post": "yes"}).status_code == 302
+        requested.refresh_from_db()
+        assert requested.requester is None
+        assert requested.events.get().kind == TicketEvent.Kind.REQUESTER_CHANGED
+        event = copied.events.get()
+        assert (event.kind, event.old_value, event.new_value) == (
+            TicketEvent.Kind.CC_CHANGED, sorted([contact.pk, kept.pk]), [kept.pk],
+        )  # fmt: skip
+        assert list(copied.cc.all()) == [kept]
+
+    def test_the_bulk_delete_action_does_the_same(self, client_):
+        teams = factories.TeamFactory.create_batch(2)
+        tickets = [factories.TicketFactory(team=team) for team in teams]
+        response = client_.post(
+            reverse("admin:tickets_team_changelist"),
+            {"action": "delete_selected", "_selected_action": [t.pk for t in teams], "post": "yes"},
+        )
+        assert response.status_code == 302
+        for ticket in tickets:
+            assert ticket.events.filter(kind=TicketEvent.Kind.TEAM_CHANGED).count() == 1
+
+    def test_a_contact_removed_in_the_client_page(self, client_):
+        contact = factories.ContactFactory(name="Rita")
+        ticket = factories.TicketFactory(client=contact.client, requester=contact)
+        url = reverse("admin:tickets_client_change", args=[contact.client.pk])
+        data = form_data(client_, url)
+        prefix = next(
+            name.removesuffix("-id")
+            for name, value in data.items()
+            if name.endswith("-id") and value == str(contact.pk)
+        )
+        data[f"{prefix}-DELETE"] = "on"
+        assert client_.post(url, data).status_code == 302
+        ticket.refresh_from_db()
+        assert ticket.requester is None
+        assert ticket.events.get().kind == TicketEvent.Kind.REQUESTER_CHANGED

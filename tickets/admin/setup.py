@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.actions import delete_selected
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,9 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from tickets import services
 from tickets.models import (
     ApiKey,
     Category,
+    Channel,
     Client,
     Contact,
     CustomField,
@@ -54,6 +57,16 @@ class ClientAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = (ContactInline, ProjectInline)
 
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not Contact:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)
+        for contact in formset.deleted_objects:
+            services.delete_contact(contact=contact, actor=request.user, channel=Channel.ADMIN)
+        for contact in formset.new_objects + [changed for changed, _ in formset.changed_objects]:
+            contact.save()
+
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
@@ -61,6 +74,14 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ("client",)
     search_fields = ("name", "email", "client__name")
     autocomplete_fields = ("client",)
+
+    # Tickets that had the contact as requester or CC record losing them.
+    def delete_model(self, request: HttpRequest, obj: Contact) -> None:
+        services.delete_contact(contact=obj, actor=request.user, channel=Channel.ADMIN)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for contact in queryset:
+            self.delete_model(request, contact)
 
 
 @admin.register(Project)
@@ -83,6 +104,14 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description="members", ordering="member_total")
     def member_count(self, team: Team) -> int:
         return team.member_total
+
+    # The team's tickets record losing it.
+    def delete_model(self, request: HttpRequest, obj: Team) -> None:
+        services.delete_team(team=obj, actor=request.user, channel=Channel.ADMIN)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for team in queryset:
+            self.delete_model(request, team)
 
 
 @admin.register(Category)
@@ -343,3 +372,22 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if skipped:
             report += f" Skipped {skipped} already revoked."
         self.message_user(request, report, messages.SUCCESS if revoked else messages.WARNING)
+
+
+# Agents ---------------------------------------------------------------------------------
+
+
+class AgentUserAdmin(UserAdmin):
+    """Django's user admin, but deleting an agent unassigns their tickets with events."""
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        services.delete_agent(agent=obj, actor=request.user, channel=Channel.ADMIN)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            self.delete_model(request, user)
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, AgentUserAdmin)

@@ -21,6 +21,7 @@ from .bulk import MAX_BULK_TICKETS, BulkAction, BulkResult, apply_bulk_action
 from .common import UNSET, Conflict
 from .conversation import delete_reply, post_reply
 from .feedback import rate_ticket, set_pin, set_star
+from .removal import delete_agent, delete_contact, delete_team
 from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
 from .tickets import (
     add_tags,
@@ -53,7 +54,10 @@ __all__ = [
     "change_sticky_note",
     "check_ticket_fields",
     "create_ticket",
+    "delete_agent",
+    "delete_contact",
     "delete_reply",
+    "delete_team",
     "delete_ticket",
     "mark_spam",
     "post_reply",
