@@ -13,6 +13,7 @@ from freezegun import freeze_time
 from taggit.models import Tag
 
 from tests import factories
+from tickets import services
 from tickets.models import (
     ActiveState,
     ApiKey,
@@ -1103,3 +1104,25 @@ class TestDeletingWhatTicketsPointAt:
         ticket.refresh_from_db()
         assert ticket.requester is None
         assert ticket.events.get().kind == TicketEvent.Kind.REQUESTER_CHANGED
+
+
+class TestTagsChangedWhileTheFormWasOpen:
+    """Saving the admin form applies only the tag changes its user made."""
+
+    def test_a_tag_added_meanwhile_is_kept(self, client_, ticket, agent):
+        ticket.tags.set(["billing"])
+        data = form_data(client_, change_url(ticket))
+        services.add_tags(ticket=ticket, tags=["vip"], actor=agent, channel=Channel.WEB)
+        assert client_.post(change_url(ticket), data).status_code == 302
+        assert sorted(ticket.tags.names()) == ["billing", "vip"]
+
+    def test_own_changes_apply_and_others_stay(self, client_, ticket, agent):
+        ticket.tags.set(["billing", "old"])
+        data = form_data(client_, change_url(ticket), tags="billing, new")
+        services.add_tags(ticket=ticket, tags=["vip"], actor=agent, channel=Channel.WEB)
+        assert client_.post(change_url(ticket), data).status_code == 302
+        assert sorted(ticket.tags.names()) == ["billing", "new", "vip"]
+        event = ticket.events.filter(channel=Channel.ADMIN).get()
+        assert (event.old_value, event.new_value) == (
+            ["billing", "old", "vip"], ["billing", "new", "vip"],
+        )  # fmt: skip

@@ -16,6 +16,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from taggit.utils import edit_string_for_tags, parse_tags
 
 from tickets import custom_fields, services
 from tickets.models import CustomField, Ticket
@@ -52,10 +53,23 @@ class TicketAdminForm(forms.ModelForm):
     """Validates a ticket with the services' own checks, so that saving cannot fail."""
 
     custom_field_definitions: tuple[CustomField, ...] = ()
+    # The tags the administrator saw: saving applies only what they added and removed, so
+    # that a tag someone else changed while the form was open is left as it is.
+    tags_seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Ticket
         fields = ()
+
+    def tag_changes(self) -> tuple[list[str], list[str]] | None:
+        """The tags added and removed against those the form showed; None if it did not say."""
+        if "tags_seen" not in self.data:
+            return None
+        seen = {name.lower(): name for name in parse_tags(self.cleaned_data["tags_seen"])}
+        wanted = {name.lower(): name for name in self.cleaned_data.get("tags") or ()}
+        added = [name for key, name in wanted.items() if key not in seen]
+        removed = [name for key, name in seen.items() if key not in wanted]
+        return added, removed
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +80,8 @@ class TicketAdminForm(forms.ModelForm):
                 # Compare with what the administrator saw rather than with the database at
                 # saving time, so that a change someone made meanwhile is not undone. (The
                 # tag field cannot round-trip its initial value through a hidden input.)
-                field.show_hidden_initial = name != "tags"
+                field.show_hidden_initial = name not in ("tags", "tags_seen")
+            self.initial["tags_seen"] = edit_string_for_tags(self.instance.tags.all())
             stored = self.instance.custom_fields
             for definition in self.custom_field_definitions:
                 name = CUSTOM_FIELD_PREFIX + definition.key

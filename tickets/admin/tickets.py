@@ -270,7 +270,10 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             handling += ["is_spam", "active_state"]
         fieldsets: list = [
             (None, {"fields": ["subject", "message"]}),
-            ("Classification", {"fields": ["status", "priority", "department", "tags"]}),
+            (
+                "Classification",
+                {"fields": ["status", "priority", "department", "tags", "tags_seen"]},
+            ),
             ("Client", {"fields": ["client", "project", "requester", "cc"]}),
             ("Handling", {"fields": handling}),
         ]
@@ -354,7 +357,12 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             services.assign(ticket=ticket, assignee=data["assignee"], **who)
         if "team" in changed:
             services.set_team(ticket=ticket, team=data["team"], **who)
-        if "tags" in changed:
+        changes = form.tag_changes()
+        if changes is not None:
+            added, removed = changes
+            if added or removed:
+                services.change_tags(ticket=ticket, add=added, remove=removed, **who)
+        elif "tags" in changed:
             services.set_tags(ticket=ticket, tags=data["tags"], **who)
         if "is_spam" in changed:
             services.mark_spam(ticket=ticket, is_spam=data["is_spam"], **who)

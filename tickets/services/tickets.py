@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -386,9 +386,53 @@ def set_tags(
 ) -> Ticket:
     """Replace the ticket's tags with exactly `tags`; an empty list clears them."""
     new_tags = _normalize_tags(tags)
+    return _change_tags(ticket, lambda current: new_tags, actor=actor, channel=channel)
+
+
+def add_tags(
+    *, ticket: Ticket, tags: Iterable[str], actor: Agent | None, channel: Channel
+) -> Ticket:
+    return change_tags(ticket=ticket, add=tags, actor=actor, channel=channel)
+
+
+def remove_tags(
+    *, ticket: Ticket, tags: Iterable[str], actor: Agent | None, channel: Channel
+) -> Ticket:
+    return change_tags(ticket=ticket, remove=tags, actor=actor, channel=channel)
+
+
+def change_tags(
+    *,
+    ticket: Ticket,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    actor: Agent | None,
+    channel: Channel,
+) -> Ticket:
+    """Add and remove some tags, keeping the others as they are when the ticket is locked,
+    so that a tag someone else added or removed meanwhile stays that way."""
+    added = _normalize_tags(add)
+    removed = {name.lower() for name in _normalize_tags(remove)}
+
+    def changed(current: list[str]) -> list[str]:
+        kept = [name for name in current if name.lower() not in removed]
+        return _normalize_tags([*kept, *added])
+
+    return _change_tags(ticket, changed, actor=actor, channel=channel)
+
+
+def _change_tags(
+    ticket: Ticket,
+    new_tags_for: Callable[[list[str]], list[str]],
+    *,
+    actor: Agent | None,
+    channel: Channel,
+) -> Ticket:
+    """Give the locked ticket the tags `new_tags_for(its current tags)`, with one event."""
     with transaction.atomic():
         locked = _locked(ticket)
         old_tags = sorted(locked.tags.names(), key=str.lower)
+        new_tags = new_tags_for(old_tags)
         if old_tags != new_tags:
             now = timezone.now()
             locked.tags.set(new_tags)
@@ -406,21 +450,6 @@ def set_tags(
     _sync(ticket, locked)
     ticket._prefetched_objects_cache = {}
     return ticket
-
-
-def add_tags(
-    *, ticket: Ticket, tags: Iterable[str], actor: Agent | None, channel: Channel
-) -> Ticket:
-    current = list(ticket.tags.names())
-    return set_tags(ticket=ticket, tags=[*current, *tags], actor=actor, channel=channel)
-
-
-def remove_tags(
-    *, ticket: Ticket, tags: Iterable[str], actor: Agent | None, channel: Channel
-) -> Ticket:
-    removed = {str(tag).strip().lower() for tag in tags}
-    kept = [name for name in ticket.tags.names() if name.lower() not in removed]
-    return set_tags(ticket=ticket, tags=kept, actor=actor, channel=channel)
 
 
 def archive(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> Ticket:
