@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import tickets.models.domain
+import tickets.models.conversation
 
 
 class Migration(migrations.Migration):
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        max_length=255, upload_to=tickets.models.domain.attachment_path
+                        max_length=255, upload_to=tickets.models.conversation.attachment_path
                     ),
                 ),
                 (

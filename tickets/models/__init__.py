@@ -1,38 +1,36 @@
-"""The helpdesk's models: the domain (`domain`) and the agents' workspace aids (`workspace`).
+"""The helpdesk's models, by concept: `organisation` (categories, clients, contacts,
+projects, teams), `tickets`, `conversation` (replies, files, history, ratings), `api_keys`,
+`workspace` (the agents' aids) and `counts` (kept by PostgreSQL).
 
 Models hold data and integrity rules only. Every change to a ticket goes through
 `tickets.services`, which keeps the denormalized fields and the history true.
 """
 
-from .counts import TicketCount
-from .domain import (
+from .api_keys import ApiKey, ApiKeyQuerySet
+from .conversation import (
     PREVIEWABLE_IMAGE_TYPES,
+    Attachment,
+    Rating,
+    Reply,
+    TicketEvent,
+    attachment_path,
+)
+from .counts import TicketCount
+from .organisation import Category, Client, ClientQuerySet, Contact, Project, Team
+from .tickets import (
     REPLY_SEARCH_VECTOR,
     TICKET_SEARCH_VECTOR,
     ActiveState,
-    ApiKey,
-    ApiKeyQuerySet,
-    Attachment,
-    Category,
     Channel,
-    Client,
-    ClientQuerySet,
-    Contact,
     CustomField,
     Priority,
-    Project,
-    Rating,
-    Reply,
     Source,
     TaggedTicket,
-    Team,
     Ticket,
-    TicketEvent,
     TicketPin,
     TicketQuerySet,
     TicketStar,
     TicketStatus,
-    attachment_path,
 )
 from .workspace import CannedResponse, SavedView, StickyNote, TicketPresence
 

@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .domain import Category, Ticket
+from .organisation import Category
+from .tickets import Ticket
 
 
 class CannedResponse(models.Model):
