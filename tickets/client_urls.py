@@ -6,6 +6,7 @@ from .views import clients
 
 urlpatterns = [
     path("", clients.client_list, name="client_list"),
+    path("options/", clients.clients_options, name="clients_options"),
     path("new/", clients.client_create, name="client_create"),
     path("<int:pk>/", clients.client_detail, name="client_detail"),
     path("<int:pk>/edit/", clients.client_edit, name="client_edit"),

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from .forms import WorkspaceForm
+from .forms import ClientSelect, WorkspaceForm
 from .models import (
     REPLY_SEARCH_VECTOR,
     TICKET_SEARCH_VECTOR,
@@ -294,7 +294,7 @@ class TicketFilter(django_filters.FilterSet):
         empty_label="Any department",
     )
     client = django_filters.ModelChoiceFilter(
-        queryset=Client.objects.all(), label="Client", empty_label="Any client"
+        queryset=Client.objects.all(), label="Client", empty_label="Any client", widget=ClientSelect
     )
     project = django_filters.ModelChoiceFilter(
         queryset=Project.objects.all(), label="Project", empty_label="Any project"

@@ -6,6 +6,7 @@ whose ValidationError messages are put back on the fields by `add_service_errors
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +32,7 @@ from .models import (
     Ticket,
     TicketStatus,
 )
+from .queries import MAX_ID
 
 NOT_AN_AGENT = (
     "This account is not an agent account. Only active agents can sign in to the helpdesk."
@@ -106,6 +108,9 @@ class FastSelect(forms.Select):
         choices = [(str(key), label) for key, label in self.choices]  # one query, once
         if any(isinstance(label, (list, tuple)) for _, label in choices):
             return super().render(name, value, attrs, renderer)  # option groups
+        return self.render_options(name, value, attrs, choices)
+
+    def render_options(self, name, value, attrs, choices: list[tuple[str, str]]) -> str:
         selected = {str(item) for item in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, attrs)
         if self.allow_multiple_selected:
@@ -124,6 +129,63 @@ class FastSelect(forms.Select):
         # Django reads the first choice (a query) to decide; the required fields here all
         # start with an empty choice, and every form is checked on the server.
         return True
+
+
+# A client <select> offers at most this many clients; past it, a search box finds the rest.
+CLIENT_CHOICES_SHOWN = 200
+
+
+class ClientSelect(FastSelect):
+    """The client <select>, for helpdesks with thousands of clients.
+
+    With few clients it offers them all. With more than CLIENT_CHOICES_SHOWN it offers
+    the first ones by name (and the chosen one), and a search box above it asks the
+    server for the clients matching what is typed (`clients_options`), so that no page
+    carries thousands of options. The box belongs to no form: it is never submitted.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        queryset = self.choices.queryset.order_by("name", "pk")
+        clients = list(queryset[: CLIENT_CHOICES_SHOWN + 1])
+        empty_label = self.choices.field.empty_label
+        empty = [] if empty_label is None else [("", empty_label)]
+        if len(clients) <= CLIENT_CHOICES_SHOWN:
+            choices = [*empty, *((str(client.pk), str(client)) for client in clients)]
+            return self.render_options(name, value, attrs, choices)
+        clients = clients[:CLIENT_CHOICES_SHOWN]
+        chosen = {
+            str(item)
+            for item in self.format_value(value)
+            if str(item).isdigit() and int(str(item)) <= MAX_ID
+        }
+        missing = chosen - {str(client.pk) for client in clients}
+        if missing:
+            clients += list(queryset.filter(pk__in=missing))
+        choices = [*empty, *((str(client.pk), str(client)) for client in clients)]
+        empty_label = empty_label or ""
+        select_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        search = format_html(
+            '<input type="search" form="client-search-no-form" class="client-search" '
+            'name="q" placeholder="Type to find a client…" aria-label="Find a client" '
+            'aria-controls="{}" autocomplete="off" maxlength="200" hx-get="{}" '
+            'hx-vals=\'{}\' hx-target="#{}" hx-swap="innerHTML" '
+            'hx-trigger="input changed delay:250ms, search">',
+            select_id,
+            reverse("clients_options"),
+            json.dumps(
+                {
+                    "empty": empty_label,
+                    "active": "1" if self.active_only else "",
+                    "selected": ",".join(sorted(chosen)),
+                }
+            ),
+            select_id,
+        )
+        return search + self.render_options(name, value, attrs, choices)
+
+    def __init__(self, attrs=None, choices=(), *, active_only: bool = False) -> None:
+        super().__init__(attrs, choices)
+        self.active_only = active_only
 
 
 class FastSelectMultiple(FastSelect):
@@ -307,7 +369,11 @@ class CustomFieldsForm(CustomFieldsMixin, WorkspaceForm):
 
 
 class NewTicketForm(CustomFieldsMixin, WorkspaceForm):
-    client = forms.ModelChoiceField(queryset=Client.objects.active(), empty_label="Choose a client")
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.active(),
+        empty_label="Choose a client",
+        widget=ClientSelect(active_only=True),
+    )
     requester = forms.ModelChoiceField(
         label="Requester contact",
         queryset=Contact.objects.none(),

@@ -15,8 +15,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tickets import forms as workspace_forms
 from tickets import queries
 from tickets.client_forms import ClientForm, ClientOwnedForm, ContactForm, ProjectForm
 from tickets.filters import ANY_OPEN
@@ -262,3 +265,37 @@ def _form_page(
     # A form sent back with errors is answered 422, as in the rest of the workspace.
     status = 422 if form.is_bound else 200
     return render(request, "clients/form.html", context, status=status)
+
+
+@require_GET
+@agent_required
+def clients_options(request: HttpRequest) -> HttpResponse:
+    """The <option>s of a client select for what was typed (see tickets.forms.ClientSelect):
+    the empty choice, the chosen client(s), then the first clients matching by name or email."""
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    clients = Client.objects.active() if request.GET.get("active") else Client.objects.all()
+    chosen_ids = [
+        int(pk)
+        for pk in request.GET.get("selected", "").split(",")
+        if pk.isdigit() and int(pk) <= queries.MAX_ID
+    ]
+    chosen = list(clients.filter(pk__in=chosen_ids[:10]).order_by("name", "pk"))
+    matches = (clients.search(text) if text else clients).exclude(pk__in=chosen_ids[:10])
+    options = [
+        ("", request.GET.get("empty", "")[:100], False),
+        *((client.pk, client.name, True) for client in chosen),
+        *(
+            (client.pk, client.name, False)
+            for client in matches.order_by("name", "pk")[: workspace_forms.CLIENT_CHOICES_SHOWN]
+        ),
+    ]
+    return HttpResponse(
+        format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (pk, mark_safe(" selected") if selected else "", name)
+                for pk, name, selected in options
+            ),
+        )
+    )
