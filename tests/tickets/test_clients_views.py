@@ -201,6 +201,12 @@ class TestList:
         assert "hello@zeta.test" in html
         assert f"?client={acme.pk}&amp;status=open" in html
 
+    def test_a_nul_in_the_search_is_dropped(self, agent_client, acme):
+        factories.ClientFactory(name="Globex")
+        response = agent_client.get(reverse("client_list"), {"q": "glo\x00bex"})
+        assert response.status_code == 200
+        assert [c.name for c in response.context["clients"]] == ["Globex"]
+
     def test_searches_names_and_emails(self, agent_client, acme):
         factories.ClientFactory(name="Globex", email="info@globex.test")
         factories.ClientFactory(name="Initech", email="contact@acme-partner.test")

@@ -16,6 +16,17 @@ NOT_AN_AGENT = (
 )
 
 
+SEARCH_MAX_LENGTH = 200
+
+
+def search_text(request: HttpRequest) -> str:
+    """The search box `q` from the query string, ready for a database filter.
+
+    A NUL cannot be typed into a box, and PostgreSQL refuses one in a query.
+    """
+    return request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+
+
 def is_agent(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
 

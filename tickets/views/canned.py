@@ -23,11 +23,10 @@ from tickets.canned import fill_placeholders, placeholder_values
 from tickets.canned_forms import CannedResponseForm
 from tickets.models import CannedResponse
 
-from .access import agent_required, wants_fragment
+from .access import agent_required, search_text, wants_fragment
 
 PAGE_SIZE = 50
 PICKER_SIZE = 20
-SEARCH_MAX_LENGTH = 200
 
 
 def may_change(user, response: CannedResponse) -> bool:
@@ -36,11 +35,6 @@ def may_change(user, response: CannedResponse) -> bool:
 
 def may_delete(user, response: CannedResponse) -> bool:
     return not response.is_shared or user.has_perm("tickets.delete_cannedresponse")
-
-
-def search_text(request: HttpRequest) -> str:
-    # A NUL cannot be typed into the box, and PostgreSQL refuses it in a query.
-    return request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
 
 
 def matching(responses, search: str):

@@ -25,11 +25,10 @@ from tickets.client_forms import ClientForm, ClientOwnedForm, ContactForm, Proje
 from tickets.filters import ANY_OPEN
 from tickets.models import ActiveState, Client, Contact, Ticket
 
-from .access import agent_required, wants_fragment
+from .access import agent_required, search_text, wants_fragment
 
 PAGE_SIZE = 25
 LATEST_TICKETS = 20
-SEARCH_MAX_LENGTH = 200
 STATES = {"": "All clients", "active": "Active", "inactive": "Inactive"}
 
 
@@ -64,7 +63,7 @@ def count_per_row(tickets: QuerySet[Ticket], link: str) -> Coalesce:
 @require_GET
 @agent_required
 def client_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    search = search_text(request)
     state = request.GET.get("state", "")
     if state not in STATES:
         state = ""
@@ -272,7 +271,7 @@ def _form_page(
 def clients_options(request: HttpRequest) -> HttpResponse:
     """The <option>s of a client select for what was typed (see tickets.forms.ClientSelect):
     the empty choice, the chosen client(s), then the first clients matching by name or email."""
-    text = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    text = search_text(request)
     clients = Client.objects.active() if request.GET.get("active") else Client.objects.all()
     chosen_ids = [
         int(pk)
