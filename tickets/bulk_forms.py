@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from .filters import as_id
 from .forms import FastSelect, departments, split_tags
 from .models import Category, Priority, Team, TicketStatus
+from .queries import as_id
 from .services.bulk import MAX_BULK_TICKETS, BulkAction, too_many_message
 
 NONE = "none"  # the value of "Unassigned" and "No team", as distinct from no choice

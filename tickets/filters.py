@@ -36,7 +36,7 @@ from .models import (
     TicketStar,
     TicketStatus,
 )
-from .queries import MAX_ID
+from .queries import as_id
 
 ME = "me"
 UNASSIGNED = "unassigned"
@@ -58,15 +58,6 @@ SORT_COLUMNS = {
     "created": ("created_at", "id"),
     "replies": ("replies_count", "id"),
 }
-
-
-def as_id(value) -> int | None:
-    """A usable database id from a URL value, or None."""
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
 
 
 def filter_search(queryset: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:

@@ -32,7 +32,7 @@ from .models import (
     Ticket,
     TicketStatus,
 )
-from .queries import MAX_ID
+from .queries import as_id
 
 NOT_AN_AGENT = (
     "This account is not an agent account. Only active agents can sign in to the helpdesk."
@@ -100,6 +100,18 @@ def split_tags(text: str) -> list[str]:
 # Fast selects -------------------------------------------------------------------------
 
 
+def option_tags(choices: Iterable[tuple[Any, str]], selected: set[str]) -> str:
+    """`<option>` tags for (value, label) pairs; those whose value is in `selected` are chosen."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (key, mark_safe(" selected") if str(key) in selected else "", label)
+            for key, label in choices
+        ),
+    )
+
+
 class FastSelect(forms.Select):
     """A <select> rendered in Python: Django renders each option through a template,
     which for a few hundred options costs more than every query of the page."""
@@ -115,14 +127,7 @@ class FastSelect(forms.Select):
         final_attrs = self.build_attrs(self.attrs, attrs)
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if key in selected else "", label)
-                for key, label in choices
-            ),
-        )
+        options = option_tags(choices, selected)
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
 
     def use_required_attribute(self, initial) -> bool:
@@ -153,11 +158,7 @@ class ClientSelect(FastSelect):
             choices = [*empty, *((str(client.pk), str(client)) for client in clients)]
             return self.render_options(name, value, attrs, choices)
         clients = clients[:CLIENT_CHOICES_SHOWN]
-        chosen = {
-            str(item)
-            for item in self.format_value(value)
-            if str(item).isdigit() and int(str(item)) <= MAX_ID
-        }
+        chosen = {str(pk) for pk in map(as_id, self.format_value(value)) if pk}
         missing = chosen - {str(client.pk) for client in clients}
         if missing:
             clients += list(queryset.filter(pk__in=missing))

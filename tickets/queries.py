@@ -33,6 +33,15 @@ from .models import (
 MAX_ID = 2**63 - 1
 
 
+def as_id(value) -> int | None:
+    """A usable database id from a URL value, or None."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def _checked_pk(pk: int | str) -> int:
     try:
         value = int(pk)

@@ -15,8 +15,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tickets import forms as workspace_forms
@@ -273,28 +271,17 @@ def clients_options(request: HttpRequest) -> HttpResponse:
     the empty choice, the chosen client(s), then the first clients matching by name or email."""
     text = search_text(request)
     clients = Client.objects.active() if request.GET.get("active") else Client.objects.all()
-    chosen_ids = [
-        int(pk)
-        for pk in request.GET.get("selected", "").split(",")
-        if pk.isdigit() and int(pk) <= queries.MAX_ID
-    ]
+    chosen_ids = [pk for pk in map(queries.as_id, request.GET.get("selected", "").split(",")) if pk]
     chosen = list(clients.filter(pk__in=chosen_ids[:10]).order_by("name", "pk"))
     matches = (clients.search(text) if text else clients).exclude(pk__in=chosen_ids[:10])
-    options = [
-        ("", request.GET.get("empty", "")[:100], False),
-        *((client.pk, client.name, True) for client in chosen),
+    choices = [
+        ("", request.GET.get("empty", "")[:100]),
+        *((client.pk, client.name) for client in chosen),
         *(
-            (client.pk, client.name, False)
+            (client.pk, client.name)
             for client in matches.order_by("name", "pk")[: workspace_forms.CLIENT_CHOICES_SHOWN]
         ),
     ]
     return HttpResponse(
-        format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (pk, mark_safe(" selected") if selected else "", name)
-                for pk, name, selected in options
-            ),
-        )
+        workspace_forms.option_tags(choices, selected={str(client.pk) for client in chosen})
     )
