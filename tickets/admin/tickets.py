@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -24,8 +23,6 @@ from django.utils.html import format_html
 
 from tickets import custom_fields, services
 from tickets.models import (
-    REPLY_SEARCH_VECTOR,
-    TICKET_SEARCH_VECTOR,
     ActiveState,
     Channel,
     Client,
@@ -35,6 +32,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    full_text_matches,
 )
 
 from .big_tables import BigTableAdminMixin
@@ -567,17 +565,7 @@ def matching_ticket_ids(term: str) -> QuerySet:
     by_client = Ticket.objects.filter(client__in=clients).values("pk")
     if Ticket.objects.none().db_connection_vendor() != "postgresql":
         return Ticket.objects.search(term).values("pk").union(by_client)
-    query = SearchQuery(term, config="english", search_type="websearch")
-    in_tickets = (
-        Ticket.objects.annotate(search_vector=TICKET_SEARCH_VECTOR)
-        .filter(search_vector=query)
-        .values("pk")
-    )
-    in_replies = (
-        Reply.objects.annotate(search_vector=REPLY_SEARCH_VECTOR)
-        .filter(search_vector=query)
-        .values("ticket_id")
-    )
+    in_tickets, in_replies = full_text_matches(term)
     return in_tickets.union(in_replies, by_client)
 
 

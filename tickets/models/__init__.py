@@ -31,6 +31,7 @@ from .tickets import (
     TicketQuerySet,
     TicketStar,
     TicketStatus,
+    full_text_matches,
 )
 from .workspace import CannedResponse, SavedView, StickyNote, TicketPresence
 
@@ -67,4 +68,5 @@ __all__ = [
     "TicketStar",
     "TicketStatus",
     "attachment_path",
+    "full_text_matches",
 ]

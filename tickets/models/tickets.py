@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -159,17 +159,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         if not text:
             return self
         if self.db_connection_vendor() == "postgresql":
-            query = SearchQuery(text, config="english", search_type="websearch")
-            in_ticket = (
-                Ticket.objects.annotate(search_vector=TICKET_SEARCH_VECTOR)
-                .filter(search_vector=query)
-                .values("pk")
-            )
-            in_reply = (
-                Reply.objects.annotate(search_vector=REPLY_SEARCH_VECTOR)
-                .filter(search_vector=query)
-                .values("ticket_id")
-            )
+            in_ticket, in_reply = full_text_matches(text)
             # One IN over a UNION: PostgreSQL hashes the matches (spilling to disk if it
             # must). Two INs joined by OR look cheaper for a page, but when a word's
             # matching replies outgrow work_mem PostgreSQL rescans them for every ticket,
@@ -190,6 +180,26 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 # The search expressions must match the GIN indexes of migration 0002 exactly.
 TICKET_SEARCH_VECTOR = SearchVector("subject", "message", config="english")
 REPLY_SEARCH_VECTOR = SearchVector("text", config="english")
+
+
+def full_text_matches(text: str) -> tuple[QuerySet, QuerySet]:
+    """PostgreSQL's full-text matches of `text`, through the GIN indexes of migration 0002:
+    the ids of the tickets whose subject or message matches, and the ticket ids of the
+    replies and notes that match."""
+    from .conversation import Reply
+
+    query = SearchQuery(text, config="english", search_type="websearch")
+    in_ticket = (
+        Ticket.objects.annotate(search_vector=TICKET_SEARCH_VECTOR)
+        .filter(search_vector=query)
+        .values("pk")
+    )
+    in_reply = (
+        Reply.objects.annotate(search_vector=REPLY_SEARCH_VECTOR)
+        .filter(search_vector=query)
+        .values("ticket_id")
+    )
+    return in_ticket, in_reply
 
 
 class TaggedTicket(TaggedItemBase):
