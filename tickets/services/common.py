@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -57,7 +57,7 @@ def _record(
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=_recorded_actor(actor),
         actor_contact=actor_contact,
         channel=channel,
         field=field,
@@ -65,6 +65,36 @@ def _record(
         new_value=new,
         created_at=at or timezone.now(),
     )
+
+
+def _record_many(
+    ticket_ids: list[int],
+    kind: TicketEvent.Kind,
+    *,
+    actor: Agent | None,
+    channel: Channel,
+    at: datetime.datetime,
+    old: Mapping[int, Any],
+    new: Mapping[int, Any] | None = None,
+) -> None:
+    """One event per ticket, as `_record` writes them, in one INSERT."""
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket_id=pk,
+            kind=kind,
+            actor=_recorded_actor(actor),
+            channel=channel,
+            old_value=old[pk],
+            new_value=(new or {}).get(pk),
+            created_at=at,
+        )
+        for pk in ticket_ids
+    )
+
+
+def _recorded_actor(actor: Agent | None) -> Agent | None:
+    """The history names signed-in agents only (not an anonymous request's user)."""
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _locked(ticket: Ticket) -> Ticket:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tickets.models import Channel, Contact, Team, Ticket, TicketEvent
 
-from .common import Agent, _label
+from .common import Agent, _label, _record_many
 
 
 def delete_team(*, team: Team, actor: Agent | None, channel: Channel) -> int:
@@ -63,7 +63,7 @@ def delete_contact(*, contact: Contact, actor: Agent | None, channel: Channel) -
             Ticket.cc.through.objects.filter(contact=contact).delete()
             Ticket.objects.filter(pk__in=copied).update(updated_at=now)
             _record_many(
-                copied, TicketEvent.Kind.CC_CHANGED, actor, channel, now,
+                copied, TicketEvent.Kind.CC_CHANGED, actor=actor, channel=channel, at=now,
                 old={pk: sorted(ids) for pk, ids in before.items()},
                 new={pk: sorted(set(ids) - {contact.pk}) for pk, ids in before.items()},
             )  # fmt: skip
@@ -84,31 +84,5 @@ def _clear_link(
     if ids:
         now = timezone.now()
         Ticket.objects.filter(pk__in=ids).update(**{field: None, "updated_at": now})
-        _record_many(ids, kind, actor, channel, now, old=dict.fromkeys(ids, old))
+        _record_many(ids, kind, actor=actor, channel=channel, at=now, old=dict.fromkeys(ids, old))
     return len(ids)
-
-
-def _record_many(
-    ticket_ids: list[int],
-    kind: TicketEvent.Kind,
-    actor: Agent | None,
-    channel: Channel,
-    at,
-    *,
-    old: dict[int, Any],
-    new: dict[int, Any] | None = None,
-) -> None:
-    """One event per ticket in one INSERT (as `_record` writes them, one by one)."""
-    actor = actor if actor is not None and actor.is_authenticated else None
-    TicketEvent.objects.bulk_create(
-        TicketEvent(
-            ticket_id=pk,
-            kind=kind,
-            actor=actor,
-            channel=channel,
-            old_value=old[pk],
-            new_value=(new or {}).get(pk),
-            created_at=at,
-        )
-        for pk in ticket_ids
-    )
