@@ -7,7 +7,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -25,6 +25,19 @@ def search_text(request: HttpRequest) -> str:
     A NUL cannot be typed into a box, and PostgreSQL refuses one in a query.
     """
     return request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+
+
+# A page number past this is treated as this one: a huge number's offset would overflow
+# the database's 64-bit integers.
+MAX_PAGE = 100_000
+
+
+def page_number(params: QueryDict) -> int:
+    """The `page` of a list from the query string: 1 when missing or unreadable."""
+    try:
+        return min(max(1, int(params.get("page", "1"))), MAX_PAGE)
+    except ValueError:
+        return 1
 
 
 def is_agent(user) -> bool:

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -18,7 +18,7 @@ from tickets.forms import AgentChoiceField, WorkspaceForm
 from tickets.models import Channel, Ticket, TicketEvent
 from tickets.queries import MAX_ID
 
-from .access import agent_required
+from .access import agent_required, page_number
 
 PAGE_SIZE = 50
 
@@ -87,13 +87,6 @@ class ActivityFilter(django_filters.FilterSet):
 
     def apply_date_to(self, queryset: QuerySet, name: str, value: datetime.date) -> QuerySet:
         return queryset.filter(created_at__lt=day_end(value))
-
-
-def page_number(params: QueryDict) -> int:
-    try:
-        return min(max(1, int(params.get("page", "1"))), 100_000)
-    except ValueError:
-        return 1
 
 
 def page_rows(events: QuerySet[TicketEvent], start: int, stop: int) -> list[TicketEvent]:

@@ -22,7 +22,7 @@ from tickets.filters import (
 from tickets.models import ActiveState, Ticket, TicketStar, TicketStatus
 
 from . import saved_views
-from .access import agent_required, render_fragments, wants_fragment
+from .access import agent_required, page_number, render_fragments, wants_fragment
 
 PAGE_SIZE = 25
 # The filters folded under "More filters" on the queue page.
@@ -238,14 +238,6 @@ def starred_ids(user, tickets: list[Ticket]) -> set[int]:
             "ticket_id", flat=True
         )
     )
-
-
-def page_number(params: QueryDict) -> int:
-    try:
-        # Capped: a huge number's offset overflows the database's 64-bit integers.
-        return min(max(1, int(params.get("page", "1"))), 100_000)
-    except ValueError:
-        return 1
 
 
 @require_GET
