@@ -25,9 +25,9 @@ def database_options(**environ: str) -> dict:
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        ({}, "-c statement_timeout=30s"),
-        ({"DATABASE_STATEMENT_TIMEOUT": "5s"}, "-c statement_timeout=5s"),
-        ({"DATABASE_STATEMENT_TIMEOUT": "0"}, "-c statement_timeout=0"),
+        ({}, "-c statement_timeout=30s -c jit=off"),
+        ({"DATABASE_STATEMENT_TIMEOUT": "5s"}, "-c statement_timeout=5s -c jit=off"),
+        ({"DATABASE_STATEMENT_TIMEOUT": "0"}, "-c statement_timeout=0 -c jit=off"),
     ],
 )
 def test_postgresql_statements_have_a_time_limit(environ, expected):
