@@ -14,6 +14,7 @@ Definitions (see docs/reports.md):
 
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Any
 
@@ -32,14 +33,17 @@ from django.db.models import (
     Window,
 )
 from django.db.models.aggregates import Aggregate
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest, RowNumber
 from taggit.models import Tag
 
 from tickets.models import Rating, Source, TaggedTicket, Ticket
 
-from .periods import ByPeriod, Grouping, ReportFilters
+from .periods import ByPeriod, Grouping, Interval, ReportFilters
 
 PERCENTILES = {"median_hours": 0.5, "p90_hours": 0.9}
+# Where the backlog starts counting: every ticket before the range is in its first period.
+EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 Row = dict[str, Any]
 
 
@@ -126,14 +130,68 @@ def _grouping(filters: ReportFilters, grouping: Grouping | None) -> Grouping:
 
 
 def _count_by_period(queryset: QuerySet, field: str, grouping: Grouping) -> list[Row]:
+    counts = _figures_by_period(queryset, field, grouping, {"count": Count("*")})
+    return [{"period": key, "count": counts.get(key, {}).get("count", 0)} for key in grouping.keys]
+
+
+def _figures_by_period(
+    queryset: QuerySet, field: str, grouping: Grouping, figures: dict[str, Aggregate]
+) -> dict[str, Row]:
+    """The aggregates `figures` over the rows of each period (by `field`), keyed by period;
+    a period without rows may be missing or have a count of 0.
+
+    On PostgreSQL, when the periods are plain ranges of instants, each period's rows are
+    one index range (see `_figures_per_interval`); otherwise one GROUP BY the local period.
+    """
+    intervals = grouping.intervals()
+    if intervals is not None and connections[queryset.db].vendor == "postgresql":
+        return _figures_per_interval(queryset, intervals, {field: figures})
     rows = (
         _in_range(queryset, field, grouping)
         .annotate(period=grouping.expression(F(field)))
         .values("period")
-        .annotate(count=Count("*"))
+        .annotate(**figures)
     )
-    counts = {grouping.key(row["period"]): row["count"] for row in rows}
-    return [{"period": key, "count": counts.get(key, 0)} for key in grouping.keys]
+    return {grouping.key(row.pop("period")): row for row in rows}
+
+
+def _figures_per_interval(
+    queryset: QuerySet, intervals: list[Interval], figures_by_field: dict[str, dict[str, Aggregate]]
+) -> dict[str, Row]:
+    """One statement: for each interval, the ORM's aggregate of `queryset`'s rows whose
+    field falls in it, once per field of `figures_by_field` (their figure names differ).
+
+    Grouping a million rows by their local day costs PostgreSQL a time-zone conversion
+    and a hash lookup per row, 250-300 ns each here; an aggregate per period over an
+    index range of `field` (the covering indexes of Ticket.Meta) reads the same rows
+    from the index alone, 3-4x faster. The periods come in as two arrays, so the
+    statement has the same text, and one plan, for any number of them.
+    """
+    columns, lateral_joins, params = ["period.number"], [], []
+    for number, (field, figures) in enumerate(figures_by_field.items()):
+        in_period = queryset.filter(
+            **{
+                f"{field}__gte": RawSQL("period.starts_at", ()),
+                f"{field}__lt": RawSQL("period.ends_at", ()),
+            }
+        )
+        # A constant "group" and no GROUP BY: one row of aggregates per period.
+        aggregate = in_period.annotate(_all=Value(1)).values("_all").annotate(**figures)
+        sql, sql_params = aggregate.values(*figures).query.sql_with_params()
+        columns.append(f"figures_{number}.*")
+        lateral_joins.append(f"CROSS JOIN LATERAL ({sql}) AS figures_{number}")
+        params.extend(sql_params)
+    keys, starts, ends = zip(*intervals, strict=True)
+    sql = (
+        f"SELECT {', '.join(columns)} "  # noqa: S608 (the ORM's SQL, with parameters)
+        "FROM unnest(%s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY "
+        f"AS period(starts_at, ends_at, number) {' '.join(lateral_joins)}"
+    )
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, [list(starts), list(ends), *params])
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    return {keys[row.pop("number") - 1]: row for row in rows}
 
 
 # The reports --------------------------------------------------------------------
@@ -162,19 +220,18 @@ def resolution_time(filters: ReportFilters, *, grouping: Grouping | None = None)
 def ratings(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
     """Good and bad ratings given in each period."""
     grouping = _grouping(filters, grouping)
-    rows = (
-        _in_range(_ratings(filters), "created_at", grouping)
-        .annotate(period=grouping.expression(F("created_at")))
-        .values("period")
-        .annotate(
-            good=Count("pk", filter=Q(value=Rating.Value.GOOD)),
-            bad=Count("pk", filter=Q(value=Rating.Value.BAD)),
-        )
+    figures = _figures_by_period(
+        _ratings(filters),
+        "created_at",
+        grouping,
+        {
+            "good": Count("value", filter=Q(value=Rating.Value.GOOD)),
+            "bad": Count("value", filter=Q(value=Rating.Value.BAD)),
+        },
     )
-    figures = {grouping.key(row["period"]): (row["good"], row["bad"]) for row in rows}
     report = []
     for key in grouping.keys:
-        good, bad = figures.get(key, (0, 0))
+        good, bad = (figures[key]["good"], figures[key]["bad"]) if key in figures else (0, 0)
         report.append({"period": key, "good": good, "bad": bad, "total": good + bad})
     return report
 
@@ -217,15 +274,15 @@ def ratings_ranking(filters: ReportFilters) -> list[Row]:
 def ticket_sources(filters: ReportFilters, *, grouping: Grouping | None = None) -> list[Row]:
     """Tickets created in each period, per source (web, email, api)."""
     grouping = _grouping(filters, grouping)
-    rows = (
-        _in_range(_tickets(filters), "created_at", grouping)
-        .annotate(period=grouping.expression(F("created_at")))
-        .values("period", "source")
-        .annotate(count=Count("*"))
+    counts = _figures_by_period(
+        _tickets(filters),
+        "created_at",
+        grouping,
+        # created_at, never null, stays within the covering index (unlike the id).
+        {source: Count("created_at", filter=Q(source=source)) for source in Source.values},
     )
-    counts = {(grouping.key(row["period"]), row["source"]): row["count"] for row in rows}
     return [
-        {"period": key, **{source: counts.get((key, source), 0) for source in Source.values}}
+        {"period": key, **{source: counts.get(key, {}).get(source, 0) for source in Source.values}}
         for key in grouping.keys
     ]
 
@@ -242,6 +299,26 @@ def backlog(filters: ReportFilters, *, grouping: Grouping | None = None) -> list
     """
     grouping = _grouping(filters, grouping)
     tickets = _tickets(filters)
+    intervals = grouping.intervals()
+    if intervals is not None and connections[tickets.db].vendor == "postgresql":
+        (first_key, _, first_end), *later = intervals
+        figures = _figures_per_interval(
+            tickets,
+            [(first_key, EARLIEST, first_end), *later],
+            {"created_at": {"created": Count("*")}, "resolved_at": {"resolved": Count("*")}},
+        )
+        change_by_key = {key: row["created"] - row["resolved"] for key, row in figures.items()}
+    else:
+        change_by_key = _backlog_changes(tickets, grouping)
+    report, open_tickets = [], 0
+    for key in grouping.keys:
+        open_tickets += change_by_key.get(key, 0)
+        report.append({"period": key, "count": open_tickets})
+    return report
+
+
+def _backlog_changes(tickets: QuerySet, grouping: Grouping) -> dict[str, int]:
+    """Tickets created minus tickets resolved per period, by grouping on the period."""
     range_start = Value(grouping.start)
 
     def changes(field: str, sign: int) -> QuerySet:
@@ -257,11 +334,7 @@ def backlog(filters: ReportFilters, *, grouping: Grouping | None = None) -> list
     for row in rows:
         key = grouping.key(row["period"])
         change_by_key[key] = change_by_key.get(key, 0) + row["change"]
-    report, open_tickets = [], 0
-    for key in grouping.keys:
-        open_tickets += change_by_key.get(key, 0)
-        report.append({"period": key, "count": open_tickets})
-    return report
+    return change_by_key
 
 
 def tickets_open_at_start(filters: ReportFilters) -> int:
@@ -300,15 +373,29 @@ def backlog_from_counts(
 
 def _durations(queryset: QuerySet, end_field: str, grouping: Grouping) -> list[Row]:
     """Count, mean, median and 90th percentile of end_field - created_at per period."""
-    queryset = _in_range(queryset, end_field, grouping).annotate(
-        period=grouping.expression(F(end_field))
-    )
     seconds = SecondsBetween(F(end_field), F("created_at"))
     if connections[queryset.db].vendor == "postgresql":
-        rows = _durations_with_percentile_cont(queryset, seconds)
+        figures = {
+            key: (row["count"], row["mean"], *(row[name] for name in PERCENTILES))
+            for key, row in _figures_by_period(
+                queryset,
+                end_field,
+                grouping,
+                {
+                    "count": Count("*"),
+                    "mean": Avg(seconds),
+                    **{name: PercentileCont(seconds, p) for name, p in PERCENTILES.items()},
+                },
+            ).items()
+        }
     else:
-        rows = _durations_with_window(queryset, seconds)
-    figures = {grouping.key(period): values for period, values in rows}
+        in_periods = _in_range(queryset, end_field, grouping).annotate(
+            period=grouping.expression(F(end_field))
+        )
+        figures = {
+            grouping.key(period): values
+            for period, values in _durations_with_window(in_periods, seconds)
+        }
     report = []
     for key in grouping.keys:
         count, mean, *percentiles = figures.get(key, (0, None, None, None))
@@ -323,18 +410,6 @@ def _durations(queryset: QuerySet, end_field: str, grouping: Grouping) -> list[R
             }
         )
     return report
-
-
-def _durations_with_percentile_cont(queryset: QuerySet, seconds: Func) -> list[tuple]:
-    rows = queryset.values("period").annotate(
-        count=Count("*"),
-        mean=Avg(seconds),
-        **{name: PercentileCont(seconds, p) for name, p in PERCENTILES.items()},
-    )
-    return [
-        (row["period"], (row["count"], row["mean"], *(row[name] for name in PERCENTILES)))
-        for row in rows
-    ]
 
 
 def _durations_with_window(queryset: QuerySet, seconds: Func) -> list[tuple]:

@@ -3,10 +3,13 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reports import queries
-from reports.periods import GroupBy, PreviousAndCurrent, ReportFilters, WholeRange
+from reports.periods import ByPeriod, GroupBy, PreviousAndCurrent, ReportFilters, WholeRange
 from tests import factories
+from tickets.models import Rating, Ticket
 
 from .scenario import Helpdesk, JanuaryScenario, at
 
@@ -305,3 +308,109 @@ class TestPercentilesMatchPercentileCont:
             "p90_hours": round(p90 / 3600, 2),
         }
         assert rows["2026-01-10"]["p90_hours"] == 3.08
+
+
+class TestPeriodsAsRangesOfInstants:
+    """On PostgreSQL, day, week and month periods are counted as ranges of instants (an
+    index range each) instead of grouping every row by its local period; the figures
+    must be the same either way."""
+
+    REPORTS = [
+        queries.new_tickets,
+        queries.solved_tickets,
+        queries.first_response_time,
+        queries.resolution_time,
+        queries.ratings,
+        queries.ticket_sources,
+        queries.backlog,
+    ]
+
+    @pytest.fixture
+    def autumn(self):
+        """Tickets around the end of summer time in Berlin (25 October 2026, 03:00 CEST
+        becomes 02:00 CET), answered, closed and rated at varied delays."""
+        desk = Helpdesk()
+        good, bad = Rating.Value.GOOD, Rating.Value.BAD
+        for n in range(40):
+            created = datetime.datetime(2026, 10, 19, 21, tzinfo=datetime.UTC) + datetime.timedelta(
+                hours=7 * n + n % 3
+            )
+            ticket = desk.ticket(created, channel=["web", "email", "api"][n % 3])
+            if n % 4:
+                desk.reply(ticket, created + datetime.timedelta(minutes=37 * n + 5))
+            if n % 5 in (1, 2):
+                desk.close(ticket, created + datetime.timedelta(hours=n + 1))
+            if n % 5 == 1:
+                desk.rate(ticket, created + datetime.timedelta(hours=n + 2), good if n % 2 else bad)
+        return desk
+
+    @pytest.mark.parametrize("group_by", [GroupBy.DAY, GroupBy.WEEK, GroupBy.MONTH])
+    def test_the_same_figures_as_grouping_by_local_period(self, autumn, group_by, monkeypatch):
+        berlin = filters(
+            date_from=datetime.date(2026, 10, 21),
+            date_to=datetime.date(2026, 11, 2),
+            group_by=group_by,
+            timezone=ZoneInfo("Europe/Berlin"),
+        )
+        with CaptureQueriesContext(connection) as ranged:
+            by_ranges = [report(berlin) for report in self.REPORTS]
+        monkeypatch.setattr(ByPeriod, "intervals", lambda self: None)
+        with CaptureQueriesContext(connection) as grouped:
+            by_grouping = [report(berlin) for report in self.REPORTS]
+
+        assert by_ranges == by_grouping
+        in_range = Ticket.objects.filter(created_at__gte=berlin.start, created_at__lt=berlin.end)
+        assert sum(row["count"] for row in by_ranges[0]) == in_range.count() == 36
+        postgresql = connection.vendor == "postgresql"
+        assert all(("LATERAL" in q["sql"]) == postgresql for q in ranged.captured_queries)
+        assert not any("LATERAL" in q["sql"] for q in grouped.captured_queries)
+
+    def test_intervals_cover_the_range_from_its_first_instant_to_its_end(self):
+        weeks = ByPeriod(
+            filters(
+                date_from=datetime.date(2026, 10, 21),  # a Wednesday
+                date_to=datetime.date(2026, 11, 2),
+                group_by=GroupBy.WEEK,
+                timezone=ZoneInfo("Europe/Berlin"),
+            )
+        )
+        berlin = ZoneInfo("Europe/Berlin")
+        assert weeks.intervals() == [
+            ("2026-W43", weeks.start, datetime.datetime(2026, 10, 26, tzinfo=berlin)),
+            (
+                "2026-W44",
+                datetime.datetime(2026, 10, 26, tzinfo=berlin),
+                datetime.datetime(2026, 11, 2, tzinfo=berlin),
+            ),
+            ("2026-W45", datetime.datetime(2026, 11, 2, tzinfo=berlin), weeks.end),
+        ]
+        assert weeks.start == datetime.datetime(2026, 10, 21, tzinfo=berlin)
+        assert weeks.end == datetime.datetime(2026, 11, 3, tzinfo=berlin)
+
+    def test_hours_and_skipped_midnights_are_grouped_instead(self):
+        hours = filters(date_from=JAN_10, date_to=JAN_10, group_by=GroupBy.HOUR)
+        assert ByPeriod(hours).intervals() is None
+        # Chile moves its clocks from 00:00 to 01:00 on 6 September 2026: no instant is
+        # that day's midnight, so its day is found by grouping, which is always exact.
+        santiago = filters(
+            date_from=datetime.date(2026, 9, 5),
+            date_to=datetime.date(2026, 9, 7),
+            timezone=ZoneInfo("America/Santiago"),
+        )
+        assert ByPeriod(santiago).intervals() is None
+
+    def test_a_day_that_starts_at_one_in_the_morning(self):
+        desk = Helpdesk()
+        desk.ticket(datetime.datetime(2026, 9, 6, 3, 59, tzinfo=datetime.UTC))  # 23:59 on the 5th
+        desk.ticket(datetime.datetime(2026, 9, 6, 4, tzinfo=datetime.UTC))  # 01:00 on the 6th
+        desk.ticket(datetime.datetime(2026, 9, 7, 2, 59, tzinfo=datetime.UTC))  # 23:59 on the 6th
+        santiago = filters(
+            date_from=datetime.date(2026, 9, 5),
+            date_to=datetime.date(2026, 9, 7),
+            timezone=ZoneInfo("America/Santiago"),
+        )
+        assert by_period(queries.new_tickets(santiago)) == {
+            "2026-09-05": {"count": 1},
+            "2026-09-06": {"count": 2},
+            "2026-09-07": {"count": 0},
+        }

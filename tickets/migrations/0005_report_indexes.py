@@ -4,34 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0004_ticket_counts'),
+        ("tickets", "0004_ticket_counts"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_resolved_idx',
+            model_name="ticket",
+            name="ticket_resolved_idx",
         ),
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_first_response_idx',
+            model_name="ticket",
+            name="ticket_first_response_idx",
         ),
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_source_created_idx',
+            model_name="ticket",
+            name="ticket_source_created_idx",
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('is_spam', False)), fields=['created_at'], include=('source',), name='ticket_report_created_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("is_spam", False)),
+                fields=["created_at"],
+                include=("source",),
+                name="ticket_report_created_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('is_spam', False)), fields=['first_response_at'], include=('created_at',), name='ticket_report_response_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("is_spam", False)),
+                fields=["first_response_at"],
+                include=("created_at",),
+                name="ticket_report_response_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('is_spam', False)), fields=['resolved_at'], include=('created_at',), name='ticket_report_resolved_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("is_spam", False)),
+                fields=["resolved_at"],
+                include=("created_at",),
+                name="ticket_report_resolved_idx",
+            ),
+        ),
+        migrations.RemoveIndex(
+            model_name="rating",
+            name="rating_created_idx",
+        ),
+        migrations.AddIndex(
+            model_name="rating",
+            index=models.Index(
+                fields=["created_at"], include=("value", "agent"), name="rating_report_idx"
+            ),
         ),
     ]
