@@ -126,9 +126,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # scan on PostgreSQL; SQLite builds them without it, which only makes them less fast.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-# Memory for each sort of a report query on PostgreSQL (the median over a year's tickets).
-REPORTS_WORK_MEM = os.environ.get("REPORTS_WORK_MEM", "64MB")
-
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {

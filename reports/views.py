@@ -179,9 +179,6 @@ def run_concurrently(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
 
     def in_own_connection(call: Callable[[], Any]) -> Any:
         try:
-            with connection.cursor() as cursor:
-                # The tiles' medians sort a whole range's durations: in memory, not on disk.
-                cursor.execute("SET work_mem = %s", [settings.REPORTS_WORK_MEM])
             return call()
         finally:
             connections.close_all()  # this worker thread's connections only
