@@ -13,28 +13,27 @@ import json
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import SearchQuery
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from .forms import ClientSelect, WorkspaceForm
 from .models import (
-    REPLY_SEARCH_VECTOR,
-    TICKET_SEARCH_VECTOR,
     ActiveState,
     Category,
     Client,
     Priority,
     Project,
-    Reply,
     TaggedTicket,
     Team,
     Ticket,
+    TicketSearchDocument,
     TicketStar,
     TicketStatus,
+    full_text_matches,
+    search_query,
 )
 from .queries import as_id
 
@@ -64,9 +63,10 @@ def filter_search(queryset: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
     return queryset.search(text) if text and text.strip() else queryset
 
 
-# How a search is paged on PostgreSQL (see search_page). Computing a row's text vector
-# costs tens of microseconds, reading a match from the full-text index a few: a word on
-# more than WALK_SHARE of the rows is found fastest by walking the page's order, a
+# How a search is paged on PostgreSQL (see search_page). Checking a ticket's document
+# while walking the page's order costs a few microseconds, listing a match from the
+# documents' full-text index about one, and sorting the listed tickets a few more: a
+# query matching more than WALK_SHARE of the documents is found fastest by walking, a
 # rarer one by listing its matches (at most LIST_CAP of them) and sorting those.
 WALK_SHARE = 0.01
 LIST_CAP = 20_000
@@ -83,52 +83,41 @@ def estimated_rows(queryset: QuerySet) -> float:
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
-def search_page(queryset: QuerySet[Ticket], text: str, start: int, stop: int) -> list[Ticket]:
+def search_page(
+    queryset: QuerySet[Ticket], text: str, start: int, stop: int, *, total: int | None = None
+) -> list[Ticket]:
     """Rows start:stop of `queryset.search(text)`, in the queryset's order.
 
     The same tickets as Ticket.objects.search(), with plans that stay fast at a million
-    tickets. Asked for both halves of the search at once (the ticket's own text, or any
-    of its replies), PostgreSQL may walk the whole queue for a rare word, or fetch and
-    sort every ticket holding a common one. So each half is paged on its own: a common
-    word (by the planner's estimate, from the full-text index's statistics) is found by
-    walking the page's order, where matches are dense, stopping after `stop` rows; a
-    rare one by listing its matching ticket ids through the index. The page is then the
-    first rows of the union, which both kinds of candidates are sure to contain.
+    tickets. Asked for them at once, PostgreSQL may walk the whole queue for a rare word,
+    or fetch and sort every ticket holding a common one. So a common query is found by
+    walking the page's order, where matches are dense, and checking each ticket's
+    document, stopping after `stop` rows; a rare one by listing its matching ticket ids
+    through the full-text index. The page is then the first rows of those candidates.
+    How common a query is comes from `total`, the number of matches when the caller has
+    counted them, else from the planner's estimate (from the documents' statistics).
     """
+    from .search import serial_plans
+
     text = text.strip()
     if not text:
         return list(queryset[start:stop])
     if queryset.db_connection_vendor() != "postgresql":
         return list(queryset.search(text)[start:stop])
-    query = SearchQuery(text, config="english", search_type="websearch")
-    ordered_ids = queryset.prefetch_related(None)
-    halves = [
-        (
-            Ticket.objects.order_by().annotate(search_vector=TICKET_SEARCH_VECTOR),
-            "pk",
-            lambda matches: ordered_ids.annotate(search_vector=TICKET_SEARCH_VECTOR).filter(
-                search_vector=query
-            ),
-        ),
-        (
-            Reply.objects.order_by().annotate(search_vector=REPLY_SEARCH_VECTOR),
-            "ticket_id",
-            lambda matches: ordered_ids.filter(pk__in=matches.values("ticket_id")),
-        ),
-    ]
-    candidates: set[int] = set()
-    for annotated, column, walk in halves:
-        matches = annotated.filter(search_vector=query)
-        share = estimated_rows(matches) / max(
-            1.0, estimated_rows(annotated.model.objects.order_by())
-        )
+    with serial_plans(queryset.db):
+        matches = full_text_matches(text)
+        documents = estimated_rows(TicketSearchDocument.objects.order_by())
+        share = (estimated_rows(matches) if total is None else total) / max(1.0, documents)
         ids: list[int] = []
         if share <= WALK_SHARE:
-            ids = list(matches.values_list(column, flat=True)[: LIST_CAP + 1])
+            ids = list(matches.values_list("ticket_id", flat=True)[: LIST_CAP + 1])
         if share > WALK_SHARE or len(ids) > LIST_CAP:
-            ids = list(walk(matches).values_list("pk", flat=True)[:stop])
-        candidates.update(ids)
-    return list(queryset.filter(pk__in=candidates)[start:stop])
+            matching = TicketSearchDocument.objects.filter(
+                ticket=OuterRef("pk"), document=search_query(text)
+            )
+            walked = queryset.prefetch_related(None).filter(Exists(matching))
+            ids = list(walked.values_list("pk", flat=True)[:stop])
+        return list(queryset.filter(pk__in=ids)[start:stop])
 
 
 def filter_status(queryset: QuerySet[Ticket], values: list[str]) -> QuerySet[Ticket]:

@@ -161,8 +161,11 @@ def one_of_each() -> dict:
 def test_every_helpdesk_model_is_registered():
     from django.apps import apps
 
+    from tickets.models import TicketSearchTerm
+
     for model in apps.get_app_config("tickets").get_models():
-        assert admin.site.is_registered(model), model
+        # The admin refuses models with a composite primary key.
+        assert admin.site.is_registered(model) is (model is not TicketSearchTerm), model
 
 
 # Written only by the services (or, for TaggedTicket, on the ticket page).

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (registers the model admins)
     counts,
     presence,
     saved_views,
+    search,
     setup,
     tickets,
 )

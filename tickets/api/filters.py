@@ -154,10 +154,11 @@ class TicketFilter(ApiFilterSet):
         "active_state": "active_state",
     }
 
-    def counted_filters(self) -> dict[str, object] | None:
-        """The chosen filters as Ticket column values, or None when another filter is chosen."""
+    def counted_filters(self, *, besides_search: bool = False) -> dict[str, object] | None:
+        """The chosen filters as Ticket column values, or None when another filter is chosen
+        (a search counts as another filter unless `besides_search`)."""
         chosen = self.form.cleaned_data
-        if chosen.get("search") or chosen.get("tags"):
+        if (chosen.get("search") and not besides_search) or chosen.get("tags"):
             return None
         columns = {
             column: chosen[name]

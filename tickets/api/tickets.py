@@ -13,6 +13,7 @@ from tickets import counts, services
 from tickets.filters import search_page
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_agent
+from tickets.search import search_total, serial_plans
 
 from . import inputs
 from .base import (
@@ -52,7 +53,10 @@ LIST_PARAMETERS = [
     OpenApiParameter("project_id", int),
     OpenApiParameter("active_state", str, enum=["active", "archived"]),
     OpenApiParameter(
-        "search", str, description="Full-text search over subject, message, replies and notes."
+        "search",
+        str,
+        description="Full-text search (PostgreSQL websearch syntax) over each ticket's whole "
+        "conversation: subject, message, replies and notes.",
     ),
     OpenApiParameter(
         "tags[]",
@@ -87,13 +91,17 @@ class TicketListView(ApiView):
         unsearched, text = filterset.qs, filterset.search_text
         page = Page(request)
         if text:
-            # Counted over all matches, paged the way that stays fast at a million tickets.
+            # An exact total (from the search terms when the search is the only filter),
+            # and pages read the way that stays fast at a million tickets.
             tickets = unsearched.search(text)
-            rows, meta = page.slice(
-                tickets,
-                counts.total(tickets, None),
-                lambda start, stop: search_page(unsearched, text, start, stop),
-            )
+            unfiltered = filterset.counted_filters(besides_search=True) == {}
+            with serial_plans(tickets.db):
+                total = search_total(tickets, text, unfiltered=unfiltered)
+                rows, meta = page.slice(
+                    tickets,
+                    total,
+                    lambda start, stop: search_page(unsearched, text, start, stop, total=total),
+                )
         else:
             total = counts.total(unsearched, filterset.counted_filters())
             rows, meta = page.slice(unsearched, total)

@@ -1,6 +1,6 @@
 """The helpdesk's models, by concept: `organisation` (categories, clients, contacts,
 projects, teams), `tickets`, `conversation` (replies, files, history, ratings), `api_keys`,
-`workspace` (the agents' aids) and `counts` (kept by PostgreSQL).
+`workspace` (the agents' aids), and `counts` and `search` (kept by PostgreSQL).
 
 Models hold data and integrity rules only. Every change to a ticket goes through
 `tickets.services`, which keeps the denormalized fields and the history true.
@@ -17,6 +17,7 @@ from .conversation import (
 )
 from .counts import TicketCount
 from .organisation import Category, Client, ClientQuerySet, Contact, Project, Team
+from .search import TicketSearchDocument, TicketSearchTerm
 from .tickets import (
     REPLY_SEARCH_VECTOR,
     TICKET_SEARCH_VECTOR,
@@ -32,6 +33,7 @@ from .tickets import (
     TicketStar,
     TicketStatus,
     full_text_matches,
+    search_query,
 )
 from .workspace import CannedResponse, SavedView, StickyNote, TicketPresence
 
@@ -65,8 +67,11 @@ __all__ = [
     "TicketPin",
     "TicketPresence",
     "TicketQuerySet",
+    "TicketSearchDocument",
+    "TicketSearchTerm",
     "TicketStar",
     "TicketStatus",
     "attachment_path",
     "full_text_matches",
+    "search_query",
 ]

@@ -148,10 +148,12 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         ).prefetch_related("tags")
 
     def search(self, text: str) -> TicketQuerySet:
-        """Tickets whose subject, message or any reply or note matches `text`.
+        """Tickets whose conversation matches `text`: subject, message, replies and notes.
 
-        PostgreSQL uses full-text search backed by GIN indexes (see migration
-        0002); other databases fall back to a case-insensitive contains search.
+        On PostgreSQL, a websearch query (`english`) over each ticket's search document
+        (TicketSearchDocument, migration 0006), so the words of `printer refund` may sit
+        in different parts of the conversation. Other databases fall back to a
+        case-insensitive contains search of the whole text in any one part.
         """
         from .conversation import Reply  # the conversation module builds on this one
 
@@ -159,13 +161,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         if not text:
             return self
         if self.db_connection_vendor() == "postgresql":
-            in_ticket, in_reply = full_text_matches(text)
-            # One IN over a UNION: PostgreSQL hashes the matches (spilling to disk if it
-            # must). Two INs joined by OR look cheaper for a page, but when a word's
-            # matching replies outgrow work_mem PostgreSQL rescans them for every ticket,
-            # and a count then runs for many minutes (a word in 268,000 replies, at a
-            # million tickets). Pages of a search go through tickets.filters.search_page.
-            return self.filter(pk__in=in_ticket.union(in_reply))
+            return self.filter(pk__in=full_text_matches(text))
         in_reply = Reply.objects.filter(text__icontains=text).values("ticket_id")
         return self.filter(
             Q(subject__icontains=text) | Q(message__icontains=text) | Q(pk__in=in_reply)
@@ -177,29 +173,23 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return connections[self.db].vendor
 
 
-# The search expressions must match the GIN indexes of migration 0002 exactly.
+# The expressions of migration 0002's GIN indexes, which migration 0006 dropped (and
+# recreates when reversed): the migrations import them.
 TICKET_SEARCH_VECTOR = SearchVector("subject", "message", config="english")
 REPLY_SEARCH_VECTOR = SearchVector("text", config="english")
 
 
-def full_text_matches(text: str) -> tuple[QuerySet, QuerySet]:
-    """PostgreSQL's full-text matches of `text`, through the GIN indexes of migration 0002:
-    the ids of the tickets whose subject or message matches, and the ticket ids of the
-    replies and notes that match."""
-    from .conversation import Reply
+def search_query(text: str) -> SearchQuery:
+    """`text` as PostgreSQL's websearch query, in the configuration of the search documents."""
+    return SearchQuery(text, config="english", search_type="websearch")
 
-    query = SearchQuery(text, config="english", search_type="websearch")
-    in_ticket = (
-        Ticket.objects.annotate(search_vector=TICKET_SEARCH_VECTOR)
-        .filter(search_vector=query)
-        .values("pk")
-    )
-    in_reply = (
-        Reply.objects.annotate(search_vector=REPLY_SEARCH_VECTOR)
-        .filter(search_vector=query)
-        .values("ticket_id")
-    )
-    return in_ticket, in_reply
+
+def full_text_matches(text: str) -> QuerySet:
+    """The ids of the tickets whose search document matches `text` (PostgreSQL only),
+    found through the documents' GIN index."""
+    from .search import TicketSearchDocument
+
+    return TicketSearchDocument.objects.filter(document=search_query(text)).values("ticket_id")
 
 
 class TaggedTicket(TaggedItemBase):

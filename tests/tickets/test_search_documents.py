@@ -1,0 +1,283 @@
+"""Search documents and terms: kept exact by PostgreSQL's triggers whatever writes the
+tickets and replies; search totals counted from the terms equal a COUNT; ticket-level
+search semantics. On SQLite the tables stay empty and the search is a contains search."""
+
+import pytest
+from django.db import connection
+
+from tests import factories
+from tickets import search, services
+from tickets.filters import search_page
+from tickets.models import (
+    Channel,
+    Reply,
+    Ticket,
+    TicketSearchDocument,
+    TicketSearchTerm,
+)
+from tickets.services.bulk import BulkAction
+
+pytestmark = pytest.mark.django_db
+
+POSTGRESQL = connection.vendor == "postgresql"
+
+
+def lexemes_of(text: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(to_tsvector('english', %s))", [text])
+        return set(cursor.fetchone()[0])
+
+
+def assert_search_kept() -> None:
+    """Every ticket's document holds exactly the lexemes of its subject, message and
+    replies, and its terms are those lexemes (PostgreSQL); other databases keep none."""
+    if not POSTGRESQL:
+        assert not TicketSearchDocument.objects.exists()
+        assert not TicketSearchTerm.objects.exists()
+        return
+    tickets = Ticket.objects.order_by("pk")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ticket_id, tsvector_to_array(document) FROM tickets_ticketsearchdocument"
+        )
+        documents = {ticket_id: set(lexemes) for ticket_id, lexemes in cursor.fetchall()}
+    terms: dict[int, set[str]] = {}
+    for term, ticket_id in TicketSearchTerm.objects.values_list("term", "ticket_id"):
+        terms.setdefault(ticket_id, set()).add(term)
+    expected = {}
+    for ticket in tickets:
+        texts = Reply.objects.filter(ticket=ticket).order_by("pk").values_list("text", flat=True)
+        expected[ticket.pk] = lexemes_of(" ".join([ticket.subject, ticket.message, *texts]))
+    assert documents == expected
+    assert terms == {pk: lexemes for pk, lexemes in expected.items() if lexemes}
+
+
+def terms_of(ticket: Ticket) -> set[str]:
+    return set(TicketSearchTerm.objects.filter(ticket=ticket).values_list("term", flat=True))
+
+
+@pytest.fixture
+def conversation(agent):
+    ticket = factories.TicketFactory(subject="Printer jammed", message="Paper everywhere.")
+    factories.ReplyFactory(ticket=ticket, text="Did you try the refund form?")
+    return ticket
+
+
+def test_created_tickets_have_a_document(agent, client_company, department):
+    services.create_ticket(
+        client=client_company,
+        department=department,
+        subject="Toner cartridge",
+        message="The toner leaks.",
+        actor=agent,
+        channel=Channel.WEB,
+    )
+    factories.TicketFactory.create_batch(2)
+    Ticket.objects.bulk_create(
+        Ticket(subject=f"Bulk {n}", message="Scanner", client=client_company, department=department)
+        for n in range(3)
+    )
+    assert_search_kept()
+    if POSTGRESQL:
+        assert {"toner", "cartridg", "leak"} <= terms_of(
+            Ticket.objects.get(subject="Toner cartridge")
+        )
+
+
+def test_replies_and_notes_join_the_document(conversation, agent):
+    services.post_reply(
+        ticket=conversation, text="Refund issued", author=agent, channel=Channel.WEB
+    )
+    services.post_reply(
+        ticket=conversation,
+        text="Supervisor approved",
+        kind=Reply.Kind.NOTE,
+        author=agent,
+        channel=Channel.WEB,
+    )
+    contact = factories.ContactFactory(client=conversation.client)
+    services.post_reply(ticket=conversation, text="Thanks!", author=contact, channel=Channel.EMAIL)
+    Reply.objects.bulk_create(
+        Reply(ticket=conversation, text=f"Bulk answer {n}", author_agent=agent) for n in range(3)
+    )
+    assert_search_kept()
+    if POSTGRESQL:
+        assert {"refund", "supervisor", "approv", "bulk"} <= terms_of(conversation)
+
+
+def test_deleting_a_reply_removes_its_words(conversation, agent):
+    reply = services.post_reply(
+        ticket=conversation, text="Kangaroo sighting", author=agent, channel=Channel.WEB
+    )
+    services.delete_reply(reply=reply, actor=agent, channel=Channel.WEB)
+    assert_search_kept()
+    assert "kangaroo" not in terms_of(conversation)
+
+
+def test_editing_replies_updates_the_document(conversation):
+    other = factories.TicketFactory(subject="Other", message="Other")
+    reply = conversation.replies.get()
+    Reply.objects.filter(pk=reply.pk).update(text="Wombat")
+    assert_search_kept()
+    Reply.objects.filter(pk=reply.pk).update(ticket=other)  # moves its words along
+    assert_search_kept()
+    if POSTGRESQL:
+        assert "wombat" in terms_of(other)
+        assert "wombat" not in terms_of(conversation)
+
+
+def test_editing_subject_and_message_updates_the_document(conversation, agent):
+    services.update_ticket(
+        ticket=conversation,
+        subject="Scanner offline",
+        message="Since Monday",
+        actor=agent,
+        channel=Channel.WEB,
+    )
+    assert_search_kept()
+    if POSTGRESQL:
+        assert "printer" not in terms_of(conversation)
+        assert {"scanner", "offlin", "refund"} <= terms_of(conversation)
+    Ticket.objects.update(subject="All the same")
+    assert_search_kept()
+
+
+def test_other_changes_leave_the_document_alone(conversation, agent):
+    if POSTGRESQL:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT xmin::text FROM tickets_ticketsearchdocument")
+            before = cursor.fetchall()
+    services.archive(ticket=conversation, actor=agent, channel=Channel.WEB)
+    services.set_tags(ticket=conversation, tags=["vip"], actor=agent, channel=Channel.WEB)
+    assert_search_kept()
+    if POSTGRESQL:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT xmin::text FROM tickets_ticketsearchdocument")
+            assert cursor.fetchall() == before  # not rewritten
+
+
+def test_deleted_tickets_take_their_documents_and_terms(conversation, agent, admin_user):
+    kept = factories.TicketFactory(subject="Kept printer")
+    services.delete_ticket(ticket=conversation, actor=agent, channel=Channel.WEB)
+    assert_search_kept()
+    assert not TicketSearchTerm.objects.filter(ticket_id=conversation.pk).exists()
+    assert not TicketSearchDocument.objects.filter(ticket_id=conversation.pk).exists()
+    doomed = factories.TicketFactory.create_batch(2)
+    factories.ReplyFactory(ticket=doomed[0])
+    result = services.apply_bulk_action(
+        tickets=Ticket.objects.filter(pk__in=[t.pk for t in doomed]),
+        action=BulkAction.DELETE,
+        actor=admin_user,
+        channel=Channel.WEB,
+    )
+    assert sorted(result.changed) == sorted(t.pk for t in doomed)
+    Ticket.objects.filter(pk=kept.pk).delete()  # the admin's queryset delete
+    assert_search_kept()
+    assert not TicketSearchDocument.objects.exists()
+
+
+def test_phrases_are_found_inside_one_text(conversation, agent):
+    services.post_reply(
+        ticket=conversation, text="the blue screen again", author=agent, channel=Channel.WEB
+    )
+    found = Ticket.objects.search('"blue screen"')
+    if POSTGRESQL:
+        assert list(found) == [conversation]
+        assert list(Ticket.objects.search('"screen blue"')) == []
+    else:
+        assert list(found) == []  # a contains search of the quoted text
+
+
+def test_words_in_different_parts_match_together(conversation):
+    factories.TicketFactory(subject="Printer", message="only")
+    if POSTGRESQL:
+        # "printer" is in the subject, "refund" in a reply: the ticket matches.
+        assert list(Ticket.objects.search("printer refund")) == [conversation]
+        assert list(Ticket.objects.search("printers refunds")) == [conversation]
+    else:
+        assert list(Ticket.objects.search("printer refund")) == []
+        assert list(Ticket.objects.search("refund form")) == [conversation]
+
+
+def test_sqlite_search_is_a_contains_search(conversation):
+    if POSTGRESQL:
+        assert list(Ticket.objects.search("jamm")) == []  # whole words only
+    else:
+        assert list(Ticket.objects.search("jamm")) == [conversation]
+        assert list(Ticket.objects.search("REFUND FO")) == [conversation]
+
+
+@pytest.fixture
+def many():
+    """Tickets over two statuses and tags, with words spread over their parts."""
+    made = []
+    words = ["printer", "refund", "printer refund", "toner", "the printer", "scanner refund"]
+    for n, text in enumerate(words * 3):
+        ticket = factories.TicketFactory(
+            subject=f"Case {n}",
+            message=text if n % 2 else "Hello",
+            status_id=1 + n % 2,
+            tags=["vip"] if n % 3 == 0 else [],
+        )
+        if n % 2 == 0:
+            factories.ReplyFactory(ticket=ticket, text=text)
+        made.append(ticket)
+    return made
+
+
+QUERIES = [
+    "printer",
+    "printer refund",
+    "Refund PRINTERS",
+    "zebra",
+    "printer zebra",
+    "the",
+    "the a of",
+    '"printer refund"',
+    "printer or toner",
+    "printer -refund",
+    "-printer",
+    "o'neil printer",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_search_totals_equal_a_count(many, text):
+    searched = Ticket.objects.all().search(text)
+    assert search.search_total(searched, text, unfiltered=True) == searched.count()
+    filtered = Ticket.objects.filter(status_id=1).search(text)
+    assert search.search_total(filtered, text, unfiltered=False) == filtered.count()
+    tagged = Ticket.objects.filter(tags__name="vip").search(text)
+    assert search.search_total(tagged, text, unfiltered=False) == tagged.count()
+
+
+def test_terms_count_plain_queries_only(many):
+    if not POSTGRESQL:
+        return
+    assert search.plain_lexemes("Printers REFUND printer") == ["printer", "refund"]
+    assert search.plain_lexemes("the of a") == []
+    assert search.plain_lexemes("it's") is not None
+    for text in ['"printer refund"', "printer or toner", "printer -refund", "print-er"]:
+        assert search.plain_lexemes(text) is None, text
+    assert search.count_with_terms(["printer"]) == 9
+    assert search.count_with_terms(["printer", "refund"]) == 3
+    assert search.count_with_terms(["printer", "zebra"]) == 0
+
+
+def test_search_pages_equal_the_search(many):
+    queryset = Ticket.objects.order_by("-updated_at", "-id")
+    for text in QUERIES:
+        expected = list(queryset.search(text).values_list("pk", flat=True))
+        for start, stop in [(0, 5), (3, 9), (0, 50)]:
+            page = [t.pk for t in search_page(queryset, text, start, stop)]
+            assert page == expected[start:stop], (text, start, stop)
+
+
+def test_documents_are_shown_read_only_in_the_admin(admin_client, conversation):
+    from django.urls import reverse
+
+    changelist = admin_client.get(reverse("admin:tickets_ticketsearchdocument_changelist"))
+    assert changelist.status_code == 200
+    assert (f">{conversation.pk}<" in changelist.content.decode()) is POSTGRESQL
+    assert admin_client.get(reverse("admin:tickets_ticketsearchdocument_add")).status_code == 403
