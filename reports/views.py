@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from tickets.models import Category, Client, Source
@@ -73,6 +75,23 @@ class Panel:
     legend: list[tuple[int, str]]
     table: list[list[Any]]
     csv_url: str
+
+    @property
+    def headings(self) -> list[Any]:
+        return self.table[0]
+
+    @property
+    def body(self) -> SafeString:
+        """The table's rows as HTML. A year by day is some 2,500 cells per table: the
+        template engine, or format_html, took 100 ms over the page's seven tables."""
+        return mark_safe(  # noqa: S308 (every cell is escaped)
+            "".join(
+                f'<tr><th scope="row">{escape(str(period))}</th>'
+                + "".join(f"<td>{escape(str(cell))}</td>" for cell in cells)
+                + "</tr>"
+                for period, *cells in self.table[1:]
+            )
+        )
 
 
 @login_required
