@@ -6,7 +6,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from reports.charts import Series, chart, nice_ceiling
-from reports.views import Tile
+from reports.views import Panel, Tile
 
 from .scenario import JanuaryScenario
 
@@ -74,7 +74,15 @@ class TestDashboard:
         new_tickets = response.context["panels"][0]
         assert new_tickets.table[0] == ["period", "count"]
         assert new_tickets.table[11] == ["10:00", 1]
+        assert '<tr><th scope="row">10:00</th><td>1</td></tr>' in content
+        first_response = response.context["panels"][2]
+        assert first_response.table[0] == ["period", "count", "hours", "median_hours", "p90_hours"]
+        assert '<tr><th scope="row">09:00</th><td>0</td><td></td><td></td><td></td></tr>' in content
         assert [row["agent"]["name"] for row in response.context["ranking"]] == ["Ann Able"]
+
+    def test_table_cells_are_escaped(self):
+        panel = Panel("x", "X", "", "", [], [["period", "count"], ["<b>", "a&b"]], "")
+        assert panel.body == '<tr><th scope="row">&lt;b&gt;</th><td>a&amp;b</td></tr>'
 
     def test_bad_parameters_show_errors(self, client, agent):
         client.force_login(agent)
