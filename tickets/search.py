@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from django.db import connections, transaction
 from django.db.models import QuerySet
 
-from tickets.models import Ticket, TicketSearchTerm
+from tickets.models import Ticket, TicketSearchTerm, full_text_matches
 
 # A lexeme as tsquery's text output writes it: quoted, with quotes doubled and
 # backslashes escaped. Anything after it (":*" for a prefix, ":AB" for weights) or any
@@ -95,8 +95,8 @@ def search_total(searched: QuerySet[Ticket], text: str, *, unfiltered: bool) -> 
     """The number of tickets in `searched`, which is `queryset.search(text)`.
 
     `unfiltered` says that `queryset` holds every ticket (no other filter). Then, on
-    PostgreSQL, a query that is a plain AND of words is counted from the terms;
-    anything else is counted by COUNT over the matching documents.
+    PostgreSQL, a query that is a plain AND of words is counted from the terms, any
+    other from the matching documents; a filtered search counts its tickets.
     """
     if searched.query.is_empty():
         return 0
@@ -104,9 +104,13 @@ def search_total(searched: QuerySet[Ticket], text: str, *, unfiltered: bool) -> 
     if not text or searched.db_connection_vendor() != "postgresql":
         return searched.count()
     with serial_plans(searched.db):
-        lexemes = plain_lexemes(text, using=searched.db) if unfiltered else None
+        if not unfiltered:
+            return searched.count()
+        lexemes = plain_lexemes(text, using=searched.db)
         if lexemes == []:
             return 0
         if lexemes is not None:
             return count_with_terms(lexemes, using=searched.db)
-        return searched.count()
+        # Every ticket has one document: counting the documents alone spares the join
+        # with the tickets (110 ms against 450 for 263,000 matches of `invoice -screenshot`).
+        return full_text_matches(text).using(searched.db).count()
