@@ -414,3 +414,20 @@ class TestPeriodsAsRangesOfInstants:
             "2026-09-06": {"count": 2},
             "2026-09-07": {"count": 0},
         }
+
+    @pytest.mark.parametrize(
+        "narrowing", [{"agent": 1}, {"department": 1}, {"client": 1}, {"tags": ("vip",)}]
+    )
+    def test_a_filter_groups_instead(self, narrowing):
+        # The covering indexes hold the range, not the filtered columns: checking them
+        # row by row in each range took ten times as long as grouping, at a million.
+        narrowed = filters(**narrowing)
+        assert narrowed.narrowed and not filters().narrowed
+        assert ByPeriod(narrowed).intervals() is None
+        assert PreviousAndCurrent(narrowed).intervals() is None
+        assert WholeRange(narrowed).intervals() is None
+        assert WholeRange(filters()).intervals() == [("total", filters().start, filters().end)]
+        with CaptureQueriesContext(connection) as captured:
+            queries.new_tickets(narrowed)
+            queries.backlog(narrowed)
+        assert not any("LATERAL" in q["sql"] for q in captured.captured_queries)
