@@ -148,6 +148,15 @@ def main() -> None:
                 bench.get(f"/api/tickets?search={word.replace(' ', '+')}&limit=25"),
                 200,
             )
+        # Searches whose total cannot come from the search terms alone (see tickets/search.py).
+        for query in [
+            "search=%22cannot+log+in%22",
+            "search=refund+or+webhook",
+            "search=webhook&status=1",
+        ]:
+            bench.measure(
+                f"GET /api/tickets?{query}", None, bench.get(f"/api/tickets?{query}&limit=25"), 200
+            )
         bench.measure(f"GET /api/tickets/{newest}", 25, bench.get(f"/api/tickets/{newest}"), 200)
         bench.measure(
             "POST /api/tickets",
