@@ -281,3 +281,33 @@ def test_documents_are_shown_read_only_in_the_admin(admin_client, conversation):
     assert changelist.status_code == 200
     assert (f">{conversation.pk}<" in changelist.content.decode()) is POSTGRESQL
     assert admin_client.get(reverse("admin:tickets_ticketsearchdocument_add")).status_code == 403
+
+
+def test_long_conversations_are_rebuilt_on_each_reply(conversation, agent):
+    long_text = "printer toner " * 10_000  # 140,000 characters of two words
+    services.post_reply(ticket=conversation, text=long_text, author=agent, channel=Channel.WEB)
+    assert_search_kept()
+    services.post_reply(ticket=conversation, text=long_text, author=agent, channel=Channel.WEB)
+    services.post_reply(ticket=conversation, text="Zebra", author=agent, channel=Channel.WEB)
+    assert_search_kept()
+    assert ("zebra" in terms_of(conversation)) is POSTGRESQL
+
+
+def test_a_conversation_too_long_for_one_vector_is_shortened(conversation, agent):
+    """A tsvector holds at most 1 MB: past that, the document keeps the conversation's
+    first 200,000 characters instead of refusing the reply."""
+    words = " ".join(f"w{n:x}x" for n in range(120_000))  # about 2 MB of vector
+    services.post_reply(ticket=conversation, text=words, author=agent, channel=Channel.WEB)
+    services.post_reply(ticket=conversation, text="Kangaroo", author=agent, channel=Channel.WEB)
+    assert Reply.objects.filter(ticket=conversation).count() == 3
+    if POSTGRESQL:
+        terms = terms_of(conversation)
+        assert {"printer", "refund", "w0x"} <= terms
+        assert "kangaroo" not in terms  # past the first 200,000 characters
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tsvector_to_array(document) FROM tickets_ticketsearchdocument"
+                " WHERE ticket_id = %s",
+                [conversation.pk],
+            )
+            assert set(cursor.fetchone()[0]) == terms

@@ -21,10 +21,27 @@ from django.db import migrations, models
 DOCUMENTS = "tickets_ticketsearchdocument"
 TERMS = "tickets_ticketsearchterm"
 
+# A tsvector holds at most 1 MB. A conversation of this many characters stays well under
+# it whatever its words (each distinct word of n characters takes at most about 4n bytes).
+SHORT_CONVERSATION = 200_000
+
+# A conversation's search vector. One whose distinct words overflow a tsvector (pasted
+# logs, say) is indexed on its first SHORT_CONVERSATION characters, rather than refusing
+# the reply or the edit that made it that long.
+VECTOR_FUNCTION = f"""
+CREATE FUNCTION tickets_search_vector(conversation text) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN to_tsvector('english', conversation);
+EXCEPTION WHEN program_limit_exceeded THEN
+  RETURN to_tsvector('english', left(conversation, {SHORT_CONVERSATION}));
+END $$;
+"""
+
 # A ticket's document. The replies' texts are aggregated in id order; rebuilding and
 # appending (see tickets_search_replies_inserted) give the same lexemes, and positions
 # that differ only across the boundaries between texts.
-DOCUMENT_OF_T = """to_tsvector('english', t.subject || ' ' || t.message || COALESCE(' ' || (
+DOCUMENT_OF_T = """tickets_search_vector(t.subject || ' ' || t.message || COALESCE(' ' || (
     SELECT string_agg(r.text, ' ' ORDER BY r.id) FROM tickets_reply AS r WHERE r.ticket_id = t.id
   ), ''))"""
 
@@ -64,17 +81,32 @@ BEGIN
 END $$;
 
 -- A new reply only adds words: its vector is appended to the document and its lexemes
--- are added to the terms, much cheaper than a rebuild on a long conversation. The
--- upsert waits for a concurrent rebuild of the same ticket and appends to its result.
+-- are added to the terms, much cheaper than a rebuild on a long conversation, and the
+-- same lexemes as a rebuild as long as the conversation cannot overflow a vector (up to
+-- {SHORT_CONVERSATION:,} characters, see tickets_search_vector). Longer ones are rebuilt.
+-- The upsert waits for a concurrent rebuild of the same ticket and appends to its result.
 CREATE FUNCTION tickets_search_replies_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  long_ids bigint[];
 BEGIN
+  PERFORM 1 FROM {DOCUMENTS} WHERE ticket_id IN (SELECT ticket_id FROM inserted)
+  ORDER BY ticket_id FOR UPDATE;
+  long_ids := ARRAY(
+    SELECT t.id FROM tickets_ticket AS t
+    WHERE t.id IN (SELECT ticket_id FROM inserted)
+    AND length(t.subject) + length(t.message) + (
+      SELECT sum(length(r.text) + 1) FROM tickets_reply AS r WHERE r.ticket_id = t.id
+    ) > {SHORT_CONVERSATION}
+  );
+  PERFORM tickets_search_rebuild(long_ids);
   INSERT INTO {DOCUMENTS} AS d (ticket_id, document)
   SELECT ticket_id, to_tsvector('english', string_agg(text, ' ' ORDER BY id))
-  FROM inserted GROUP BY ticket_id ORDER BY ticket_id
+  FROM inserted WHERE ticket_id <> ALL (long_ids) GROUP BY ticket_id ORDER BY ticket_id
   ON CONFLICT (ticket_id) DO UPDATE SET document = d.document || EXCLUDED.document;
   INSERT INTO {TERMS} (term, ticket_id)
   SELECT DISTINCT lexeme, ticket_id
   FROM inserted, unnest(tsvector_to_array(to_tsvector('english', text))) AS lexeme
+  WHERE ticket_id <> ALL (long_ids)
   ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $$;
@@ -126,6 +158,7 @@ DROP FUNCTION tickets_search_replies_inserted();
 DROP FUNCTION tickets_search_replies_deleted();
 DROP FUNCTION tickets_search_replies_updated();
 DROP FUNCTION tickets_search_rebuild(bigint[]);
+DROP FUNCTION tickets_search_vector(text);
 """
 
 # Deferred like Django's own foreign keys: seed_demo may write a batch's rows in any order.
@@ -145,7 +178,7 @@ BACKFILL = f"""
 SET LOCAL statement_timeout = 0;
 SET LOCAL maintenance_work_mem = '512MB';
 INSERT INTO {DOCUMENTS} (ticket_id, document)
-SELECT t.id, to_tsvector('english', t.subject || ' ' || t.message || COALESCE(' ' || r.texts, ''))
+SELECT t.id, tickets_search_vector(t.subject || ' ' || t.message || COALESCE(' ' || r.texts, ''))
 FROM tickets_ticket AS t
 LEFT JOIN (
   SELECT ticket_id, string_agg(text, ' ' ORDER BY id) AS texts FROM tickets_reply GROUP BY ticket_id
@@ -190,6 +223,7 @@ def create_triggers(apps, schema_editor):
         for sql in drop:
             schema_editor.execute(sql)
         rebuilds += create
+    schema_editor.execute(VECTOR_FUNCTION)
     schema_editor.execute(BACKFILL)
     for sql in rebuilds:
         schema_editor.execute(sql)
