@@ -94,8 +94,9 @@ def search_page(
     walking the page's order, where matches are dense, and checking each ticket's
     document, stopping after `stop` rows; a rare one by listing its matching ticket ids
     through the full-text index. The page is then the first rows of those candidates.
-    How common a query is comes from `total`, the number of matches when the caller has
-    counted them, else from the planner's estimate (from the documents' statistics).
+    How common a query is comes from `total`, its number of matches among all tickets
+    when the caller has counted them, else from the planner's estimate (from the
+    documents' statistics).
     """
     from .search import serial_plans
 

@@ -91,26 +91,36 @@ def count_with_terms(lexemes: list[str], *, using: str = "default") -> int:
         return cursor.fetchone()[0]
 
 
-def search_total(searched: QuerySet[Ticket], text: str, *, unfiltered: bool) -> int:
-    """The number of tickets in `searched`, which is `queryset.search(text)`.
+def search_total(queryset: QuerySet[Ticket], text: str, *, unfiltered: bool) -> int:
+    """The number of tickets in `queryset.search(text)`, exactly.
 
-    `unfiltered` says that `queryset` holds every ticket (no other filter). Then, on
-    PostgreSQL, a query that is a plain AND of words is counted from the terms, any
-    other from the matching documents; a filtered search counts its tickets.
+    `unfiltered` says that `queryset` holds every ticket (no other filter). On
+    PostgreSQL a query that is a plain AND of words is counted from the terms: alone
+    when unfiltered, else as the tickets of `queryset` that hold each word (a semi-join
+    on the terms per word, where matching the documents took three times as long:
+    90 ms against 320 for `invoice` among the open tickets). Any other query counts the
+    matching documents, alone when unfiltered, else joined with `queryset`.
     """
+    searched = queryset.search(text)
     if searched.query.is_empty():
         return 0
     text = text.strip()
-    if not text or searched.db_connection_vendor() != "postgresql":
+    if not text or queryset.db_connection_vendor() != "postgresql":
         return searched.count()
-    with serial_plans(searched.db):
-        if not unfiltered:
-            return searched.count()
-        lexemes = plain_lexemes(text, using=searched.db)
+    using = queryset.db
+    with serial_plans(using):
+        lexemes = plain_lexemes(text, using=using)
         if lexemes == []:
             return 0
-        if lexemes is not None:
-            return count_with_terms(lexemes, using=searched.db)
-        # Every ticket has one document: counting the documents alone spares the join
-        # with the tickets (110 ms against 450 for 263,000 matches of `invoice -screenshot`).
-        return full_text_matches(text).using(searched.db).count()
+        if lexemes is None and not unfiltered:
+            return searched.count()
+        if lexemes is None:
+            # Every ticket has one document: counting the documents alone spares the join
+            # with the tickets (110 ms against 450 for the 263,000 of `invoice -screenshot`).
+            return full_text_matches(text).using(using).count()
+        if unfiltered:
+            return count_with_terms(lexemes, using=using)
+        for lexeme in lexemes:
+            holding = TicketSearchTerm.objects.using(using).filter(term=lexeme)
+            queryset = queryset.filter(pk__in=holding.values("ticket_id"))
+        return queryset.count()

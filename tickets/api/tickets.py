@@ -96,11 +96,13 @@ class TicketListView(ApiView):
             tickets = unsearched.search(text)
             unfiltered = filterset.counted_filters(besides_search=True) == {}
             with serial_plans(tickets.db):
-                total = search_total(tickets, text, unfiltered=unfiltered)
+                total = search_total(unsearched, text, unfiltered=unfiltered)
+                # Unfiltered, the total is how common the query is among all tickets.
+                matches = total if unfiltered else None
                 rows, meta = page.slice(
                     tickets,
                     total,
-                    lambda start, stop: search_page(unsearched, text, start, stop, total=total),
+                    lambda start, stop: search_page(unsearched, text, start, stop, total=matches),
                 )
         else:
             total = counts.total(unsearched, filterset.counted_filters())
