@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, user_passes_test
@@ -21,6 +22,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
+from tickets.forms import ClientSelect
 from tickets.models import Category, Client, Source
 
 from . import queries
@@ -101,7 +103,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = ReportParametersForm(data)
     context: dict[str, Any] = {
         "form": form,
-        "options": filter_options(),
+        "options": filter_options(data),
         "data": data,
         "timezone_name": data.get("timezone") or settings.TIME_ZONE,
     }
@@ -135,17 +137,26 @@ def with_default_period(data):
     return data
 
 
-def filter_options() -> dict[str, Any]:
+def filter_options(data) -> dict[str, Any]:
     return {
         "agents": get_user_model()
         .objects.filter(is_staff=True)
         .order_by("first_name", "last_name", "username")
         .only("pk", "username", "first_name", "last_name"),
         "departments": Category.objects.filter(type=Category.Type.TICKET).only("pk", "name"),
-        "clients": Client.objects.order_by("name").only("pk", "name"),
+        "client_select": client_select(data.get("client")),
         "tags": Tag.objects.order_by("name").values_list("name", flat=True),
         "group_by": ReportParametersForm.base_fields["group_by"].choices,
     }
+
+
+def client_select(value: str | None) -> str:
+    """The queue's client <select>: past CLIENT_CHOICES_SHOWN clients, the first ones,
+    the chosen one and a box that finds the others."""
+    field = forms.ModelChoiceField(
+        queryset=Client.objects.all(), empty_label="All clients", widget=ClientSelect()
+    )
+    return field.widget.render("client", value, attrs={"id": "id_client"})
 
 
 def query_string(data) -> str:

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.conf import settings
@@ -7,6 +8,8 @@ from freezegun import freeze_time
 
 from reports.charts import Series, chart, nice_ceiling
 from reports.views import Panel, Tile
+from tests import factories
+from tickets import forms as tickets_forms
 
 from .scenario import JanuaryScenario
 
@@ -142,3 +145,42 @@ def test_outside_a_transaction_the_queries_run_concurrently_with_the_same_figure
         "Backlog": (6, 5),
     }
     assert response.context["panels"][0].table[11] == ["10:00", 1]
+
+
+class TestClientFilter:
+    """The client filter is the queue's client select: at thousands of clients it offers
+    the first ones, the chosen one and a box that finds the others."""
+
+    def test_few_clients_are_all_offered(self, client, agent):
+        names = ["Bravo Inc", "Alpha Ltd"]
+        for name in names:
+            factories.ClientFactory(name=name)
+        client.force_login(agent)
+        html = client.get(URL).content.decode()
+        select = re.search(
+            r'<select name="client"[^>]*id="id_client"[^>]*>(.*?)</select>', html, re.S
+        )
+        assert re.findall(r">([^<]*)</option>", select.group(1)) == [
+            "All clients",
+            "Alpha Ltd",
+            "Bravo Inc",
+        ]
+        assert "Find a client" not in html
+
+    def test_many_clients_offer_the_first_the_chosen_and_a_search(self, client, agent, monkeypatch):
+        monkeypatch.setattr(tickets_forms, "CLIENT_CHOICES_SHOWN", 2)
+        clients = [factories.ClientFactory(name=name) for name in ["Alpha", "Bravo", "Charlie"]]
+        client.force_login(agent)
+        html = client.get(URL, {"client": clients[2].pk}).content.decode()
+        select = re.search(
+            r'<select name="client"[^>]*id="id_client"[^>]*>(.*?)</select>', html, re.S
+        )
+        assert re.findall(r">([^<]*)</option>", select.group(1)) == [
+            "All clients",
+            "Alpha",
+            "Bravo",
+            "Charlie",
+        ]
+        assert f'<option value="{clients[2].pk}" selected>' in html
+        assert 'aria-label="Find a client"' in html
+        assert "&quot;empty&quot;: &quot;All clients&quot;" in html

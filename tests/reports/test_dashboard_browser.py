@@ -12,7 +12,10 @@ from django.conf import settings
 from django.test import Client as HttpClient
 from playwright.sync_api import expect
 
-from .scenario import JanuaryScenario
+from tests import factories
+from tickets import forms as tickets_forms
+
+from .scenario import Helpdesk, JanuaryScenario, at
 
 pytestmark = pytest.mark.browser
 
@@ -77,3 +80,21 @@ def test_pick_a_period_and_download_csv(live_server, signed_in):
     assert len(lines) == 25
 
     assert refused == []
+
+
+def test_find_a_client_among_many_and_filter_by_it(live_server, signed_in, january, monkeypatch):
+    monkeypatch.setattr(tickets_forms, "CLIENT_CHOICES_SHOWN", 1)
+    zulu = factories.ClientFactory(name="Zulu Trading")
+    Helpdesk(department=january.desk.department, client=zulu).ticket(at(11, 9))
+    page = signed_in
+    page.goto(f"{live_server.url}/reports/?date_from=2026-01-10&date_to=2026-01-12&timezone=UTC")
+    expect(tile(page, "New tickets")).to_have_text("8")
+    select = page.locator("#id_client")
+    expect(select.locator("option")).to_have_count(2)  # "All clients" and the first one
+    page.get_by_label("Find a client").fill("zulu")
+    expect(select.locator("option")).to_have_count(2)  # "All clients" and Zulu
+    select.select_option(label="Zulu Trading")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(rf"client={zulu.pk}"))
+    expect(tile(page, "New tickets")).to_have_text("1")
+    expect(page.locator("#id_client option:checked")).to_have_text("Zulu Trading")
