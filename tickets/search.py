@@ -77,8 +77,8 @@ def plain_lexemes(text: str, *, using: str = "default") -> list[str] | None:
 def count_with_terms(lexemes: list[str], *, using: str = "default") -> int:
     """How many tickets' documents hold every one of `lexemes` (at least one).
 
-    One term is a range of the primary key; several are joined on the ticket id, each
-    side an index-only scan in ticket order, so PostgreSQL can merge them.
+    One term is a range of its index; several are joined on the ticket id, each side an
+    index-only scan of the primary key in ticket order, so PostgreSQL can merge them.
     """
     table = TicketSearchTerm._meta.db_table
     joins = "".join(

@@ -303,7 +303,10 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [models.Index(fields=["ticket"], name="ticket_search_term_ticket_idx")],
+                "indexes": [
+                    models.Index(fields=["ticket"], name="ticket_search_term_ticket_idx"),
+                    models.Index(fields=["term"], name="ticket_search_term_term_idx"),
+                ],
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),

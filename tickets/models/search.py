@@ -42,10 +42,11 @@ class TicketSearchDocument(models.Model):
 class TicketSearchTerm(models.Model):
     """One distinct lexeme of a ticket's search document (kept with it by migration 0006).
 
-    The primary key's btree (term, ticket) holds everything a count needs: PostgreSQL
-    counts a word's tickets, and intersects several words' sorted ticket ids, with
-    index-only scans, never visiting a ticket or a document (see tickets.search). The
-    full-text index of the documents cannot do that: it must check every match's row.
+    Its indexes hold everything a count needs: PostgreSQL counts a word's tickets (on
+    the term index), and intersects several words' ticket ids (sorted in the primary
+    key's btree, (term, ticket)), with index-only scans, never visiting a ticket or a
+    document (see tickets.search). The full-text index of the documents cannot do that:
+    it must check every match's row.
     """
 
     pk = models.CompositePrimaryKey("term", "ticket")
@@ -55,8 +56,13 @@ class TicketSearchTerm(models.Model):
     )
 
     class Meta:
-        # Deleting a ticket deletes its terms through this index (see TicketSearchDocument).
-        indexes = [models.Index(fields=["ticket"], name="ticket_search_term_ticket_idx")]
+        indexes = [
+            # Deleting a ticket deletes its terms through this one (see TicketSearchDocument).
+            models.Index(fields=["ticket"], name="ticket_search_term_ticket_idx"),
+            # A word's entries share one deduplicated key here: counting a single word scans
+            # a quarter of the primary key's pages, 17 ms against 27 for 341,701 tickets.
+            models.Index(fields=["term"], name="ticket_search_term_term_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.term} in #{self.ticket_id}"
