@@ -431,3 +431,16 @@ class TestPeriodsAsRangesOfInstants:
             queries.new_tickets(narrowed)
             queries.backlog(narrowed)
         assert not any("LATERAL" in q["sql"] for q in captured.captured_queries)
+
+
+class TestStoredDurations:
+    def test_the_database_keeps_each_tickets_durations(self):
+        desk = Helpdesk()
+        ticket = desk.ticket(at(10, 8))
+        ticket.refresh_from_db()
+        assert (ticket.first_response_seconds, ticket.resolution_seconds) == (None, None)
+        desk.reply(ticket, at(10, 9, 30))
+        desk.close(ticket, at(11, 8, 0, 1))
+        ticket.refresh_from_db()
+        assert ticket.first_response_seconds == pytest.approx(5400, abs=0.001)
+        assert ticket.resolution_seconds == pytest.approx(86401, abs=0.001)

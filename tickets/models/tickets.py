@@ -173,6 +173,30 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return connections[self.db].vendor
 
 
+class SecondsBetween(models.Func):
+    """`end - start` in seconds, as a double; null when either is null."""
+
+    output_field = models.FloatField()
+    arity = 2
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # date_part computes in double precision; EXTRACT goes through numeric, which made
+        # the duration reports a third slower on a million rows.
+        return self.as_sql(
+            compiler, connection, template="date_part('epoch', %(expressions)s)", arg_joiner=" - "
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # julianday() is built in, so the generated columns below need no function of
+        # Django's; it keeps milliseconds, far finer than the reports' hundredths of hours.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+        )
+
+
 # The expressions of migration 0002's GIN indexes, which migration 0006 dropped (and
 # recreates when reversed): the migrations import them.
 TICKET_SEARCH_VECTOR = SearchVector("subject", "message", config="english")
@@ -258,6 +282,18 @@ class Ticket(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The reports' durations, kept by the database with the times they come from: the
+    # reports' indexes include them, so a million durations are read, not computed.
+    first_response_seconds = models.GeneratedField(
+        expression=SecondsBetween("first_response_at", "created_at"),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
+    resolution_seconds = models.GeneratedField(
+        expression=SecondsBetween("resolved_at", "created_at"),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
     replies_count = models.PositiveIntegerField(default=0)
     last_reply_at = models.DateTimeField(null=True, blank=True)
 
@@ -300,15 +336,15 @@ class Ticket(models.Model):
             ),
             models.Index(
                 fields=["first_response_at"],
-                include=["created_at"],
+                include=["first_response_seconds"],
                 condition=Q(is_spam=False),
-                name="ticket_report_response_idx",
+                name="ticket_report_first_response",
             ),
             models.Index(
                 fields=["resolved_at"],
-                include=["created_at"],
+                include=["resolution_seconds"],
                 condition=Q(is_spam=False),
-                name="ticket_report_resolved_idx",
+                name="ticket_report_resolution",
             ),
         ]
         constraints = [
