@@ -56,6 +56,15 @@ class TestJanuary:
             "2026-01-12": {"count": 1, "hours": 14.0, "median_hours": 14.0, "p90_hours": 14.0},
         }
 
+    @pytest.mark.parametrize("report", [queries.first_response_time, queries.resolution_time])
+    def test_a_duration_report_gives_only_the_figures_asked(self, january, report):
+        everything = report(filters())
+        medians = report(filters(), figures=("median_hours",))
+        assert medians == [
+            {key: row[key] for key in ("period", "count", "median_hours")} for row in everything
+        ]
+        assert any(row["median_hours"] is not None for row in medians)
+
     def test_resolution_time_runs_from_creation_to_the_final_close(self, january):
         assert by_period(queries.resolution_time(filters())) == {
             "2026-01-10": {"count": 0, "hours": None, "median_hours": None, "p90_hours": None},
