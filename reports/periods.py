@@ -200,10 +200,11 @@ class PreviousAndCurrent:
     def key(self, value: str) -> str:
         return value
 
-    def intervals(self) -> list[Interval] | None:
-        if self.narrowed:
-            return None  # as ByPeriod.intervals
+    def ranges(self) -> list[Interval]:
         return [("previous", self.start, self.boundary), ("current", self.boundary, self.end)]
+
+    def intervals(self) -> list[Interval] | None:
+        return None if self.narrowed else self.ranges()  # as ByPeriod.intervals
 
 
 class WholeRange:
@@ -221,8 +222,11 @@ class WholeRange:
     def key(self, value: str) -> str:
         return value
 
+    def ranges(self) -> list[Interval]:
+        return [("total", self.start, self.end)]
+
     def intervals(self) -> list[Interval] | None:
-        return None if self.narrowed else [("total", self.start, self.end)]
+        return None if self.narrowed else self.ranges()
 
 
 Grouping = ByPeriod | PreviousAndCurrent | WholeRange

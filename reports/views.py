@@ -33,8 +33,6 @@ from .forms import TAG_PARAMETER, ReportParametersForm
 from .periods import ByPeriod, PreviousAndCurrent, ReportFilters, WholeRange
 
 DEFAULT_DAYS = 30
-# What the tiles show of the durations (with the count, for solved tickets).
-MEDIAN = ("median_hours",)
 
 
 def is_agent(user) -> bool:
@@ -185,12 +183,10 @@ def run_reports(filters: ReportFilters) -> dict[str, list[dict]]:
     # The longest first, so that no long query starts last while the others are done.
     return run_concurrently(
         {
-            "first_response_split": lambda: queries.first_response_time(
-                filters, grouping=split, figures=MEDIAN
+            "first_response_split": lambda: queries.median_by_range(
+                filters, "first_response_time", split
             ),
-            "resolution_split": lambda: queries.resolution_time(
-                filters, grouping=split, figures=MEDIAN
-            ),
+            "resolution_split": lambda: queries.median_by_range(filters, "resolution_time", split),
             "first_response_time": lambda: queries.first_response_time(filters),
             "resolution_time": lambda: queries.resolution_time(filters),
             "ticket_sources": lambda: queries.ticket_sources(filters),

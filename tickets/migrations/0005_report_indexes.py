@@ -69,6 +69,24 @@ class Migration(migrations.Migration):
                 name="ticket_report_resolution",
             ),
         ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("first_response_seconds__isnull", False), ("is_spam", False)),
+                fields=["first_response_seconds"],
+                include=("first_response_at",),
+                name="ticket_first_response_order",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("is_spam", False), ("resolution_seconds__isnull", False)),
+                fields=["resolution_seconds"],
+                include=("resolved_at",),
+                name="ticket_resolution_order",
+            ),
+        ),
         migrations.RemoveIndex(
             model_name="rating",
             name="rating_created_idx",
