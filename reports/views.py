@@ -172,11 +172,11 @@ def csv_url(name: str, query: str) -> str:
 
 
 def run_reports(filters: ReportFilters) -> dict[str, list[dict]]:
-    """The page's ten report queries: four for the charts (new tickets are the sum
+    """The page's ten report calls: four for the charts (new tickets are the sum
     of the sources, solved tickets the count of the resolution times, the backlog
     follows from both and the tickets open at the start), the ranking, and for the
-    tiles the medians split into the previous and the current range and the totals
-    of the previous range (the current ones are the sums of the charts' rows)."""
+    tiles the medians of the previous and the current range and the totals of the
+    previous range (the current ones are the sums of the charts' rows)."""
     split = PreviousAndCurrent(filters)
     previous = filters.previous()
     previous_total = WholeRange(previous)
