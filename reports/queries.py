@@ -128,8 +128,8 @@ def _figures_by_period(
     On PostgreSQL, when the periods are plain ranges of instants, each period's rows are
     one index range (see `_figures_per_interval`); otherwise one GROUP BY the local period.
     """
-    intervals = grouping.intervals()
-    if intervals is not None and connections[queryset.db].vendor == "postgresql":
+    intervals = _intervals(queryset, grouping)
+    if intervals is not None:
         return _figures_per_interval(queryset, intervals, {field: figures})
     rows = (
         _in_range(queryset, field, grouping)
@@ -138,6 +138,14 @@ def _figures_by_period(
         .annotate(**figures)
     )
     return {grouping.key(row.pop("period")): row for row in rows}
+
+
+def _intervals(queryset: QuerySet, grouping: Grouping) -> list[Interval] | None:
+    """The periods as ranges of instants when `_figures_per_interval` can count them so
+    (PostgreSQL, and see the groupings' `intervals`), else None: group by period."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    return grouping.intervals()
 
 
 def _figures_per_interval(
@@ -321,8 +329,8 @@ def backlog(filters: ReportFilters, *, grouping: Grouping | None = None) -> list
     """
     grouping = _grouping(filters, grouping)
     tickets = _tickets(filters)
-    intervals = grouping.intervals()
-    if intervals is not None and connections[tickets.db].vendor == "postgresql":
+    intervals = _intervals(tickets, grouping)
+    if intervals is not None:
         (first_key, _, first_end), *later = intervals
         figures = _figures_per_interval(
             tickets,
@@ -415,8 +423,8 @@ def _durations(
             period=grouping.expression(F(end_field))
         )
         by_key = {
-            grouping.key(period): dict(zip(["count", "mean", *PERCENTILES], values, strict=True))
-            for period, values in _durations_with_window(in_periods, seconds)
+            grouping.key(period): row
+            for period, row in _durations_with_window(in_periods, seconds).items()
         }
     report = []
     for key in grouping.keys:
@@ -432,7 +440,7 @@ def _durations(
     return report
 
 
-def _durations_with_window(queryset: QuerySet, seconds: F) -> list[tuple]:
+def _durations_with_window(queryset: QuerySet, seconds: F) -> dict[Any, Row]:
     """The same figures without percentile_cont (SQLite), still in one query.
 
     The inner query numbers each period's durations in order; the outer one
@@ -461,20 +469,17 @@ def _durations_with_window(queryset: QuerySet, seconds: F) -> list[tuple]:
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [
-        (
-            period,
-            (
-                count,
-                mean,
-                *(
-                    _interpolate(p, count, around[2 * i], around[2 * i + 1])
-                    for i, p in enumerate(PERCENTILES.values())
-                ),
-            ),
-        )
+    return {
+        period: {
+            "count": count,
+            "mean": mean,
+            **{
+                name: _interpolate(p, count, around[2 * i], around[2 * i + 1])
+                for i, (name, p) in enumerate(PERCENTILES.items())
+            },
+        }
         for period, count, mean, *around in rows
-    ]
+    }
 
 
 def _interpolate(p: float, count: int, below: float, above: float) -> float:

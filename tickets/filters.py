@@ -36,6 +36,7 @@ from .models import (
     search_query,
 )
 from .queries import as_id
+from .search import serial_plans
 
 ME = "me"
 UNASSIGNED = "unassigned"
@@ -98,8 +99,6 @@ def search_page(
     when the caller has counted them, else from the planner's estimate (from the
     documents' statistics).
     """
-    from .search import serial_plans
-
     text = text.strip()
     if not text:
         return list(queryset[start:stop])
