@@ -1,14 +1,45 @@
-"""Exact ticket totals read from TicketCount instead of counting the tickets."""
+"""How many tickets: list totals, and the queue sidebar's counts of its views.
+
+- `total`: an exact list total, read from TicketCount when the filters allow it (the
+  API's `meta.total`).
+- `built_in_view_counts`: the sidebar's built-in views ("My open tickets", "On hold",
+  ...). Counting them means reading every ticket, too slow for each page view at a
+  million tickets, so one query counts every view for every assignee at once, with the
+  queue's own rules (the conditions of TicketQuerySet); its few rows are cached for a
+  short while and give each agent's counts, "My open tickets" included.
+- `saved_view_counts`: each saved view counted with the queue's FilterSet, one COUNT
+  each, cached by view.
+
+The queue page never waits for the views' counts: it shows the cached ones, and when
+they are missing the sidebar fetches them after the page has loaded (`compute=True`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Mapping
 
-from django.db import connections
-from django.db.models import QuerySet, Sum
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import OperationalError, connections
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest, QueryDict
 
-from tickets.models import Ticket, TicketCount
+from tickets.filters import ME, QueueFilter, filter_choices
+from tickets.models import (
+    ActiveState,
+    SavedView,
+    Ticket,
+    TicketCount,
+    TicketStatus,
+)
+from tickets.models.tickets import status_condition
+
+logger = logging.getLogger(__name__)
+
+# Totals -------------------------------------------------------------------------
 
 # The Ticket columns TicketCount has one row per combination of.
 COUNTED_COLUMNS = frozenset(
@@ -44,3 +75,129 @@ def total(queryset: QuerySet[Ticket], filters: Mapping[str, object] | None) -> i
         if counted is not None:
             return counted
     return queryset.count()
+
+
+# The sidebar's built-in views ---------------------------------------------------
+
+# A view's count may be this many seconds old.
+CACHE_SECONDS = 30
+SHARED_COUNTS_KEY = "queue:view-counts-by-assignee"
+
+
+# What each built-in view counts, as the queue's filters read its parameters (see
+# tickets.views.queue.VIEWS): every view but Archived and Spam lists active tickets that
+# are not spam. "mine" and "unassigned" are the "open" count of one assignee; "starred"
+# is counted per agent.
+def shared_view_conditions() -> dict[str, Q]:
+    active = Q(active_state=ActiveState.ACTIVE, is_spam=False)
+    return {
+        "open": active & status_condition(any_open=True),
+        "on_hold": active & status_condition([TicketStatus.ON_HOLD]),
+        "customer_replied": active & status_condition([TicketStatus.CUSTOMER_REPLIED]),
+        "closed": active & status_condition(any_closed=True),
+        "archived": Q(active_state=ActiveState.ARCHIVED, is_spam=False),
+        "spam": Q(active_state=ActiveState.ACTIVE, is_spam=True),
+    }
+
+
+SHARED_VIEW_KEYS = list(shared_view_conditions())
+VIEW_KEYS = ["mine", "starred", "unassigned", *SHARED_VIEW_KEYS]
+
+
+def count_shared_views() -> dict[int | None, dict[str, int]]:
+    """Each shared view's count per assignee id (None: unassigned), in one query; cached."""
+    conditions = shared_view_conditions()
+    rows = (
+        Ticket.objects.order_by()
+        .values("assignee_id")
+        .annotate(**{key: Count("pk", filter=condition) for key, condition in conditions.items()})
+    )
+    counts = {row.pop("assignee_id"): row for row in rows}
+    cache.set(SHARED_COUNTS_KEY, counts, CACHE_SECONDS)
+    return counts
+
+
+def starred_key(agent: AbstractBaseUser) -> str:
+    return f"queue:starred-count:{agent.pk}"
+
+
+def count_starred(agent: AbstractBaseUser) -> int:
+    """How many tickets the agent's Starred view lists; cached like the other counts."""
+    count = Ticket.objects.for_agent(agent).not_spam().active().starred_by(agent).count()
+    cache.set(starred_key(agent), count, CACHE_SECONDS)
+    return count
+
+
+def forget_starred_count(agent: AbstractBaseUser) -> None:
+    """The agent's Starred count is theirs alone: a star they add shows at once."""
+    cache.delete(starred_key(agent))
+
+
+def built_in_view_counts(agent: AbstractBaseUser, *, compute: bool) -> dict[str, int] | None:
+    """Each built-in view's count for `agent`, by view key.
+
+    The cached counts when the cache holds them; else, if `compute`, counted now, or
+    None (the page shows them as pending).
+    """
+    if Ticket.objects.for_agent(agent).query.is_empty():
+        return dict.fromkeys(VIEW_KEYS, 0)
+    cached = cache.get_many([SHARED_COUNTS_KEY, starred_key(agent)])
+    shared, starred = cached.get(SHARED_COUNTS_KEY), cached.get(starred_key(agent))
+    if not compute and (shared is None or starred is None):
+        return None
+    if shared is None:
+        shared = count_shared_views()
+    if starred is None:
+        starred = count_starred(agent)
+    nobody = dict.fromkeys(SHARED_VIEW_KEYS, 0)
+    result = {key: sum(row[key] for row in shared.values()) for key in SHARED_VIEW_KEYS}
+    result["mine"] = shared.get(agent.pk, nobody)["open"]
+    result["unassigned"] = shared.get(None, nobody)["open"]
+    result["starred"] = starred
+    return result
+
+
+# Saved views --------------------------------------------------------------------
+
+# The count of a view too slow to count (shown as "?"), cached like a count so that
+# the sidebar does not try again on every page.
+UNKNOWN = -1
+
+
+def saved_view_key(view: SavedView, agent: AbstractBaseUser) -> str:
+    """The cache key of a view's count. The key holds the query, so a changed view is
+    counted afresh; a view with "me" or "starred" counts differently for each agent."""
+    params = QueryDict(view.query)
+    per_agent = params.get("assignee") == ME or bool(params.get("starred"))
+    digest = hashlib.sha256(view.query.encode()).hexdigest()[:16]
+    return f"queue:saved-view-count:{view.pk}:{digest}:{agent.pk if per_agent else 0}"
+
+
+def saved_view_counts(
+    request: HttpRequest, views: list[SavedView], *, compute: bool
+) -> dict[int, int | None]:
+    """Each view's count by id: the cached ones, and if `compute` the others counted now
+    with the queue's filters (one COUNT each, so never in the queue page's own request);
+    else None for those."""
+    keys = {view.pk: saved_view_key(view, request.user) for view in views}
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    counts: dict[int, int | None] = {pk: cached.get(key) for pk, key in keys.items()}
+    missing = [view for view in views if counts[view.pk] is None]
+    if compute and missing:
+        choices = filter_choices()
+        tickets = Ticket.objects.for_agent(request.user)
+        fresh = {}
+        for view in missing:
+            filterset = QueueFilter(
+                QueryDict(view.query), queryset=tickets, request=request, choices=choices
+            )
+            try:
+                count = filterset.qs.order_by().count()
+            except OperationalError:
+                # Stopped at the statement time limit (requests run in autocommit, so
+                # the connection stays usable): the other counts still show.
+                logger.warning("Counting saved view %s timed out", view.pk)
+                count = UNKNOWN
+            counts[view.pk] = fresh[keys[view.pk]] = count
+        cache.set_many(fresh, CACHE_SECONDS)
+    return counts

@@ -1,30 +1,83 @@
-"""Exact search totals, counted from TicketSearchTerm when a search allows it.
+"""Finding tickets by text: which tickets match, how many, and a page of them.
 
-Counting a search through the documents' GIN index visits every matching document:
-about a microsecond each, so a word in a quarter of a million tickets takes far longer
-than a page. The primary key of TicketSearchTerm, (term, ticket), holds each word's
-tickets in id order: PostgreSQL counts them, and joins several words' lists, with
-index-only scans that never visit a row (see benchmarks/README.md).
+Search is ticket-level: a ticket matches when its whole conversation (subject, opening
+message, every reply and note) matches the query. Everything that finds tickets by
+text goes through this module:
+
+- `matching_ids(text)`: the ids of the matching tickets, as a subquery. It is what
+  `Ticket.objects.search(text)` filters on, and what the admin's search unites with
+  its client-name match.
+- `search_page(queryset, text, start, stop)`: a page of a filtered, ordered queryset's
+  matches (the queue and the API list), with plans that stay fast at a million tickets.
+- `search_total(queryset, text, unfiltered=...)`: the exact number of matches (the API
+  list's `meta.total`).
+
+On PostgreSQL each ticket's conversation is one search document (TicketSearchDocument,
+matched through its GIN index) and its distinct lexemes (TicketSearchTerm, counted with
+index-only scans). Both are kept by triggers (migration 0006). See docs/architecture.md.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.postgres.search import SearchQuery
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from tickets.models import Ticket, TicketSearchTerm, full_text_matches
+if TYPE_CHECKING:
+    from tickets.models import Ticket
 
-# A lexeme as tsquery's text output writes it: quoted, with quotes doubled and
-# backslashes escaped. Anything after it (":*" for a prefix, ":AB" for weights) or any
-# other operator than & makes the query something the terms cannot count.
-LEXEME = r"'(?:[^'\\]|''|\\.)*'"
-PLAIN_AND = re.compile(rf"{LEXEME}(?: & {LEXEME})*")
-UNESCAPE = re.compile(r"''|\\(.)")
+# The text search configuration of the search documents (migration 0006).
+CONFIG = "english"
+
+
+def search_query(text: str) -> SearchQuery:
+    """`text` as PostgreSQL's websearch query, in the configuration of the search documents."""
+    return SearchQuery(text, config=CONFIG, search_type="websearch")
+
+
+def full_text_matches(text: str, *, using: str = "default") -> QuerySet:
+    """The ids of the tickets whose search document matches `text` (PostgreSQL only),
+    found through the documents' GIN index."""
+    from tickets.models import TicketSearchDocument
+
+    documents = TicketSearchDocument.objects.using(using)
+    return documents.filter(document=search_query(text)).values("ticket_id")
+
+
+def matching_ids(text: str, *, or_client_name: bool = False, using: str = "default") -> QuerySet:
+    """The ids of the tickets whose conversation matches `text`, as a subquery; with
+    `or_client_name`, also those whose client's name contains it (the admin's search).
+
+    PostgreSQL matches `text` as a websearch query against each ticket's search
+    document, so the words of `printer refund` may sit in different parts of the
+    conversation. Other databases fall back to a case-insensitive contains search of
+    the whole text in any one part.
+    """
+    from tickets.models import Client, Reply, Ticket
+
+    tickets = Ticket.objects.using(using).order_by()
+    if connections[using].vendor == "postgresql":
+        matches = full_text_matches(text, using=using)
+    else:
+        in_reply = Reply.objects.using(using).filter(text__icontains=text).values("ticket_id")
+        matches = tickets.filter(
+            Q(subject__icontains=text) | Q(message__icontains=text) | Q(pk__in=in_reply)
+        ).values("pk")
+    if not or_client_name:
+        return matches
+    # One UNION rather than an OR of two IN subqueries, which PostgreSQL plans poorly.
+    clients = Client.objects.using(using).filter(name__icontains=text).values("pk")
+    return matches.union(tickets.filter(client__in=clients).values("pk"))
+
+
+# Plans ---------------------------------------------------------------------------
 
 
 @contextmanager
@@ -33,8 +86,8 @@ def serial_plans(using: str = "default") -> Iterator[None]:
 
     The search's statements are short: a page walked in order stops after a few rows, and
     counts merge ordered index scans. PostgreSQL still plans some of them with workers,
-    whose start alone took 25 ms of a 30 ms page on the benchmark machine (2 cores), and
-    a parallel hash join of two common words' terms 200 ms where a merge join took 75.
+    whose start-up can cost most of a page's time on a small machine, and a parallel hash
+    join of two common words' terms may take longer than a merge join of them.
     Blocks nest: the outermost sets it, once.
     """
     if connections[using].vendor != "postgresql" or using in _serial.get():
@@ -54,6 +107,81 @@ def serial_plans(using: str = "default") -> Iterator[None]:
 _serial: ContextVar[frozenset[str]] = ContextVar("serial_plans", default=frozenset())
 
 
+def planned_rows(queryset: QuerySet[Any]) -> float:
+    """PostgreSQL's estimate of the rows `queryset` returns: planning only, no execution."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+# Pages ---------------------------------------------------------------------------
+
+# How a search is paged on PostgreSQL (see search_page). Checking a ticket's document
+# while walking the page's order costs a few microseconds, listing a match from the
+# documents' full-text index about one, and sorting the listed tickets a few more: a
+# query matching more than WALK_SHARE of the documents is found fastest by walking, a
+# rarer one by listing its matches (at most LIST_CAP of them) and sorting those.
+WALK_SHARE = 0.01
+LIST_CAP = 20_000
+
+
+def search_page(
+    queryset: QuerySet[Ticket], text: str, start: int, stop: int, *, total: int | None = None
+) -> list[Ticket]:
+    """Rows start:stop of `queryset.search(text)`, in the queryset's order.
+
+    Asked for them at once, PostgreSQL may walk the whole queue for a rare word, or fetch
+    and sort every ticket holding a common one. So a common query is found by walking the
+    page's order, where matches are dense, and checking each ticket's document, stopping
+    after `stop` rows; a rare one by listing its matching ticket ids through the full-text
+    index. The page is then the first rows of those candidates. How common a query is
+    comes from `total`, its number of matches among all tickets when the caller has
+    counted them, else from the planner's estimate (from the documents' statistics).
+    """
+    from tickets.models import TicketSearchDocument
+
+    text = text.strip()
+    if not text:
+        return list(queryset[start:stop])
+    if queryset.db_connection_vendor() != "postgresql":
+        return list(queryset.search(text)[start:stop])
+    using = queryset.db
+    with serial_plans(using):
+        matches = full_text_matches(text, using=using)
+        documents = planned_rows(TicketSearchDocument.objects.using(using))
+        share = (planned_rows(matches) if total is None else total) / max(1.0, documents)
+        ids: list[int] = []
+        if share <= WALK_SHARE:
+            ids = list(matches.values_list("ticket_id", flat=True)[: LIST_CAP + 1])
+        if share > WALK_SHARE or len(ids) > LIST_CAP:
+            matching = TicketSearchDocument.objects.filter(
+                ticket=OuterRef("pk"), document=search_query(text)
+            )
+            walked = queryset.prefetch_related(None).filter(Exists(matching))
+            ids = list(walked.values_list("pk", flat=True)[:stop])
+        return list(queryset.filter(pk__in=ids)[start:stop])
+
+
+# Totals --------------------------------------------------------------------------
+#
+# Counting a search through the documents' GIN index visits every matching document,
+# so a common word takes far longer than a page. The primary key of TicketSearchTerm,
+# (term, ticket), holds each word's tickets in id order: PostgreSQL counts them, and
+# joins several words' lists, with index-only scans that never visit a row (see
+# benchmarks/README.md).
+
+# A lexeme as tsquery's text output writes it: quoted, with quotes doubled and
+# backslashes escaped. Anything after it (":*" for a prefix, ":AB" for weights) or any
+# other operator than & makes the query something the terms cannot count.
+LEXEME = r"'(?:[^'\\]|''|\\.)*'"
+PLAIN_AND = re.compile(rf"{LEXEME}(?: & {LEXEME})*")
+UNESCAPE = re.compile(r"''|\\(.)")
+
+
 def plain_lexemes(text: str, *, using: str = "default") -> list[str] | None:
     """The lexemes of `text`'s websearch query when the query is only their AND (an empty
     list when every word is a stop word), else None (OR, NOT, phrases).
@@ -61,7 +189,7 @@ def plain_lexemes(text: str, *, using: str = "default") -> list[str] | None:
     PostgreSQL parses the query itself, so this reads exactly what the search matches.
     """
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT websearch_to_tsquery('english', %s)::text", [text])
+        cursor.execute(f"SELECT websearch_to_tsquery('{CONFIG}', %s)::text", [text])
         parsed = cursor.fetchone()[0]
     if parsed == "":
         return []
@@ -80,6 +208,8 @@ def count_with_terms(lexemes: list[str], *, using: str = "default") -> int:
     One term is a range of its index; several are joined on the ticket id, each side an
     index-only scan of the primary key in ticket order, so PostgreSQL can merge them.
     """
+    from tickets.models import TicketSearchTerm
+
     table = TicketSearchTerm._meta.db_table
     joins = "".join(
         f" JOIN {table} AS t{n} ON t{n}.ticket_id = t0.ticket_id AND t{n}.term = %s"
@@ -97,10 +227,12 @@ def search_total(queryset: QuerySet[Ticket], text: str, *, unfiltered: bool) -> 
     `unfiltered` says that `queryset` holds every ticket (no other filter). On
     PostgreSQL a query that is a plain AND of words is counted from the terms: alone
     when unfiltered, else as the tickets of `queryset` that hold each word (a semi-join
-    on the terms per word, where matching the documents took three times as long:
-    90 ms against 320 for `invoice` among the open tickets). Any other query counts the
-    matching documents, alone when unfiltered, else joined with `queryset`.
+    on the terms per word, several times faster than matching their documents). Any
+    other query counts the matching documents, alone when unfiltered (every ticket has
+    one document, so the join with the tickets is spared), else joined with `queryset`.
     """
+    from tickets.models import TicketSearchTerm
+
     searched = queryset.search(text)
     if searched.query.is_empty():
         return 0
@@ -115,9 +247,7 @@ def search_total(queryset: QuerySet[Ticket], text: str, *, unfiltered: bool) -> 
         if lexemes is None and not unfiltered:
             return searched.count()
         if lexemes is None:
-            # Every ticket has one document: counting the documents alone spares the join
-            # with the tickets (110 ms against 450 for the 263,000 of `invoice -screenshot`).
-            return full_text_matches(text).using(using).count()
+            return full_text_matches(text, using=using).count()
         if unfiltered:
             return count_with_terms(lexemes, using=using)
         for lexeme in lexemes:

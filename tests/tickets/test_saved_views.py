@@ -5,8 +5,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from tests import factories
+from tickets.counts import saved_view_key
 from tickets.models import Priority, SavedView, TicketStatus
-from tickets.views.saved_views import count_key
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ class TestSidebar:
         factories.SavedViewFactory(owner=agent, name="Open", query="status=open")
         # The built-in counts are cached, the saved view's are not: the sidebar fetches them.
         signed_in.get(reverse("queue_counts"))
-        cache.delete(count_key(SavedView.objects.get(), agent))
+        cache.delete(saved_view_key(SavedView.objects.get(), agent))
         html = signed_in.get(reverse("queue")).content.decode()
         assert 'hx-trigger="load"' in html
         assert "Open" in html and '<span class="sr-only"> counting</span>' in html
@@ -184,9 +184,9 @@ class TestSidebar:
         """Each saved view costs one COUNT when not cached, never more."""
         for i in range(3):
             factories.SavedViewFactory(owner=agent, name=f"V{i}", query=f"priority=high&tags=t{i}")
-        # session, user, grouped counts, closed statuses, starred count, saved views,
-        # filter choices (statuses, agents), then one count per view
-        with django_assert_num_queries(8 + 3):
+        # session, user, the shared views' counts, starred count, saved views, filter
+        # choices (statuses, agents), then one count per view
+        with django_assert_num_queries(7 + 3):
             signed_in.get(reverse("queue_counts"))
 
     def test_the_current_view_is_highlighted(self, signed_in, agent):

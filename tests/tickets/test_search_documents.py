@@ -7,7 +7,6 @@ from django.db import connection
 
 from tests import factories
 from tickets import search, services
-from tickets.filters import search_page
 from tickets.models import (
     Channel,
     Reply,
@@ -273,7 +272,7 @@ def test_search_pages_equal_the_search(many):
     for text in QUERIES:
         expected = list(queryset.search(text).values_list("pk", flat=True))
         for start, stop in [(0, 5), (3, 9), (0, 50)]:
-            page = [t.pk for t in search_page(queryset, text, start, stop)]
+            page = [t.pk for t in search.search_page(queryset, text, start, stop)]
             assert page == expected[start:stop], (text, start, stop)
 
 

@@ -9,7 +9,6 @@ index answers at once.
 from __future__ import annotations
 
 import datetime
-import json
 from functools import cached_property
 from typing import Any
 
@@ -18,6 +17,8 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
+
+from tickets.search import planned_rows
 
 # Lists of up to this many rows are counted exactly.
 ESTIMATE_FROM_ROWS = 100_000
@@ -42,18 +43,6 @@ def estimated_row_count(queryset: QuerySet) -> int | None:
     return int(row[0]) if row and row[0] >= 0 else None
 
 
-def planned_row_count(queryset: QuerySet) -> int:
-    """How many rows PostgreSQL's planner expects the query to return."""
-    connection = connections[queryset.db]
-    sql, params = queryset.order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 class EstimatedCountPaginator(Paginator):
     """Counts big lists approximately on PostgreSQL, small ones exactly.
 
@@ -74,7 +63,7 @@ class EstimatedCountPaginator(Paginator):
         capped = queryset.order_by()[:ESTIMATE_FROM_ROWS].count()
         if capped < ESTIMATE_FROM_ROWS:
             return capped
-        return max(planned_row_count(queryset), ESTIMATE_FROM_ROWS)
+        return max(int(planned_rows(queryset)), ESTIMATE_FROM_ROWS)
 
 
 def _period_start(moment: datetime.datetime, kind: str) -> datetime.datetime:

@@ -21,18 +21,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 
-from tickets import custom_fields, services
+from tickets import custom_fields, search, services
 from tickets.models import (
     ActiveState,
     Channel,
-    Client,
     CustomField,
     Rating,
     Reply,
     Ticket,
     TicketEvent,
     TicketStatus,
-    full_text_matches,
 )
 
 from .big_tables import BigTableAdminMixin
@@ -244,7 +242,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
         number = term.removeprefix("#")
         if number.isdigit():
             return queryset.filter(pk=int(number)), False
-        return queryset.filter(pk__in=matching_ticket_ids(term)), False
+        return queryset.filter(pk__in=search.matching_ids(term, or_client_name=True)), False
 
     # The form ----------------------------------------------------------------------
 
@@ -551,20 +549,6 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             done="No longer spam:",
             skipped_because="that were not spam",
         )
-
-
-def matching_ticket_ids(term: str) -> QuerySet:
-    """The ids of the tickets that Ticket.objects.search() finds for `term` (the whole
-    conversation), or whose client's name contains it.
-
-    On PostgreSQL the search's full-text match of the search documents, flattened into
-    one UNION with the client match rather than nested inside another IN.
-    """
-    clients = Client.objects.filter(name__icontains=term).values("pk")
-    by_client = Ticket.objects.filter(client__in=clients).values("pk")
-    if Ticket.objects.none().db_connection_vendor() != "postgresql":
-        return Ticket.objects.search(term).values("pk").union(by_client)
-    return full_text_matches(term).union(by_client)
 
 
 def plural(count: int, noun: str) -> str:

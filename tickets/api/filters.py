@@ -10,37 +10,27 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from taggit.models import Tag
 
-from tickets.models import (
-    ActiveState,
-    Category,
-    Client,
-    Priority,
-    Project,
-    TaggedTicket,
-    Ticket,
-)
+from tickets.filters import AnyTagFilter
+from tickets.models import ActiveState, Category, Client, Priority, Project, Ticket
 from tickets.queries import MAX_ID
 
 from .base import validation_error
 
 
-class IdField(forms.IntegerField):
+class IdFilter(django_filters.Filter):
     """A database id: a whole number the database can hold."""
 
-    default_error_messages = {"invalid": "Enter a whole number (an id)."}
+    field_class = forms.IntegerField
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("error_messages", {"invalid": "Enter a whole number (an id)."})
         super().__init__(**kwargs)
-
-
-class IdFilter(django_filters.Filter):
-    field_class = IdField
 
 
 class TextListField(forms.Field):
@@ -61,17 +51,10 @@ class TextListField(forms.Field):
             super().run_validators(item)
 
 
-class TagsFilter(django_filters.Filter):
-    field_class = TextListField
+class TagListFilter(AnyTagFilter):
+    """The queue's tag rule, read from repeated `tags[]` parameters."""
 
-    def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
-        if not value:
-            return qs
-        any_tag = Q()
-        for name in value:
-            any_tag |= Q(tag__name__iexact=name)
-        tagged = TaggedTicket.objects.filter(any_tag).values("content_object_id")
-        return qs.filter(pk__in=tagged)
+    field_class = TextListField
 
 
 def choice_error(name: str, choices: list[str]) -> dict[str, str]:
@@ -97,7 +80,7 @@ class ApiFilterSet(django_filters.FilterSet):
         return super().qs
 
 
-class TicketFilter(ApiFilterSet):
+class ApiTicketFilter(ApiFilterSet):
     """GET /api/tickets: every filter of document 003, combinable, and the four sorts."""
 
     # Each sort and its tie-breakers, ascending; `desc` (the default) reverses all of them,
@@ -111,7 +94,7 @@ class TicketFilter(ApiFilterSet):
     DEFAULT_SORT = "ticket_last_updated"
     ORDERS = ["asc", "desc"]
 
-    status = IdFilter(field_name="status_id", help_text="A status id (1-5).")
+    status = IdFilter(method="filter_status", help_text="A status id (1-5).")
     priority = django_filters.ChoiceFilter(
         choices=[(p.code, p.code) for p in Priority],
         method="filter_priority",
@@ -121,11 +104,12 @@ class TicketFilter(ApiFilterSet):
     client_id = IdFilter(field_name="client_id")
     project_id = IdFilter(field_name="project_id")
     active_state = django_filters.ChoiceFilter(
+        method="filter_active_state",
         choices=ActiveState.choices,
         error_messages=choice_error("active_state", ActiveState.values),
     )
     search = django_filters.CharFilter(method="filter_search", max_length=200)
-    tags = TagsFilter()
+    tags = TagListFilter()
     sort = django_filters.ChoiceFilter(
         choices=[(name, name) for name in SORTS],
         method="keep",
@@ -141,8 +125,14 @@ class TicketFilter(ApiFilterSet):
         model = Ticket
         fields: list[str] = []
 
+    def filter_status(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        return qs.with_statuses([value])
+
+    def filter_active_state(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.in_state(value)
+
     def filter_priority(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.filter(priority=Priority.from_code(value))
+        return qs.with_priorities([Priority.from_code(value)])
 
     # The filters on columns that TicketCount counts by: with no other filter, the list's
     # total is read from there instead of counting the tickets (see tickets.counts).

@@ -10,10 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tickets import counts, services
-from tickets.filters import search_page
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_agent
-from tickets.search import search_total, serial_plans
+from tickets.search import search_page, search_total, serial_plans
 
 from . import inputs
 from .base import (
@@ -24,7 +23,7 @@ from .base import (
     service_errors,
     validated,
 )
-from .filters import TicketFilter
+from .filters import ApiTicketFilter
 from .schema import PAGE_PARAMETERS, path_id, responses
 from .serializers import TicketSchema, ticket_data
 
@@ -68,12 +67,12 @@ LIST_PARAMETERS = [
     OpenApiParameter(
         "sort",
         str,
-        enum=list(TicketFilter.SORTS),
+        enum=list(ApiTicketFilter.SORTS),
         description="ticket_last_updated by default. ticket_priority orders normal < high < "
         "urgent; ticket_status orders by status id. Ties: most recently updated first in asc, "
         "desc being the exact reverse of asc.",
     ),
-    OpenApiParameter("order", str, enum=TicketFilter.ORDERS, description="desc by default."),
+    OpenApiParameter("order", str, enum=ApiTicketFilter.ORDERS, description="desc by default."),
     *PAGE_PARAMETERS,
 ]
 
@@ -87,7 +86,7 @@ class TicketListView(ApiView):
         responses=responses(200, TicketSchema, 422, many=True),
     )
     def get(self, request: Request) -> Response:
-        filterset = TicketFilter(request.query_params, queryset=tickets_for_agent(request.user))
+        filterset = ApiTicketFilter(request.query_params, queryset=tickets_for_agent(request.user))
         unsearched, text = filterset.qs, filterset.search_text
         page = Page(request)
         if text:

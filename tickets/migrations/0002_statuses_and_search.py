@@ -1,11 +1,12 @@
 """The five fixed ticket statuses, and full-text search indexes on PostgreSQL.
 
-The GIN indexes are built from the same SearchVector expressions that
-TicketQuerySet.search() filters on, so PostgreSQL can use them. Other databases
-have no full-text search and skip them.
+The GIN indexes were built from the SearchVector expressions that the search filtered
+on at the time, so PostgreSQL could use them (migration 0006 replaced them with the
+search documents). Other databases have no full-text search and skip them.
 """
 
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
 from tickets.migrations import create_fixed_statuses
@@ -16,11 +17,11 @@ def create_statuses(apps, schema_editor):
 
 
 def search_indexes():
-    from tickets.models import REPLY_SEARCH_VECTOR, TICKET_SEARCH_VECTOR
-
+    ticket_vector = SearchVector("subject", "message", config="english")
+    reply_vector = SearchVector("text", config="english")
     return [
-        ("ticket", GinIndex(TICKET_SEARCH_VECTOR, name="ticket_search_gin")),
-        ("reply", GinIndex(REPLY_SEARCH_VECTOR, name="reply_search_gin")),
+        ("ticket", GinIndex(ticket_vector, name="ticket_search_gin")),
+        ("reply", GinIndex(reply_vector, name="reply_search_gin")),
     ]
 
 

@@ -19,8 +19,6 @@ from .counts import TicketCount
 from .organisation import Category, Client, ClientQuerySet, Contact, Project, Team
 from .search import TicketSearchDocument, TicketSearchTerm
 from .tickets import (
-    REPLY_SEARCH_VECTOR,
-    TICKET_SEARCH_VECTOR,
     ActiveState,
     Channel,
     CustomField,
@@ -32,15 +30,11 @@ from .tickets import (
     TicketQuerySet,
     TicketStar,
     TicketStatus,
-    full_text_matches,
-    search_query,
 )
 from .workspace import CannedResponse, SavedView, StickyNote, TicketPresence
 
 __all__ = [
     "PREVIEWABLE_IMAGE_TYPES",
-    "REPLY_SEARCH_VECTOR",
-    "TICKET_SEARCH_VECTOR",
     "ActiveState",
     "ApiKey",
     "ApiKeyQuerySet",
@@ -72,6 +66,4 @@ __all__ = [
     "TicketStar",
     "TicketStatus",
     "attachment_path",
-    "full_text_matches",
-    "search_query",
 ]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
+
+from tickets.days import day_end, day_start
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -116,6 +119,53 @@ class Channel(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+# The queue's rules, as conditions. TicketQuerySet filters by them (the queue's and the
+# API's FilterSets call its methods) and the sidebar's counts aggregate by them
+# (tickets.counts), so every reader applies a rule the same way.
+
+
+def status_condition(
+    ids: Iterable[int] = (), *, any_open: bool = False, any_closed: bool = False
+) -> Q:
+    """One of the statuses `ids`, or any open or any closed status; an empty Q when none."""
+    condition = Q()
+    if ids:
+        condition |= Q(status_id__in=list(ids))
+    if any_open:
+        condition |= Q(status_id__in=TicketStatus.objects.filter(is_closed=False).values("pk"))
+    if any_closed:
+        condition |= Q(status_id__in=TicketStatus.objects.filter(is_closed=True).values("pk"))
+    return condition
+
+
+def assignee_condition(agent: AbstractBaseUser | None) -> Q:
+    """Assigned to `agent`; None means unassigned."""
+    return Q(assignee__isnull=True) if agent is None else Q(assignee_id=agent.pk)
+
+
+def any_tag_condition(names: Iterable[str]) -> Q:
+    """Carrying any of the tags (case-insensitive)."""
+    any_tag = Q()
+    for name in names:
+        any_tag |= Q(tag__name__iexact=name)
+    return Q(pk__in=TaggedTicket.objects.filter(any_tag).values("content_object_id"))
+
+
+def created_condition(first_day: datetime.date | None, last_day: datetime.date | None) -> Q:
+    """Created on or after `first_day` and on or before `last_day`, whole days in the
+    current time zone; either end may be open."""
+    condition = Q()
+    if first_day:
+        condition &= Q(created_at__gte=day_start(first_day))
+    if last_day:
+        condition &= Q(created_at__lt=day_end(last_day))
+    return condition
+
+
+def starred_condition(agent: AbstractBaseUser) -> Q:
+    return Q(pk__in=TicketStar.objects.filter(agent_id=agent.pk).values("ticket_id"))
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def open(self) -> TicketQuerySet:
         return self.filter(status__is_closed=False)
@@ -129,11 +179,43 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
     def archived(self) -> TicketQuerySet:
         return self.filter(active_state=ActiveState.ARCHIVED)
 
+    def in_state(self, state: ActiveState | str) -> TicketQuerySet:
+        return self.filter(active_state=state)
+
     def not_spam(self) -> TicketQuerySet:
         return self.filter(is_spam=False)
 
     def spam(self) -> TicketQuerySet:
         return self.filter(is_spam=True)
+
+    def with_statuses(
+        self, ids: Iterable[int] = (), *, any_open: bool = False, any_closed: bool = False
+    ) -> TicketQuerySet:
+        """In any of the statuses `ids`, or any open or any closed status when asked."""
+        return self.filter(status_condition(ids, any_open=any_open, any_closed=any_closed))
+
+    def with_priorities(self, priorities: Iterable[int]) -> TicketQuerySet:
+        return self.filter(priority__in=list(priorities))
+
+    def assigned_to(self, agent: AbstractBaseUser | None) -> TicketQuerySet:
+        """Assigned to `agent`; None means unassigned."""
+        return self.filter(assignee_condition(agent))
+
+    def with_any_tag(self, names: Iterable[str]) -> TicketQuerySet:
+        """Carrying any of the tags (case-insensitive)."""
+        return self.filter(any_tag_condition(names))
+
+    def created_between(
+        self, first_day: datetime.date | None, last_day: datetime.date | None
+    ) -> TicketQuerySet:
+        """Created from `first_day` to `last_day` included (local days; either may be None)."""
+        return self.filter(created_condition(first_day, last_day))
+
+    def starred_by(self, agent: AbstractBaseUser) -> TicketQuerySet:
+        """The tickets `agent` starred (none for an anonymous user)."""
+        if not agent.is_authenticated:
+            return self.none()
+        return self.filter(starred_condition(agent))
 
     def for_agent(self, user: AbstractBaseUser) -> TicketQuerySet:
         """The tickets an agent may see and change: every agent sees every ticket."""
@@ -148,24 +230,14 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         ).prefetch_related("tags")
 
     def search(self, text: str) -> TicketQuerySet:
-        """Tickets whose conversation matches `text`: subject, message, replies and notes.
-
-        On PostgreSQL, a websearch query (`english`) over each ticket's search document
-        (TicketSearchDocument, migration 0006), so the words of `printer refund` may sit
-        in different parts of the conversation. Other databases fall back to a
-        case-insensitive contains search of the whole text in any one part.
-        """
-        from .conversation import Reply  # the conversation module builds on this one
+        """Tickets whose conversation matches `text`: subject, message, replies and notes
+        (see tickets.search)."""
+        from tickets.search import matching_ids
 
         text = text.strip()
         if not text:
             return self
-        if self.db_connection_vendor() == "postgresql":
-            return self.filter(pk__in=full_text_matches(text))
-        in_reply = Reply.objects.filter(text__icontains=text).values("ticket_id")
-        return self.filter(
-            Q(subject__icontains=text) | Q(message__icontains=text) | Q(pk__in=in_reply)
-        )
+        return self.filter(pk__in=matching_ids(text, using=self.db))
 
     def db_connection_vendor(self) -> str:
         from django.db import connections
@@ -195,25 +267,6 @@ class SecondsBetween(models.Func):
             template="((julianday(%(expressions)s)) * 86400.0)",
             arg_joiner=") - julianday(",
         )
-
-
-# The expressions of migration 0002's GIN indexes, which migration 0006 dropped (and
-# recreates when reversed): the migrations import them.
-TICKET_SEARCH_VECTOR = SearchVector("subject", "message", config="english")
-REPLY_SEARCH_VECTOR = SearchVector("text", config="english")
-
-
-def search_query(text: str) -> SearchQuery:
-    """`text` as PostgreSQL's websearch query, in the configuration of the search documents."""
-    return SearchQuery(text, config="english", search_type="websearch")
-
-
-def full_text_matches(text: str) -> QuerySet:
-    """The ids of the tickets whose search document matches `text` (PostgreSQL only),
-    found through the documents' GIN index."""
-    from .search import TicketSearchDocument
-
-    return TicketSearchDocument.objects.filter(document=search_query(text)).values("ticket_id")
 
 
 class TaggedTicket(TaggedItemBase):

@@ -1,7 +1,7 @@
 """Bulk actions on the queue: one change to many tickets, and deleting them after a confirmation.
 
 The selection is the ids ticked one by one, or "all matching": the queue's filter query
-string, resolved again here with the queue's TicketFilter (a count or a list of ids from
+string, resolved again here with the queue's QueueFilter (a count or a list of ids from
 the browser is never trusted for it).
 """
 
@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from tickets import services
 from tickets.bulk_forms import BulkActionForm
-from tickets.filters import TicketFilter
+from tickets.filters import QueueFilter
 from tickets.models import Channel, Ticket
 from tickets.services.bulk import (
     DELETE_PERMISSION,
@@ -36,7 +36,7 @@ CONFIRM_LIST = 100
 def matching_tickets(request: HttpRequest, params: QueryDict) -> QuerySet[Ticket]:
     """Every ticket the queue lists for `params`, on all its pages."""
     tickets = Ticket.objects.for_agent(request.user)
-    return TicketFilter(params, queryset=tickets, request=request).qs
+    return QueueFilter(params, queryset=tickets, request=request).qs
 
 
 def selected_tickets(request: HttpRequest, form: BulkActionForm) -> QuerySet[Ticket]:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from tickets import services
+from tickets import counts, services
 from tickets.models import Channel, Ticket, TicketPin, TicketStar
 from tickets.queries import get_ticket_for_agent
 
 from .access import agent_required, render_fragments, wants_fragment
-from .queue import starred_key
 
 TEMPLATE = "tickets/includes/ticket_marks.html"
 
@@ -37,8 +35,7 @@ def marked(request: HttpRequest, ticket: Ticket, message: str) -> HttpResponse:
 def set_star(request: HttpRequest, pk: int, starred: bool) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk, related=False)
     services.set_star(ticket=ticket, agent=request.user, starred=starred)
-    # The agent's Starred count is theirs alone: show the change at once.
-    cache.delete(starred_key(request.user))
+    counts.forget_starred_count(request.user)
     return marked(request, ticket, "Ticket starred." if starred else "Star removed.")
 
 

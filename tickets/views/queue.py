@@ -1,27 +1,20 @@
-"""The ticket queue: filters in the URL, a sidebar of built-in views with live counts."""
+"""The ticket queue: filters in the URL, a sidebar of built-in and saved views with
+their counts (tickets.counts)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tickets.filters import (
-    ANY_CLOSED,
-    ANY_OPEN,
-    ME,
-    UNASSIGNED,
-    TicketFilter,
-    canonical_query,
-    search_page,
-)
+from tickets import counts
+from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, QueueFilter, canonical_query
 from tickets.models import ActiveState, Ticket, TicketStar, TicketStatus
+from tickets.queries import saved_views_for_agent
+from tickets.search import search_page
 
-from . import saved_views
 from .access import agent_required, page_number, render_fragments, wants_fragment
 
 PAGE_SIZE = 25
@@ -67,78 +60,6 @@ VIEWS = [
 ]
 
 
-# Counting the views means reading every ticket (a million in a big helpdesk), which
-# is too slow for each page view. So one query counts the tickets by state, status and
-# assignee; its few dozen rows are cached for a short while and give every agent's
-# counts, "My open tickets" included. The queue page never waits for them: when they
-# are not cached, the sidebar fetches them after the page has loaded.
-COUNTS_CACHE_SECONDS = 30
-COUNTS_KEY = "queue:ticket-counts"
-
-
-def grouped_counts() -> dict:
-    """The numbers of tickets by spam or not, active state, status and assignee."""
-    rows = (
-        Ticket.objects.order_by()
-        .values_list("is_spam", "active_state", "status_id", "assignee_id")
-        .annotate(count=Count("pk"))
-    )
-    closed = set(TicketStatus.objects.filter(is_closed=True).values_list("pk", flat=True))
-    counts = {"rows": list(rows), "closed": closed}
-    cache.set(COUNTS_KEY, counts, COUNTS_CACHE_SECONDS)
-    return counts
-
-
-def view_counts(user, counts: dict, starred: int) -> dict[str, int]:
-    """Each view's count for `user`, with the same rules as the filters."""
-    result = dict.fromkeys((view.key for view in VIEWS), 0)
-    if not Ticket.objects.for_agent(user).query.is_empty():
-        result["starred"] = starred
-        # Every agent sees every ticket (TicketQuerySet.for_agent), so the counts are shared.
-        for is_spam, state, status_id, assignee_id, count in counts["rows"]:
-            if is_spam:
-                result["spam"] += count if state == ActiveState.ACTIVE else 0
-                continue
-            if state == ActiveState.ARCHIVED:
-                result["archived"] += count
-                continue
-            if status_id in counts["closed"]:
-                result["closed"] += count
-                continue
-            result["open"] += count
-            result["mine"] += count if assignee_id == user.pk else 0
-            result["unassigned"] += count if assignee_id is None else 0
-            result["on_hold"] += count if status_id == TicketStatus.ON_HOLD else 0
-            if status_id == TicketStatus.CUSTOMER_REPLIED:
-                result["customer_replied"] += count
-    return result
-
-
-def starred_key(user) -> str:
-    return f"queue:starred-count:{user.pk}"
-
-
-def starred_count(user) -> int:
-    """How many tickets of the Starred view `user` has; cached like the other counts."""
-    count = (
-        Ticket.objects.for_agent(user)
-        .not_spam()
-        .active()
-        .filter(pk__in=TicketStar.objects.filter(agent=user).values("ticket_id"))
-        .count()
-    )
-    cache.set(starred_key(user), count, COUNTS_CACHE_SECONDS)
-    return count
-
-
-def cached_counts(user) -> dict[str, int] | None:
-    """The views' counts if the cache holds them (no database query), else None."""
-    counts = cache.get_many([COUNTS_KEY, starred_key(user)])
-    if len(counts) < 2:
-        return None
-    return view_counts(user, counts[COUNTS_KEY], counts[starred_key(user)])
-
-
 def sidebar(counts: dict[str, int] | None) -> list[tuple[QueueView, int | None]]:
     return [(view, counts[view.key] if counts else None) for view in VIEWS]
 
@@ -146,16 +67,9 @@ def sidebar(counts: dict[str, int] | None) -> list[tuple[QueueView, int | None]]
 def sidebar_context(request: HttpRequest, compute: bool) -> dict:
     """The sidebar: built-in and saved views with their counts, computed only if `compute`
     (else those the cache holds, the others None), and which of them is showing."""
-    if compute:
-        counts = cache.get(COUNTS_KEY) or grouped_counts()
-        starred = cache.get(starred_key(request.user))
-        if starred is None:
-            starred = starred_count(request.user)
-        views = sidebar(view_counts(request.user, counts, starred))
-    else:
-        views = sidebar(cached_counts(request.user))
-    saved = saved_views.visible_views(request.user)
-    saved_counts = saved_views.view_counts(request, saved, compute=compute)
+    views = sidebar(counts.built_in_view_counts(request.user, compute=compute))
+    saved = list(saved_views_for_agent(request.user))
+    saved_counts = counts.saved_view_counts(request, saved, compute=compute)
     current_query = canonical_query(request.GET)
     rows = [
         (view, saved_counts[view.pk], canonical_query(QueryDict(view.query)) == current_query)
@@ -251,7 +165,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         .select_related("status", "department", "client", "assignee")
         .prefetch_related("tags")
     )
-    filterset = TicketFilter(request.GET, queryset=tickets, request=request, defer_search=True)
+    filterset = QueueFilter(request.GET, queryset=tickets, request=request, defer_search=True)
     number = page_number(request.GET)
     offset = (number - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page, without counting them all.

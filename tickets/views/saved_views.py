@@ -1,77 +1,26 @@
 """Saved views: the queue's filters under a name, personal or shared with every agent.
 
-The sidebar lists them with their counts (see `view_counts`, used by the queue's
-counts request); changing or deleting one is for its owner (and superusers).
+The sidebar lists them with their counts (tickets.counts.saved_view_counts); changing
+or deleting one is for its owner (and superusers).
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-
 from django.contrib import messages
-from django.core.cache import cache
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tickets.filters import ME, TicketFilter, canonical_query, filter_choices
-from tickets.models import SavedView, Ticket
-from tickets.queries import get_saved_view_for_owner, saved_views_for_agent
+from tickets.filters import canonical_query
+from tickets.models import SavedView
+from tickets.queries import get_saved_view_for_owner
 from tickets.saved_view_forms import SavedViewForm
 
 from .access import agent_required
 
 FORM_TEMPLATE = "tickets/saved_views/form.html"
-# Like the built-in views' counts: a saved view's count may be this many seconds old.
-COUNT_CACHE_SECONDS = 30
-# The count of a view too slow to count (shown as "?"), cached like a count so that
-# the sidebar does not try again on every page.
-UNKNOWN = -1
-
-logger = logging.getLogger(__name__)
-
-
-def visible_views(user) -> list[SavedView]:
-    return list(saved_views_for_agent(user))
-
-
-def count_key(view: SavedView, user) -> str:
-    """The cache key of a view's count. The key holds the query, so a changed view is
-    counted afresh; a view with "me" or "starred" counts differently for each agent."""
-    params = QueryDict(view.query)
-    per_agent = params.get("assignee") == ME or bool(params.get("starred"))
-    digest = hashlib.sha256(view.query.encode()).hexdigest()[:16]
-    return f"queue:saved-view-count:{view.pk}:{digest}:{user.pk if per_agent else 0}"
-
-
-def view_counts(request: HttpRequest, views: list[SavedView], *, compute: bool) -> dict:
-    """Each view's count by id: the cached ones, and if `compute` the others counted now
-    (one COUNT each, so never in the queue page's own request); else None for those."""
-    keys = {view.pk: count_key(view, request.user) for view in views}
-    cached = cache.get_many(list(keys.values())) if keys else {}
-    counts = {pk: cached.get(key) for pk, key in keys.items()}
-    missing = [view for view in views if counts[view.pk] is None]
-    if compute and missing:
-        choices = filter_choices()
-        tickets = Ticket.objects.for_agent(request.user)
-        fresh = {}
-        for view in missing:
-            filterset = TicketFilter(
-                QueryDict(view.query), queryset=tickets, request=request, choices=choices
-            )
-            try:
-                count = filterset.qs.order_by().count()
-            except OperationalError:
-                # Stopped at the statement time limit (requests run in autocommit, so
-                # the connection stays usable): the other counts still show.
-                logger.warning("Counting saved view %s timed out", view.pk)
-                count = UNKNOWN
-            counts[view.pk] = fresh[keys[view.pk]] = count
-        cache.set_many(fresh, COUNT_CACHE_SECONDS)
-    return counts
 
 
 def queue_url(view: SavedView) -> str:
