@@ -22,7 +22,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
-from tickets.forms import ClientSelect
+from tickets.forms.widgets import ClientSelect
 from tickets.models import Category, Client, Source
 
 from . import queries

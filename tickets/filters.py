@@ -17,7 +17,8 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from .forms import ClientSelect, WorkspaceForm
+from .forms.base import WorkspaceForm
+from .forms.widgets import ClientSelect
 from .models import (
     ActiveState,
     Category,

@@ -1,10 +1,10 @@
 """Emails about ticket changes: who gets what, and what the message looks like.
 
-The services decide *when* (a public reply or an assignment made in the web UI)
-and call the entry points below through `transaction.on_commit`, so nothing is
-sent for a change that was rolled back. The entry points only queue a task
-(`tickets.tasks`); the task loads the fresh rows, builds the message with the
-functions here and sends it, retrying when the mail server fails.
+This module only builds messages. The services decide *when* (a public reply or
+an assignment made in the web UI) and call the entry points of `tickets.tasks`
+through `transaction.on_commit`, so nothing is sent for a change that was rolled
+back. The entry points only queue a task; the task loads the fresh rows, builds the
+message with the functions here and sends it, retrying when the mail server fails.
 
 The API and the admin are silent: only changes from `EMAILING_CHANNELS` send
 mail. Notes are internal and are never emailed.
@@ -18,8 +18,7 @@ conversation per ticket.
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from email.utils import formataddr
 from urllib.parse import urlsplit
 
@@ -35,38 +34,6 @@ logger = logging.getLogger("tickets.notifications")
 
 # Changes made through these channels email people; the API and admin stay silent.
 EMAILING_CHANNELS = frozenset({Channel.WEB})
-
-
-# Entry points, called by the services after the transaction commits ----------
-
-
-def reply_posted(reply_id: int, attachment_ids: Sequence[int] = ()) -> None:
-    """Queue the email of an agent's public reply to the requester and CC contacts,
-    with the reply's files (by id: the task reads them from storage)."""
-    from . import tasks  # tasks imports the builders below
-
-    if attachment_ids:
-        _enqueue(tasks.send_reply_email, reply_id, attachment_ids=list(attachment_ids))
-    else:
-        _enqueue(tasks.send_reply_email, reply_id)
-
-
-def ticket_assigned(ticket_id: int, assignee_id: int, actor_id: int | None = None) -> None:
-    """Queue the email that tells an agent a ticket was assigned to them."""
-    from . import tasks
-
-    # Made once here so that every retry of this email keeps the same Message-ID.
-    marker = uuid.uuid4().hex[:16]
-    _enqueue(tasks.send_assignment_email, ticket_id, assignee_id, actor_id=actor_id, marker=marker)
-
-
-def _enqueue(task, *args, **kwargs) -> None:
-    # The change is committed already; failing to queue its email must not
-    # turn the agent's page into an error.
-    try:
-        task.enqueue(*args, **kwargs)
-    except Exception:
-        logger.exception("Could not queue %s%s", task.name, args)
 
 
 # Threading ---------------------------------------------------------------------

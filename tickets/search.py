@@ -4,9 +4,9 @@ Search is ticket-level: a ticket matches when its whole conversation (subject, o
 message, every reply and note) matches the query. Everything that finds tickets by
 text goes through this module:
 
-- `matching_ids(text)`: the ids of the matching tickets, as a subquery. It is what
-  `Ticket.objects.search(text)` filters on, and what the admin's search unites with
-  its client-name match.
+- `Ticket.objects.search(text)`: the matching tickets, through the matcher beside the
+  search documents (`tickets.models.search.matching_ticket_ids`). `matching_ids` adds
+  the admin's match on the client's name.
 - `search_page(queryset, text, start, stop)`: a page of a filtered, ordered queryset's
   matches (the queue and the API list), with plans that stay fast at a million tickets.
 - `search_total(queryset, text, unfiltered=...)`: the exact number of matches (the API
@@ -24,57 +24,31 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.contrib.postgres.search import SearchQuery
 from django.db import connections, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-if TYPE_CHECKING:
-    from tickets.models import Ticket
-
-# The text search configuration of the search documents (migration 0006).
-CONFIG = "english"
-
-
-def search_query(text: str) -> SearchQuery:
-    """`text` as PostgreSQL's websearch query, in the configuration of the search documents."""
-    return SearchQuery(text, config=CONFIG, search_type="websearch")
-
-
-def full_text_matches(text: str, *, using: str = "default") -> QuerySet:
-    """The ids of the tickets whose search document matches `text` (PostgreSQL only),
-    found through the documents' GIN index."""
-    from tickets.models import TicketSearchDocument
-
-    documents = TicketSearchDocument.objects.using(using)
-    return documents.filter(document=search_query(text)).values("ticket_id")
+from tickets.models import Client, Ticket, TicketSearchDocument, TicketSearchTerm
+from tickets.models.search import (
+    CONFIG,
+    full_text_matches,
+    matching_ticket_ids,
+    search_query,
+)
 
 
 def matching_ids(text: str, *, or_client_name: bool = False, using: str = "default") -> QuerySet:
-    """The ids of the tickets whose conversation matches `text`, as a subquery; with
-    `or_client_name`, also those whose client's name contains it (the admin's search).
-
-    PostgreSQL matches `text` as a websearch query against each ticket's search
-    document, so the words of `printer refund` may sit in different parts of the
-    conversation. Other databases fall back to a case-insensitive contains search of
-    the whole text in any one part.
-    """
-    from tickets.models import Client, Reply, Ticket
-
-    tickets = Ticket.objects.using(using).order_by()
-    if connections[using].vendor == "postgresql":
-        matches = full_text_matches(text, using=using)
-    else:
-        in_reply = Reply.objects.using(using).filter(text__icontains=text).values("ticket_id")
-        matches = tickets.filter(
-            Q(subject__icontains=text) | Q(message__icontains=text) | Q(pk__in=in_reply)
-        ).values("pk")
+    """The ids of the tickets whose conversation matches `text`, as a subquery (see
+    `tickets.models.search.matching_ticket_ids`); with `or_client_name`, also those whose
+    client's name contains it (the admin's search)."""
+    matches = matching_ticket_ids(text, using=using)
     if not or_client_name:
         return matches
     # One UNION rather than an OR of two IN subqueries, which PostgreSQL plans poorly.
     clients = Client.objects.using(using).filter(name__icontains=text).values("pk")
-    return matches.union(tickets.filter(client__in=clients).values("pk"))
+    tickets = Ticket.objects.using(using).order_by().filter(client__in=clients)
+    return matches.union(tickets.values("pk"))
 
 
 # Plans ---------------------------------------------------------------------------
@@ -142,8 +116,6 @@ def search_page(
     comes from `total`, its number of matches among all tickets when the caller has
     counted them, else from the planner's estimate (from the documents' statistics).
     """
-    from tickets.models import TicketSearchDocument
-
     text = text.strip()
     if not text:
         return list(queryset[start:stop])
@@ -208,8 +180,6 @@ def count_with_terms(lexemes: list[str], *, using: str = "default") -> int:
     One term is a range of its index; several are joined on the ticket id, each side an
     index-only scan of the primary key in ticket order, so PostgreSQL can merge them.
     """
-    from tickets.models import TicketSearchTerm
-
     table = TicketSearchTerm._meta.db_table
     joins = "".join(
         f" JOIN {table} AS t{n} ON t{n}.ticket_id = t0.ticket_id AND t{n}.term = %s"
@@ -231,8 +201,6 @@ def search_total(queryset: QuerySet[Ticket], text: str, *, unfiltered: bool) -> 
     other query counts the matching documents, alone when unfiltered (every ticket has
     one document, so the join with the tickets is spared), else joined with `queryset`.
     """
-    from tickets.models import TicketSearchTerm
-
     searched = queryset.search(text)
     if searched.query.is_empty():
         return 0

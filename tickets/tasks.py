@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+import uuid
+from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -144,3 +146,31 @@ def _deliver(
         )
         raise
     return "sent"
+
+
+# Entry points, called by the services after the transaction commits ------------
+
+
+def reply_posted(reply_id: int, attachment_ids: Sequence[int] = ()) -> None:
+    """Queue the email of an agent's public reply to the requester and CC contacts,
+    with the reply's files (by id: the task reads them from storage)."""
+    if attachment_ids:
+        _enqueue(send_reply_email, reply_id, attachment_ids=list(attachment_ids))
+    else:
+        _enqueue(send_reply_email, reply_id)
+
+
+def ticket_assigned(ticket_id: int, assignee_id: int, actor_id: int | None = None) -> None:
+    """Queue the email that tells an agent a ticket was assigned to them."""
+    # Made once here so that every retry of this email keeps the same Message-ID.
+    marker = uuid.uuid4().hex[:16]
+    _enqueue(send_assignment_email, ticket_id, assignee_id, actor_id=actor_id, marker=marker)
+
+
+def _enqueue(task, *args, **kwargs) -> None:
+    # The change is committed already; failing to queue its email must not
+    # turn the agent's page into an error.
+    try:
+        task.enqueue(*args, **kwargs)
+    except Exception:
+        logger.exception("Could not queue %s%s", task.name, args)

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from reports.charts import Series, chart, nice_ceiling
 from reports.views import Panel, Tile
 from tests import factories
-from tickets import forms as tickets_forms
+from tickets.forms import widgets as tickets_forms
 
 from .scenario import JanuaryScenario
 

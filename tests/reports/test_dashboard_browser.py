@@ -13,7 +13,7 @@ from django.test import Client as HttpClient
 from playwright.sync_api import expect
 
 from tests import factories
-from tickets import forms as tickets_forms
+from tickets.forms import widgets as tickets_forms
 
 from .scenario import Helpdesk, JanuaryScenario, at
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from tests import factories
 from tickets.canned import check_placeholders, fill_placeholders
-from tickets.canned_forms import CannedResponseForm
+from tickets.forms.canned import CannedResponseForm
 from tickets.models import CannedResponse, Category
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tickets import forms
+from tickets.forms import widgets as forms
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
-from tickets.client_forms import ContactForm
+from tickets.forms.clients import ContactForm
 from tickets.models import ActiveState, Client, Contact, Project, TicketStatus
 from tickets.views import clients as client_views
 

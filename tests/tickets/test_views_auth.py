@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tickets.forms import NOT_AN_AGENT
+from tickets.forms.auth import NOT_AN_AGENT
 from tickets.views.access import NOT_AN_AGENT as NOT_AN_AGENT_PAGE
 
 pytestmark = pytest.mark.django_db

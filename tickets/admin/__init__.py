@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (registers the model admins)
     saved_views,
     search,
     setup,
+    sticky_notes,
     tickets,
 )
 

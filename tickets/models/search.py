@@ -1,12 +1,52 @@
-"""The search documents and terms of the tickets, kept by PostgreSQL itself."""
+"""The search documents and terms of the tickets, kept by the database itself, and the
+matcher that `Ticket.objects.search()` filters with. Counting and paging a search are in
+tickets/search.py."""
 
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connections, models
+from django.db.models import Q, QuerySet
 
 from .tickets import Ticket
+
+# The text search configuration of the search documents (migration 0006).
+CONFIG = "english"
+
+
+def search_query(text: str) -> SearchQuery:
+    """`text` as PostgreSQL's websearch query, in the configuration of the search documents."""
+    return SearchQuery(text, config=CONFIG, search_type="websearch")
+
+
+def full_text_matches(text: str, *, using: str = "default") -> QuerySet:
+    """The ids of the tickets whose search document matches `text` (PostgreSQL only),
+    found through the documents' GIN index."""
+    documents = TicketSearchDocument.objects.using(using)
+    return documents.filter(document=search_query(text)).values("ticket_id")
+
+
+def matching_ticket_ids(text: str, *, using: str = "default") -> QuerySet:
+    """The ids of the tickets whose conversation (subject, message, every reply and note)
+    matches `text`, as a subquery.
+
+    PostgreSQL matches `text` as a websearch query against each ticket's search
+    document, so the words of `printer refund` may sit in different parts of the
+    conversation. Other databases fall back to a case-insensitive contains search of
+    the whole text in any one part.
+    """
+    from .conversation import Reply  # the conversation module builds on the tickets one
+
+    if connections[using].vendor == "postgresql":
+        return full_text_matches(text, using=using)
+    in_reply = Reply.objects.using(using).filter(text__icontains=text).values("ticket_id")
+    return (
+        Ticket.objects.using(using)
+        .order_by()
+        .filter(Q(subject__icontains=text) | Q(message__icontains=text) | Q(pk__in=in_reply))
+        .values("pk")
+    )
 
 
 class TicketSearchDocument(models.Model):

@@ -231,13 +231,13 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
     def search(self, text: str) -> TicketQuerySet:
         """Tickets whose conversation matches `text`: subject, message, replies and notes
-        (see tickets.search)."""
-        from tickets.search import matching_ids
+        (see tickets.models.search; tickets.search counts and pages a search)."""
+        from .search import matching_ticket_ids  # the search module builds on this one
 
         text = text.strip()
         if not text:
             return self
-        return self.filter(pk__in=matching_ids(text, using=self.db))
+        return self.filter(pk__in=matching_ticket_ids(text, using=self.db))
 
     def db_connection_vendor(self) -> str:
         from django.db import connections

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets import attachments as files
-from tickets import notifications
+from tickets import notifications, tasks
 from tickets.models import (
     Channel,
     Contact,
@@ -114,7 +114,7 @@ def post_reply(
             and channel in notifications.EMAILING_CHANNELS
         ):
             transaction.on_commit(
-                partial(notifications.reply_posted, reply.pk, [a.pk for a in stored]), robust=True
+                partial(tasks.reply_posted, reply.pk, [a.pk for a in stored]), robust=True
             )
     _sync(ticket, locked)
     return reply

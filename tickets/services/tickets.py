@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets import attachments as files
-from tickets import custom_fields, notifications
+from tickets import custom_fields, notifications, tasks
 from tickets.models import (
     ActiveState,
     Category,
@@ -349,7 +349,7 @@ def _notify_assignee(
     ):
         return
     transaction.on_commit(
-        partial(notifications.ticket_assigned, ticket.pk, assignee.pk, actor_id), robust=True
+        partial(tasks.ticket_assigned, ticket.pk, assignee.pk, actor_id), robust=True
     )
 
 

@@ -2,8 +2,8 @@
 
 from django import template
 
-from tickets.bulk_forms import BulkActionForm
 from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED
+from tickets.forms.bulk import BulkActionForm
 
 register = template.Library()
 

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tickets.days import day_end, day_start
-from tickets.forms import AgentChoiceField, WorkspaceForm
+from tickets.forms.base import AgentChoiceField, WorkspaceForm
 from tickets.models import Channel, Ticket, TicketEvent
 from tickets.queries import MAX_ID
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 
-from tickets.forms import AgentAuthenticationForm, AgentPasswordResetForm
+from tickets.forms.auth import AgentAuthenticationForm, AgentPasswordResetForm
 
 login = auth_views.LoginView.as_view(
     authentication_form=AgentAuthenticationForm, redirect_authenticated_user=True

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from tickets import services
-from tickets.bulk_forms import BulkActionForm
 from tickets.filters import QueueFilter
+from tickets.forms.bulk import BulkActionForm
 from tickets.models import Channel, Ticket
 from tickets.services.bulk import (
     DELETE_PERMISSION,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tickets import queries
 from tickets.canned import fill_placeholders, placeholder_values
-from tickets.canned_forms import CannedResponseForm
+from tickets.forms.canned import CannedResponseForm
 from tickets.models import CannedResponse
 
 from .access import agent_required, search_text, wants_fragment

@@ -17,10 +17,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tickets import forms as workspace_forms
 from tickets import queries
-from tickets.client_forms import ClientForm, ClientOwnedForm, ContactForm, ProjectForm
 from tickets.filters import ANY_OPEN
+from tickets.forms import widgets
+from tickets.forms.clients import ClientForm, ClientOwnedForm, ContactForm, ProjectForm
 from tickets.models import ActiveState, Client, Contact, Ticket
 
 from .access import agent_required, search_text, wants_fragment
@@ -267,7 +267,7 @@ def _form_page(
 @require_GET
 @agent_required
 def clients_options(request: HttpRequest) -> HttpResponse:
-    """The <option>s of a client select for what was typed (see tickets.forms.ClientSelect):
+    """The <option>s of a client select for what was typed (see tickets.forms.widgets.ClientSelect):
     the empty choice, the chosen client(s), then the first clients matching by name or email."""
     text = search_text(request)
     clients = Client.objects.active() if request.GET.get("active") else Client.objects.all()
@@ -279,9 +279,9 @@ def clients_options(request: HttpRequest) -> HttpResponse:
         *((client.pk, client.name) for client in chosen),
         *(
             (client.pk, client.name)
-            for client in matches.order_by("name", "pk")[: workspace_forms.CLIENT_CHOICES_SHOWN]
+            for client in matches.order_by("name", "pk")[: widgets.CLIENT_CHOICES_SHOWN]
         ),
     ]
     return HttpResponse(
-        workspace_forms.option_tags(choices, selected={str(client.pk) for client in chosen})
+        widgets.option_tags(choices, selected={str(client.pk) for client in chosen})
     )

@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tickets import custom_fields, services
-from tickets.forms import NewTicketForm, add_service_errors
+from tickets.forms.base import add_service_errors
+from tickets.forms.new_ticket import NewTicketForm
 from tickets.models import Channel
 
 from .access import agent_required, wants_fragment

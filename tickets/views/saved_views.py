@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tickets.filters import canonical_query
+from tickets.forms.saved_views import SavedViewForm
 from tickets.models import SavedView
 from tickets.queries import get_saved_view_for_owner
-from tickets.saved_view_forms import SavedViewForm
 
 from .access import agent_required
 

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tickets import services
-from tickets.forms import add_service_errors
+from tickets.forms.base import add_service_errors
+from tickets.forms.sticky_notes import StickyNoteForm
 from tickets.models import Channel, StickyNote, Ticket
 from tickets.queries import get_sticky_note_for_agent, get_ticket_for_agent
-from tickets.sticky_note_forms import StickyNoteForm
 
 from .access import agent_required, render_fragments, wants_fragment
 from .ticket import TEMPLATE, ticket_context

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tickets import custom_fields, services
 from tickets.attachments import attach_files
-from tickets.forms import (
+from tickets.forms.sticky_notes import StickyNoteForm
+from tickets.forms.ticket import (
     AssigneeForm,
     CustomFieldsForm,
     DepartmentForm,
@@ -27,7 +28,6 @@ from tickets.forms import (
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent
 from tickets.services.bulk import DELETE_PERMISSION, NO_DELETE_PERMISSION
-from tickets.sticky_note_forms import StickyNoteForm
 
 from . import marks
 from .access import agent_required

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tickets import custom_fields, services
-from tickets.forms import (
-    CUSTOM_FIELD_PREFIX,
+from tickets.forms.base import CUSTOM_FIELD_PREFIX, add_service_errors
+from tickets.forms.ticket import (
     AssigneeForm,
     CustomFieldsForm,
     DepartmentForm,
@@ -32,7 +32,6 @@ from tickets.forms import (
     SubjectForm,
     TagsForm,
     TeamForm,
-    add_service_errors,
 )
 from tickets.models import Channel, Reply, Ticket
 from tickets.queries import get_ticket_for_agent

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .models import Client, Contact, Project
+from tickets.models import Client, Contact, Project
 
 
 def _constraint_message(model, name: str) -> str:

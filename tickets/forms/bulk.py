@@ -13,10 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from .forms import FastSelect, departments, split_tags
-from .models import Category, Priority, Team, TicketStatus
-from .queries import as_id
-from .services.bulk import MAX_BULK_TICKETS, BulkAction, too_many_message
+from tickets.models import Category, Priority, Team, TicketStatus
+from tickets.queries import as_id
+from tickets.services.bulk import MAX_BULK_TICKETS, BulkAction, too_many_message
+
+from .base import departments, split_tags
+from .widgets import FastSelect
 
 NONE = "none"  # the value of "Unassigned" and "No team", as distinct from no choice
 

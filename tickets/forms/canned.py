@@ -11,8 +11,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .canned import check_placeholders, valid_placeholders
-from .models import CannedResponse, Category
+from tickets.canned import check_placeholders, valid_placeholders
+from tickets.models import CannedResponse, Category
 
 TEXT_HELP = (
     f"Placeholders, filled in for the ticket when you insert the response: {valid_placeholders()}. "

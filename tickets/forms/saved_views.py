@@ -6,8 +6,8 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
-from .filters import canonical_query
-from .models import SavedView
+from tickets.filters import canonical_query
+from tickets.models import SavedView
 
 QUERY_MAX_LENGTH = SavedView._meta.get_field("query").max_length
 
