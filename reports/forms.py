@@ -8,10 +8,10 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Min
 from django.utils import timezone
 
+from tickets.agents import agents_and_former_agents
 from tickets.models import Category, Client, Ticket
 
 from .periods import MAX_HOUR_RANGE_DAYS, GroupBy, ReportFilters
@@ -83,9 +83,7 @@ class ReportParametersForm(forms.Form):
         return zoneinfo.ZoneInfo(name)
 
     def clean_agent(self) -> int | None:
-        return self._existing(
-            "agent", get_user_model().objects.filter(is_staff=True), "There is no such agent."
-        )
+        return self._existing("agent", agents_and_former_agents(), "There is no such agent.")
 
     def clean_department(self) -> int | None:
         return self._existing(

@@ -11,8 +11,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required, user_passes_test
 from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,8 +20,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
+from tickets.agents import agents_and_former_agents
 from tickets.forms.widgets import ClientSelect
 from tickets.models import Category, Client, Source
+from tickets.views.access import agent_required
 
 from . import queries
 from .api import report_table
@@ -33,10 +33,6 @@ from .forms import TAG_PARAMETER, ReportParametersForm
 from .periods import ByPeriod, PreviousAndCurrent, ReportFilters, WholeRange
 
 DEFAULT_DAYS = 30
-
-
-def is_agent(user) -> bool:
-    return user.is_active and user.is_staff
 
 
 @dataclass(frozen=True)
@@ -96,8 +92,7 @@ class Panel:
         )
 
 
-@login_required
-@user_passes_test(is_agent)
+@agent_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     data = with_default_period(request.GET.copy())
     form = ReportParametersForm(data)
@@ -139,10 +134,7 @@ def with_default_period(data):
 
 def filter_options(data) -> dict[str, Any]:
     return {
-        "agents": get_user_model()
-        .objects.filter(is_staff=True)
-        .order_by("first_name", "last_name", "username")
-        .only("pk", "username", "first_name", "last_name"),
+        "agents": agents_and_former_agents().only("pk", "username", "first_name", "last_name"),
         "departments": Category.objects.filter(type=Category.Type.TICKET).only("pk", "name"),
         "client_select": client_select(data.get("client")),
         "tags": Tag.objects.order_by("name").values_list("name", flat=True),

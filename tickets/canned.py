@@ -13,6 +13,7 @@ from string import Formatter
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
+from tickets.agents import agent_name
 from tickets.models import Ticket
 
 PLACEHOLDERS: dict[str, str] = {
@@ -83,7 +84,7 @@ def placeholder_values(ticket: Ticket, agent: AbstractBaseUser) -> dict[str, str
         "requester_name": requester.name if requester is not None else "",
         "ticket_id": str(ticket.pk),
         "ticket_subject": ticket.subject,
-        "agent_name": agent.get_full_name() or agent.get_username(),
+        "agent_name": agent_name(agent),
     }
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
+
+from tickets.agents import agent_name, agents
 
 from .forms.base import WorkspaceForm
 from .forms.widgets import ClientSelect
@@ -56,17 +57,12 @@ SORT_COLUMNS = {
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """The status and assignee choices of QueueFilter (two queries)."""
     statuses = [(str(status.pk), status.title) for status in TicketStatus.objects.all()]
-    agents = (
-        get_user_model()
-        .objects.filter(is_active=True, is_staff=True)
-        .order_by("first_name", "last_name", "username")
-    )
     return {
         "status": [(ANY_OPEN, "Any open"), (ANY_CLOSED, "Any closed"), *statuses],
         "assignee": [
             (ME, "Me"),
             (UNASSIGNED, "Unassigned"),
-            *((str(agent.pk), agent.get_full_name() or agent.get_username()) for agent in agents),
+            *((str(agent.pk), agent_name(agent)) for agent in agents()),
         ],
     }
 

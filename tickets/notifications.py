@@ -28,6 +28,8 @@ from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from tickets.agents import agent_name
+
 from .models import Attachment, Channel, Contact, Reply, Ticket
 
 logger = logging.getLogger("tickets.notifications")
@@ -119,7 +121,7 @@ def build_reply_email(
     context = {
         "ticket": ticket,
         "reply": reply,
-        "agent_name": agent.get_full_name() or agent.get_username(),
+        "agent_name": agent_name(agent),
         "reference": f"[#{ticket.pk}]",
     }
     message = EmailMultiAlternatives(
@@ -153,10 +155,10 @@ def build_assignment_email(
     """The email telling `assignee` that `ticket` is theirs, or None without an address."""
     if not assignee.email:
         return None
-    actor_name = (actor.get_full_name() or actor.get_username()) if actor else ""
+    actor_name = agent_name(actor)
     context = {
         "ticket": ticket,
-        "assignee_name": assignee.get_full_name() or assignee.get_username(),
+        "assignee_name": agent_name(assignee),
         "actor_name": actor_name,
         "ticket_url": ticket_url(ticket),
     }

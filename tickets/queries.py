@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from tickets.agents import is_agent
+
 from .models import (
     Attachment,
     CannedResponse,
@@ -50,10 +52,6 @@ def _checked_pk(pk: int | str) -> int:
     if not 0 < value <= MAX_ID:
         raise Http404
     return value
-
-
-def _is_agent(user: AbstractBaseUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
 def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
@@ -104,7 +102,7 @@ def get_ticket_for_agent(user: AbstractBaseUser, pk: int | str, *, related: bool
 
 def get_reply_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -> Reply:
     """A reply or note of `ticket`; a reply of another ticket is not found."""
-    if not _is_agent(user):
+    if not is_agent(user):
         raise Http404
     try:
         return Reply.objects.select_related("author_agent", "author_contact").get(
@@ -116,7 +114,7 @@ def get_reply_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -
 
 def get_attachment_for_agent(user: AbstractBaseUser, pk: int | str) -> Attachment:
     """A file, if the agent may see its ticket (checked with get_ticket_for_agent)."""
-    if not _is_agent(user):
+    if not is_agent(user):
         raise Http404("No attachment has this id.")
     attachment = Attachment.objects.filter(pk=_checked_pk(pk)).first()
     if attachment is None:
@@ -126,7 +124,7 @@ def get_attachment_for_agent(user: AbstractBaseUser, pk: int | str) -> Attachmen
 
 
 def _get_for_agent(user: AbstractBaseUser, queryset, pk: int | str, message: str):
-    if not _is_agent(user):
+    if not is_agent(user):
         raise Http404(message)
     try:
         return queryset.get(pk=_checked_pk(pk))
@@ -169,7 +167,7 @@ def canned_responses_for_agent(
 ) -> QuerySet[CannedResponse]:
     """The shared canned responses and the agent's own; with `ticket`, only those offered
     on its department (a response without a department is offered everywhere)."""
-    if not _is_agent(user):
+    if not is_agent(user):
         return CannedResponse.objects.none()
     responses = CannedResponse.objects.filter(Q(owner__isnull=True) | Q(owner=user))
     if ticket is not None:
@@ -191,7 +189,7 @@ def get_canned_response_for_agent(
 
 def get_sticky_note_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -> StickyNote:
     """A sticky note of `ticket`; a note of another ticket is not found."""
-    if not _is_agent(user):
+    if not is_agent(user):
         raise Http404
     try:
         note = StickyNote.objects.get(pk=_checked_pk(pk), ticket=ticket)
@@ -203,7 +201,7 @@ def get_sticky_note_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | 
 
 def saved_views_for_agent(user: AbstractBaseUser) -> QuerySet[SavedView]:
     """The saved views in an agent's sidebar: their own and those others shared."""
-    if not _is_agent(user):
+    if not is_agent(user):
         return SavedView.objects.none()
     return SavedView.objects.filter(Q(owner=user) | Q(is_shared=True)).select_related("owner")
 
@@ -216,7 +214,7 @@ def get_saved_view_for_owner(user: AbstractBaseUser, pk: int | str) -> SavedView
     found (404), except by a superuser.
     """
     views = SavedView.objects.select_related("owner")
-    if not (_is_agent(user) and user.is_superuser):
+    if not (is_agent(user) and user.is_superuser):
         views = saved_views_for_agent(user)
     try:
         view = views.get(pk=_checked_pk(pk))

@@ -30,16 +30,17 @@ class TestAccess:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse(settings.LOGIN_URL))
 
-    def test_non_agent_is_refused(self, client, outsider):
+    def test_non_agent_is_refused_like_in_the_workspace(self, client, outsider):
         client.force_login(outsider)
         response = client.get(URL)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+        assert response.status_code == 403
+        assert "not an agent account" in response.content.decode()
 
     def test_inactive_staff_is_refused(self, client, agent):
         agent.is_active = False
         agent.save(update_fields=["is_active"])
         client.force_login(agent)
+        # Django signs inactive users out: they are sent to sign in, as in the workspace.
         assert client.get(URL).status_code == 302
 
     def test_agent_sees_the_dashboard(self, client, agent):

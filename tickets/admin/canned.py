@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
+from tickets.agents import agent_name
 from tickets.forms.canned import CannedResponseAdminForm
 from tickets.models import CannedResponse
 
@@ -27,7 +28,7 @@ class CannedResponseAdmin(admin.ModelAdmin):
         if response.is_shared:
             return "Shared"
         owner = response.owner
-        return f"Personal ({owner.get_full_name() or owner.get_username()})"
+        return f"Personal ({agent_name(owner)})"
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from tickets import services
+from tickets.agents import agents
 from tickets.models import (
     ApiKey,
     Category,
@@ -282,9 +283,7 @@ class ApiKeyForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "agent" in self.fields:
-            self.fields["agent"].queryset = User.objects.filter(
-                is_active=True, is_staff=True
-            ).order_by("username")
+            self.fields["agent"].queryset = agents()
             self.fields["agent"].help_text = "The key acts as this agent."
 
 

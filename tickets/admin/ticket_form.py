@@ -15,19 +15,15 @@ from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from taggit.utils import edit_string_for_tags, parse_tags
 
 from tickets import custom_fields, services
+from tickets.agents import agents
 from tickets.models import CustomField, Ticket
 
 User = get_user_model()
 
 CUSTOM_FIELD_PREFIX = "cf_"
-
-
-def active_agents() -> QuerySet:
-    return User.objects.filter(is_active=True, is_staff=True).order_by("username")
 
 
 def custom_field_form_field(definition: CustomField) -> forms.Field:
@@ -74,7 +70,7 @@ class TicketAdminForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "assignee" in self.fields:
-            self.fields["assignee"].queryset = active_agents()
+            self.fields["assignee"].queryset = agents()
         if self.instance.pk:
             for name, field in self.fields.items():
                 # Compare with what the administrator saw rather than with the database at

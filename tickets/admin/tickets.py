@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 
 from tickets import custom_fields, search, services
+from tickets.agents import agent_name, agents
 from tickets.models import (
     ActiveState,
     Channel,
@@ -37,7 +38,6 @@ from .big_tables import BigTableAdminMixin
 from .ticket_form import (
     CUSTOM_FIELD_PREFIX,
     TicketAdminForm,
-    active_agents,
     custom_field_form_field,
 )
 
@@ -166,7 +166,7 @@ class TicketEventInline(admin.TabularInline):
 
 class TicketActionForm(ActionForm):
     agent = forms.ModelChoiceField(
-        queryset=active_agents(),
+        queryset=agents(),
         required=False,
         label="Agent",
         help_text="For the assign action.",
@@ -507,7 +507,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
                 ticket=t, assignee=agent, actor=request.user, channel=Channel.ADMIN
             ),
             skip=lambda t: t.assignee_id == agent.pk,
-            done=f"Assigned to {agent.get_full_name() or agent.get_username()}:",
+            done=f"Assigned to {agent_name(agent)}:",
             skipped_because="that were already assigned to them",
         )
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Model, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
@@ -15,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from taggit.models import Tag
 
+from tickets.agents import BY_NAME, agents
 from tickets.models import Category, TicketStatus
 from tickets.queries import get_category_for_agent
 from tickets.services import Conflict
@@ -177,11 +177,7 @@ class StatusListView(LookupListView):
 
 class AgentListView(LookupListView):
     def get_queryset(self) -> QuerySet:
-        return (
-            get_user_model()
-            .objects.filter(is_active=True, is_staff=True)
-            .order_by("first_name", "last_name", "username", "id")
-        )
+        return agents().order_by(*BY_NAME, "id")
 
     def serialize(self, obj: Any) -> dict[str, Any]:
         return agent_data(obj)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from rest_framework import serializers
 from taggit.models import Tag
 
+from tickets.agents import agent_name
 from tickets.models import (
     Category,
     Client,
@@ -32,10 +33,6 @@ def _ref(obj: Any, name: str = "name") -> dict[str, Any] | None:
     if obj is None:
         return None
     return {"id": obj.pk, name: getattr(obj, name)}
-
-
-def agent_name(agent: AbstractBaseUser) -> str:
-    return agent.get_full_name() or agent.get_username()
 
 
 def ticket_data(ticket: Ticket, tag_names: list[str] | None = None) -> dict[str, Any]:

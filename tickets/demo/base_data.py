@@ -14,6 +14,7 @@ from django.http import QueryDict
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from tickets.agents import agent_name
 from tickets.filters import canonical_query
 from tickets.models import (
     CannedResponse,
@@ -294,7 +295,7 @@ def _ensure_agents() -> dict[str, dict[str, Any]]:
                 is_staff=True,
                 is_superuser=username == "demo",
             )
-        name = user.get_full_name() or user.get_username()
+        name = agent_name(user)
         agents[username] = {"id": user.pk, "label": _label(user.pk, name)}
     return agents
 

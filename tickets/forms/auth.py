@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
+from tickets.agents import is_agent
+
 NOT_AN_AGENT = (
     "This account is not an agent account. Only active agents can sign in to the helpdesk."
 )
@@ -17,7 +19,7 @@ class AgentAuthenticationForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
-        if not user.is_staff:
+        if not is_agent(user):
             raise ValidationError(self.error_messages["not_agent"], code="not_agent")
 
 
@@ -25,4 +27,4 @@ class AgentPasswordResetForm(PasswordResetForm):
     """Password reset emails go to agents only; the page never says whether one was sent."""
 
     def get_users(self, email: str):
-        return (user for user in super().get_users(email) if user.is_staff)
+        return (user for user in super().get_users(email) if is_agent(user))

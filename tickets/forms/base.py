@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from tickets.agents import agent_name
 from tickets.models import Category, CustomField
 
 from .widgets import FastSelect, FastSelectMultiple
@@ -29,21 +29,13 @@ class WorkspaceForm(forms.Form):
                 field.widget = fast(attrs=field.widget.attrs, choices=field.widget.choices)
 
 
-def agents():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, is_staff=True)
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 def departments():
     return Category.objects.filter(type=Category.Type.TICKET)
 
 
 class AgentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return agent_name(obj)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError, names: dict[str, str]) -> None:

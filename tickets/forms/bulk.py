@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import QueryDict
 
-from tickets.models import Category, Priority, Team, TicketStatus
+from tickets.agents import agents
+from tickets.models import Priority, Team, TicketStatus
 from tickets.queries import as_id
 from tickets.services.bulk import MAX_BULK_TICKETS, BulkAction, too_many_message
 
@@ -119,11 +120,11 @@ class BulkActionForm(forms.Form):
         return " ".join(message for errors in self.errors.values() for message in errors)
 
 
-def _lookup(model, label: str, text: str | None, **conditions):
+def _lookup(rows: QuerySet, label: str, text: str | None):
     pk = as_id(text)
     if not text:
         raise ValidationError(f"Choose {label}.")
-    found = model.objects.filter(pk=pk, **conditions).first() if pk else None
+    found = rows.filter(pk=pk).first() if pk else None
     if found is None:
         raise ValidationError(f"Unknown {label.split(' ', 1)[-1]}: {text}.")
     return found
@@ -141,13 +142,13 @@ def _priority(text: str | None) -> Priority:
 def _assignee(text: str | None):
     if text == NONE:
         return None
-    return _lookup(get_user_model(), "an agent", text, is_active=True, is_staff=True)
+    return _lookup(agents(), "an agent", text)
 
 
 def _team(text: str | None) -> Team | None:
     if text == NONE:
         return None
-    return _lookup(Team, "a team", text)
+    return _lookup(Team.objects.all(), "a team", text)
 
 
 def _tags(text: str | None) -> list[str]:
@@ -158,13 +159,11 @@ def _tags(text: str | None) -> list[str]:
 
 
 VALUE_READERS = {
-    BulkAction.STATUS: lambda text: _lookup(TicketStatus, "a status", text),
+    BulkAction.STATUS: lambda text: _lookup(TicketStatus.objects.all(), "a status", text),
     BulkAction.PRIORITY: _priority,
     BulkAction.ASSIGNEE: _assignee,
     BulkAction.TEAM: _team,
-    BulkAction.DEPARTMENT: lambda text: _lookup(
-        Category, "a department", text, type=Category.Type.TICKET
-    ),
+    BulkAction.DEPARTMENT: lambda text: _lookup(departments(), "a department", text),
     BulkAction.ADD_TAGS: _tags,
     BulkAction.REMOVE_TAGS: _tags,
 }

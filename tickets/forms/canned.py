@@ -8,9 +8,9 @@ before validating so that the unique-title rules run and show on the title.
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from tickets.agents import agents_and_former_agents
 from tickets.canned import check_placeholders, valid_placeholders
 from tickets.models import CannedResponse, Category
 
@@ -99,7 +99,7 @@ class CannedResponseAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "owner" in self.fields:
-            self.fields["owner"].queryset = get_user_model().objects.filter(is_staff=True)
+            self.fields["owner"].queryset = agents_and_former_agents()
 
     def clean_text(self) -> str:
         return _checked_text(self.cleaned_data["text"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from tickets.agents import agents
 from tickets.attachments import AttachmentsField
 from tickets.models import Client, CustomField, Priority, Project, Reply, Team, Ticket, TicketStatus
 
@@ -14,7 +15,6 @@ from .base import (
     AgentChoiceField,
     CustomFieldsMixin,
     WorkspaceForm,
-    agents,
     departments,
     split_tags,
 )

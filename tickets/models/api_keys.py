@@ -10,15 +10,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tickets.agents import agent_condition, is_agent
+
 
 class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
     def usable(self) -> ApiKeyQuerySet:
         now = timezone.now()
         return self.filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            agent_condition(prefix="agent__"),
             revoked_at__isnull=True,
-            agent__is_active=True,
-            agent__is_staff=True,
         )
 
 
@@ -70,6 +71,5 @@ class ApiKey(models.Model):
         return (
             self.revoked_at is None
             and (self.expires_at is None or self.expires_at > now)
-            and self.agent.is_active
-            and self.agent.is_staff
+            and is_agent(self.agent)
         )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from tickets.agents import is_agent
 from tickets.days import day_end, day_start
 
 if TYPE_CHECKING:
@@ -219,7 +220,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
     def for_agent(self, user: AbstractBaseUser) -> TicketQuerySet:
         """The tickets an agent may see and change: every agent sees every ticket."""
-        if user.is_active and user.is_staff:
+        if is_agent(user):
             return self
         return self.none()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from tickets.agents import agent_name
 from tickets.models import Priority, TicketStatus
 
 register = template.Library()
@@ -38,9 +39,7 @@ def priority_code(value: int) -> str:
 @register.filter
 def person(user) -> str:
     """An agent's full name, or their username."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return agent_name(user)
 
 
 @register.filter

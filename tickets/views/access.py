@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
 
+from tickets.agents import is_agent
+
 NOT_AN_AGENT = (
     "This account is not an agent account. Only active agents can use the helpdesk workspace."
 )
@@ -38,10 +40,6 @@ def page_number(params: QueryDict) -> int:
         return min(max(1, int(params.get("page", "1"))), MAX_PAGE)
     except ValueError:
         return 1
-
-
-def is_agent(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
 def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -6,13 +6,13 @@ import datetime
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from tickets.agents import agents_and_former_agents
 from tickets.days import day_end, day_start
 from tickets.forms.base import AgentChoiceField, WorkspaceForm
 from tickets.models import Channel, Ticket, TicketEvent
@@ -44,9 +44,7 @@ class ActivityFilter(django_filters.FilterSet):
     actor = AgentFilter(
         label="Agent",
         # Former agents too: their events stay in the history.
-        queryset=get_user_model()
-        .objects.filter(is_staff=True)
-        .order_by("first_name", "last_name", "username"),
+        queryset=agents_and_former_agents(),
         empty_label="Any agent",
     )
     ticket = IdFilter(

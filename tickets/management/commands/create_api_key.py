@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from tickets.agents import is_agent
 from tickets.models import ApiKey
 
 
@@ -51,7 +52,7 @@ class Command(BaseCommand):
                     )
                 agent = users.objects.create_user(username=username, is_staff=True)
                 self.stdout.write(f"Created agent {username!r} (no password: set one to sign in).")
-            elif not (agent.is_active and agent.is_staff):
+            elif not is_agent(agent):
                 raise CommandError(
                     f"{username!r} is not an active agent (staff user); the key would not work."
                 )

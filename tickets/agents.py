@@ -1,0 +1,45 @@
+"""Who is an agent, and how a person is named: the one home of both.
+
+An agent is an active staff user: they sign in to the workspace, use the API and can be
+assigned tickets. A staff user who is no longer active is a former agent: they can do
+none of that, but their past work stays in the history, so the activity log and the
+reports offer former agents in their filters too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+# Agents are listed by name, as people read them.
+BY_NAME = ("first_name", "last_name", "username")
+
+
+def agent_condition(prefix: str = "") -> Q:
+    """The condition on a user (or, with `prefix` such as "agent__", on a related user)
+    that makes them an agent."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}is_staff": True})
+
+
+def is_agent(user: Any) -> bool:
+    """Whether `user` (a signed-in user, an anonymous one, or None) is an agent."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def agents() -> QuerySet[Any]:
+    """Every agent, by name."""
+    return get_user_model().objects.filter(agent_condition()).order_by(*BY_NAME)
+
+
+def agents_and_former_agents() -> QuerySet[Any]:
+    """Every staff user, active or not, by name: whose work the history may show."""
+    return get_user_model().objects.filter(is_staff=True).order_by(*BY_NAME)
+
+
+def agent_name(user: Any) -> str:
+    """How an agent (or any user) is named: their full name, else their username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
