@@ -24,12 +24,12 @@ from tickets.models import (
 
 from .common import (
     Agent,
-    _apply_status,
-    _check_agent,
-    _clean_text,
-    _locked,
-    _record,
-    _sync,
+    apply_status,
+    check_agent,
+    clean_text,
+    lock_ticket,
+    record_event,
+    refresh_from,
 )
 
 
@@ -50,7 +50,7 @@ def post_reply(
     A note changes neither. Replies count and last reply at cover public
     replies only; notes are internal. The emailed reply carries its files.
     """
-    text = _clean_text(text, "text")
+    text = clean_text(text, "text")
     checked = files.check_uploads(attachments)
     if kind not in Reply.Kind.values:
         raise ValidationError({"kind": ["Select reply or note."]})
@@ -60,11 +60,11 @@ def post_reply(
     if by_contact and author.client_id != ticket.client_id:
         raise ValidationError({"author": ["The contact does not belong to the ticket's client."]})
     if not by_contact:
-        _check_agent(author, "author")
+        check_agent(author, "author")
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         now = timezone.now()
         reply = Reply.objects.create(
             ticket=locked,
@@ -93,11 +93,11 @@ def post_reply(
                 if locked.first_response_at is None:
                     locked.first_response_at = now
                     changed.append("first_response_at")
-            changed += _apply_status(
+            changed += apply_status(
                 locked, target, actor=actor, actor_contact=actor_contact, channel=channel, now=now
             )
         locked.save(update_fields=changed)
-        _record(
+        record_event(
             locked,
             TicketEvent.Kind.NOTE_ADDED
             if kind == Reply.Kind.NOTE
@@ -116,7 +116,7 @@ def post_reply(
             transaction.on_commit(
                 partial(notifications.reply_posted, reply.pk, [a.pk for a in stored]), robust=True
             )
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     return reply
 
 
@@ -124,7 +124,7 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
     """Remove a reply or note with its files; replies count and last reply at are
     recomputed exactly. The stored files are deleted once the removal is committed."""
     with transaction.atomic():
-        locked = _locked(reply.ticket)
+        locked = lock_ticket(reply.ticket)
         reply = Reply.objects.get(pk=reply.pk, ticket=locked)
         now = timezone.now()
         kind, text = reply.kind, reply.text
@@ -138,7 +138,7 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
         locked.last_reply_at = last
         locked.updated_at = now
         locked.save(update_fields=["replies_count", "last_reply_at", "updated_at"])
-        _record(
+        record_event(
             locked,
             TicketEvent.Kind.REPLY_DELETED,
             actor=actor,
@@ -148,4 +148,4 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
             ),
             at=now,
         )
-    _sync(reply.ticket, locked)
+    refresh_from(reply.ticket, locked)

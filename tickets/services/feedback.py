@@ -18,8 +18,8 @@ from tickets.models import (
 
 from .common import (
     Agent,
-    _locked,
-    _record,
+    lock_ticket,
+    record_event,
 )
 
 
@@ -35,7 +35,7 @@ def rate_ticket(
     if value not in Rating.Value.values:
         raise ValidationError({"value": ["Select good or bad."]})
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         now = timezone.now()
         rating, _ = Rating.objects.update_or_create(
             ticket=locked,
@@ -47,7 +47,7 @@ def rate_ticket(
                 "created_at": now,
             },
         )
-        _record(
+        record_event(
             locked,
             TicketEvent.Kind.RATED,
             actor=None,
