@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -121,8 +122,7 @@ def create_ticket(
     cc = list(cc)
     _check_contacts(client, requester, cc)
     check_agent(assignee)
-    if priority not in Priority.values:
-        raise ValidationError({"priority": ["Select normal, high or urgent."]})
+    _check_priority(priority)
     values = custom_fields.validate_values(custom_field_values or {})
     tag_names = normalize_tags(tags)
     checked = files.check_uploads(attachments)
@@ -170,6 +170,102 @@ def create_ticket(
     return ticket
 
 
+def _check_priority(priority: Any) -> None:
+    if priority not in Priority.values:
+        raise ValidationError({"priority": ["Select normal, high or urgent."]})
+
+
+class _Change(NamedTuple):
+    """One history event that update_ticket records."""
+
+    kind: TicketEvent.Kind
+    old: Any
+    new: Any
+    field: str = ""
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _no_check(value: Any, locked: Ticket) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A ticket field that update_ticket changes, with one event of `kind` when it does.
+
+    `check(value, locked)` refuses a value with ValidationError (the locked ticket has its
+    new client by then), `clean` gives the value to store and `shown` how a value is kept
+    in the history. A foreign key is compared by id, so an unchanged one loads nothing.
+    """
+
+    name: str
+    kind: TicketEvent.Kind
+    check: Callable[[Any, Ticket], None] = _no_check
+    clean: Callable[[Any], Any] = _same
+    shown: Callable[[Any], Any] = _same
+
+    def change(self, locked: Ticket, value: Any) -> _Change | None:
+        """Give the locked ticket `value`; the event to record, or None if it had it."""
+        self.check(value, locked)
+        value = self.clean(value)
+        if Ticket._meta.get_field(self.name).is_relation:
+            unchanged = (value.pk if value else None) == getattr(locked, f"{self.name}_id")
+        else:
+            unchanged = value == getattr(locked, self.name)
+        if unchanged:
+            return None
+        change = _Change(self.kind, self.shown(getattr(locked, self.name)), self.shown(value))
+        setattr(locked, self.name, value)
+        return change
+
+
+# The fields in the order update_ticket checks them and records their events.
+_FIELDS = (
+    _Field(
+        "subject",
+        TicketEvent.Kind.SUBJECT_CHANGED,
+        clean=lambda text: clean_text(text, "subject", max_length=SUBJECT_MAX_LENGTH),
+    ),
+    _Field(
+        "message", TicketEvent.Kind.MESSAGE_CHANGED, clean=lambda text: clean_text(text, "message")
+    ),
+    _Field(
+        "priority",
+        TicketEvent.Kind.PRIORITY_CHANGED,
+        check=lambda priority, locked: _check_priority(priority),
+        clean=Priority,
+        shown=lambda priority: Priority(priority).code,
+    ),
+    _Field(
+        "department",
+        TicketEvent.Kind.DEPARTMENT_CHANGED,
+        check=lambda department, locked: check_department(department),
+        shown=label,
+    ),
+    _Field("client", TicketEvent.Kind.CLIENT_CHANGED, shown=label),
+    _Field(
+        "project",
+        TicketEvent.Kind.PROJECT_CHANGED,
+        check=lambda project, locked: _check_project(project, locked.client),
+        shown=label,
+    ),
+    _Field(
+        "requester",
+        TicketEvent.Kind.REQUESTER_CHANGED,
+        check=lambda requester, locked: _check_contacts(locked.client, requester, ()),
+        shown=label,
+    ),
+    _Field(
+        "due_at",
+        TicketEvent.Kind.DUE_DATE_CHANGED,
+        shown=lambda due_at: due_at.isoformat() if due_at else None,
+    ),
+)
+
+
 def update_ticket(
     *,
     ticket: Ticket,
@@ -190,96 +286,37 @@ def update_ticket(
 
     One history event is recorded for each field whose value really changes.
     """
+    given = {
+        "subject": subject,
+        "message": message,
+        "priority": priority,
+        "department": department,
+        "client": client,
+        "project": project,
+        "requester": requester,
+        "due_at": due_at,
+    }
     with transaction.atomic():
         locked = lock_ticket(ticket)
         now = timezone.now()
         changed: list[str] = []
-        events: list[tuple[TicketEvent.Kind, Any, Any, str]] = []
-
-        if subject is not UNSET:
-            subject = clean_text(subject, "subject", max_length=SUBJECT_MAX_LENGTH)
-            if subject != locked.subject:
-                events.append((TicketEvent.Kind.SUBJECT_CHANGED, locked.subject, subject, ""))
-                locked.subject = subject
-                changed.append("subject")
-        if message is not UNSET:
-            message = clean_text(message, "message")
-            if message != locked.message:
-                events.append((TicketEvent.Kind.MESSAGE_CHANGED, locked.message, message, ""))
-                locked.message = message
-                changed.append("message")
-        if priority is not UNSET:
-            if priority not in Priority.values:
-                raise ValidationError({"priority": ["Select normal, high or urgent."]})
-            if priority != locked.priority:
-                events.append(
-                    (
-                        TicketEvent.Kind.PRIORITY_CHANGED,
-                        Priority(locked.priority).code,
-                        Priority(priority).code,
-                        "",
-                    )
-                )
-                locked.priority = Priority(priority)
-                changed.append("priority")
-        if department is not UNSET:
-            check_department(department)
-            if department.pk != locked.department_id:
-                events.append(
-                    (
-                        TicketEvent.Kind.DEPARTMENT_CHANGED,
-                        label(locked.department),
-                        label(department),
-                        "",
-                    )
-                )
-                locked.department = department
-                changed.append("department")
-        if client is not UNSET and client.pk != locked.client_id:
-            events.append(
-                (TicketEvent.Kind.CLIENT_CHANGED, label(locked.client), label(client), "")
-            )
-            locked.client = client
-            changed.append("client")
-            # Links to the old client's contacts and project no longer hold.
-            if project is UNSET and locked.project_id is not None:
-                project = None
-            if requester is UNSET and locked.requester_id is not None:
-                requester = None
-            if cc is UNSET:
-                cc = [c for c in locked.cc.all() if c.client_id == client.pk]
-        if project is not UNSET:
-            _check_project(project, locked.client)
-            if (project.pk if project else None) != locked.project_id:
-                events.append(
-                    (TicketEvent.Kind.PROJECT_CHANGED, label(locked.project), label(project), "")
-                )
-                locked.project = project
-                changed.append("project")
-        if requester is not UNSET:
-            _check_contacts(locked.client, requester, ())
-            if (requester.pk if requester else None) != locked.requester_id:
-                events.append(
-                    (
-                        TicketEvent.Kind.REQUESTER_CHANGED,
-                        label(locked.requester),
-                        label(requester),
-                        "",
-                    )
-                )
-                locked.requester = requester
-                changed.append("requester")
-        if due_at is not UNSET and due_at != locked.due_at:
-            events.append(
-                (
-                    TicketEvent.Kind.DUE_DATE_CHANGED,
-                    locked.due_at.isoformat() if locked.due_at else None,
-                    due_at.isoformat() if due_at else None,
-                    "",
-                )
-            )
-            locked.due_at = due_at
-            changed.append("due_at")
+        changes: list[_Change] = []
+        for field in _FIELDS:
+            if given[field.name] is UNSET:
+                continue
+            change = field.change(locked, given[field.name])
+            if change is None:
+                continue
+            changes.append(change)
+            changed.append(field.name)
+            if field.name == "client":
+                # Links to the old client's contacts and project no longer hold.
+                if given["project"] is UNSET and locked.project_id is not None:
+                    given["project"] = None
+                if given["requester"] is UNSET and locked.requester_id is not None:
+                    given["requester"] = None
+                if cc is UNSET:
+                    cc = [c for c in locked.cc.all() if c.client_id == locked.client_id]
         if custom_field_values is not UNSET:
             values = custom_fields.validate_values(
                 custom_field_values, current=locked.custom_fields
@@ -287,11 +324,12 @@ def update_ticket(
             for key in sorted(set(values) | set(locked.custom_fields)):
                 before, after = locked.custom_fields.get(key), values.get(key)
                 if before != after:
-                    events.append((TicketEvent.Kind.CUSTOM_FIELD_CHANGED, before, after, key))
+                    changes.append(
+                        _Change(TicketEvent.Kind.CUSTOM_FIELD_CHANGED, before, after, key)
+                    )
             if values != locked.custom_fields:
                 locked.custom_fields = values
                 changed.append("custom_fields")
-        cc_changed = False
         if cc is not UNSET:
             cc = list(cc)
             _check_contacts(locked.client, None, cc)
@@ -299,21 +337,20 @@ def update_ticket(
             after_cc = sorted({contact.pk for contact in cc})
             if before_cc != after_cc:
                 locked.cc.set(cc)
-                events.append((TicketEvent.Kind.CC_CHANGED, before_cc, after_cc, ""))
-                cc_changed = True
+                changes.append(_Change(TicketEvent.Kind.CC_CHANGED, before_cc, after_cc))
 
-        if changed or cc_changed:
+        if changed or changes:
             locked.updated_at = now
             locked.save(update_fields=[*changed, "updated_at"])
-            for kind, old, new, field in events:
+            for change in changes:
                 record_event(
                     locked,
-                    kind,
+                    change.kind,
                     actor=actor,
                     channel=channel,
-                    old=old,
-                    new=new,
-                    field=field,
+                    old=change.old,
+                    new=change.new,
+                    field=change.field,
                     at=now,
                 )
     refresh_from(ticket, locked)
