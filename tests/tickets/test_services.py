@@ -192,6 +192,37 @@ class TestReplies:
         assert ticket.status_id == TicketStatus.CUSTOMER_REPLIED
         assert ticket.resolved_at is None
 
+    def test_reply_against_an_old_version_is_stale(self, ticket, agent, other_agent):
+        seen = T0 - datetime.timedelta(minutes=5)
+        with freeze_time(T0):
+            services.update_ticket(
+                ticket=ticket, priority=Priority.URGENT, actor=agent, channel=Channel.WEB
+            )
+            services.post_reply(
+                ticket=ticket, text="Mine", author=agent, seen_version=seen, channel=Channel.WEB
+            )
+        late = freeze_time(T0 + datetime.timedelta(minutes=1))
+        with late, pytest.raises(services.Stale) as stale:
+            services.post_reply(
+                ticket=ticket,
+                text="Too late",
+                author=other_agent,
+                channel=Channel.WEB,
+                seen_version=seen,
+            )
+        assert isinstance(stale.value, services.Conflict)
+        # The author's own changes are not news to them; the other agent's are.
+        assert [event.kind for event in stale.value.changes] == [
+            "priority_changed",
+            "status_changed",
+            "reply_added",
+        ]
+        assert list(ticket.replies.values_list("text", flat=True)) == ["Mine"]
+        services.post_reply(
+            ticket=ticket, text="Seen it", author=other_agent, channel=Channel.WEB, seen_version=T0
+        )
+        assert ticket.replies.count() == 2
+
     def test_delete_reply_keeps_counts_exact(self, ticket, agent):
         with freeze_time(T0):
             first = services.post_reply(ticket=ticket, text="1", author=agent, channel=Channel.WEB)

@@ -30,6 +30,15 @@ class Conflict(Exception):
     """The change conflicts with the ticket's current state (HTTP 409)."""
 
 
+class Stale(Conflict):
+    """Others changed the ticket since the version its writer saw; `changes` lists their
+    events, oldest first, so that the writer can review them."""
+
+    def __init__(self, changes: list[TicketEvent]) -> None:
+        super().__init__("The ticket changed since you saw it.")
+        self.changes = changes
+
+
 class _Unset:
     def __repr__(self) -> str:
         return "UNSET"

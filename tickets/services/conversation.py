@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from functools import partial
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets import attachments as files
-from tickets import notifications
+from tickets import notifications, presence
 from tickets.models import (
     Channel,
     Contact,
@@ -24,6 +25,7 @@ from tickets.models import (
 
 from .common import (
     Agent,
+    Stale,
     apply_status,
     check_agent,
     clean_text,
@@ -42,6 +44,7 @@ def post_reply(
     channel: Channel,
     source: Source | None = None,
     attachments: Sequence[UploadedFile] = (),
+    seen_version: datetime.datetime | None = None,
 ) -> Reply:
     """Add a reply or an internal note to the conversation, with its files.
 
@@ -49,6 +52,11 @@ def post_reply(
     first response; a contact's reply moves it to the client-replied status.
     A note changes neither. Replies count and last reply at cover public
     replies only; notes are internal. The emailed reply carries its files.
+
+    `seen_version` is the version of the ticket page the agent wrote on (see
+    `tickets.presence`): if others changed the ticket since, nothing is posted and
+    `Stale` lists their changes. The check runs under the ticket's row lock, so a
+    reply another agent sends at the same moment is either seen or waits for this one.
     """
     text = clean_text(text, "text")
     checked = files.check_uploads(attachments)
@@ -65,6 +73,10 @@ def post_reply(
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
     with transaction.atomic():
         locked = lock_ticket(ticket)
+        if seen_version is not None:
+            changes = presence.changes_since(locked, seen_version, author)
+            if changes:
+                raise Stale(changes)
         now = timezone.now()
         reply = Reply.objects.create(
             ticket=locked,
