@@ -395,6 +395,15 @@ class TestOtherChanges:
         assert rating.agent == agent
         assert "rated" in kinds(ticket)
 
+    def test_rating_moves_last_updated(self, ticket):
+        contact = factories.ContactFactory(client=ticket.client)
+        with freeze_time(T0):
+            services.rate_ticket(ticket=ticket, value="bad", contact=contact, channel=Channel.WEB)
+        assert ticket.updated_at == T0
+        ticket.refresh_from_db()
+        assert ticket.updated_at == T0
+        assert ticket.events.get(kind="rated").created_at == T0
+
     def test_stars_and_pins_are_per_agent(self, ticket, agent, other_agent):
         services.set_star(ticket=ticket, agent=agent, starred=True)
         services.set_star(ticket=ticket, agent=agent, starred=True)

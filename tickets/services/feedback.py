@@ -20,6 +20,7 @@ from .common import (
     Agent,
     lock_ticket,
     record_event,
+    refresh_from,
 )
 
 
@@ -47,6 +48,8 @@ def rate_ticket(
                 "created_at": now,
             },
         )
+        locked.updated_at = now
+        locked.save(update_fields=["updated_at"])
         record_event(
             locked,
             TicketEvent.Kind.RATED,
@@ -56,6 +59,7 @@ def rate_ticket(
             new={"value": value, "comment": comment.strip()},
             at=now,
         )
+    refresh_from(ticket, locked)
     return rating
 
 
