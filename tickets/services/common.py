@@ -154,7 +154,8 @@ def check_agent(agent: Agent | None, field: str = "assignee") -> None:
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Tag names stripped, without blanks or duplicates (ignoring case), sorted."""
+    """Tag names stripped, without blanks or duplicates (ignoring case), sorted; each at
+    most 100 characters."""
     seen: dict[str, str] = {}
     for tag in tags:
         name = str(tag).strip()
