@@ -57,10 +57,6 @@ def others_present(ticket: Ticket, agent: AbstractBaseUser) -> list[TicketPresen
     )
 
 
-def forget_presence(*, ticket: Ticket, agent: AbstractBaseUser) -> None:
-    TicketPresence.objects.filter(ticket=ticket, agent=agent).delete()
-
-
 def cleanup_stale(*, force: bool = False) -> int:
     """Delete the rows of agents gone for a while; at most once a minute unless forced.
 

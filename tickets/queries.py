@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -149,16 +148,6 @@ def get_contact_for_agent(user: AbstractBaseUser, client: Client, pk: int | str)
 def get_project_for_agent(user: AbstractBaseUser, pk: int | str) -> Project:
     return _get_for_agent(
         user, Project.objects.select_related("client"), pk, "No project has this id."
-    )
-
-
-def get_agent(user: AbstractBaseUser, pk: int | str) -> AbstractBaseUser:
-    """An active agent, as seen by another agent."""
-    return _get_for_agent(
-        user,
-        get_user_model().objects.filter(is_active=True, is_staff=True),
-        pk,
-        "No agent has this id.",
     )
 
 

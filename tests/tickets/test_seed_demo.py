@@ -240,9 +240,8 @@ def assert_consistent(now: datetime.datetime = NOW) -> None:
             else:
                 assert reply.author_agent_id is not None
 
-        # Time runs forward and stops now; updated_at is the last change (a rating is none).
-        changed = [e.created_at for e in history if e.kind != TicketEvent.Kind.RATED]
-        assert ticket.updated_at == max(changed)
+        # Time runs forward and stops now; updated_at is the last change (a rating too).
+        assert ticket.updated_at == max(e.created_at for e in history)
         for moment in [*[e.created_at for e in history], *[r.created_at for r in replies[pk]]]:
             assert ticket.created_at <= moment <= now
         assert ticket.due_at is None or ticket.due_at <= now

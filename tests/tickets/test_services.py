@@ -192,6 +192,37 @@ class TestReplies:
         assert ticket.status_id == TicketStatus.CUSTOMER_REPLIED
         assert ticket.resolved_at is None
 
+    def test_reply_against_an_old_version_is_stale(self, ticket, agent, other_agent):
+        seen = T0 - datetime.timedelta(minutes=5)
+        with freeze_time(T0):
+            services.update_ticket(
+                ticket=ticket, priority=Priority.URGENT, actor=agent, channel=Channel.WEB
+            )
+            services.post_reply(
+                ticket=ticket, text="Mine", author=agent, seen_version=seen, channel=Channel.WEB
+            )
+        late = freeze_time(T0 + datetime.timedelta(minutes=1))
+        with late, pytest.raises(services.Stale) as stale:
+            services.post_reply(
+                ticket=ticket,
+                text="Too late",
+                author=other_agent,
+                channel=Channel.WEB,
+                seen_version=seen,
+            )
+        assert isinstance(stale.value, services.Conflict)
+        # The author's own changes are not news to them; the other agent's are.
+        assert [event.kind for event in stale.value.changes] == [
+            "priority_changed",
+            "status_changed",
+            "reply_added",
+        ]
+        assert list(ticket.replies.values_list("text", flat=True)) == ["Mine"]
+        services.post_reply(
+            ticket=ticket, text="Seen it", author=other_agent, channel=Channel.WEB, seen_version=T0
+        )
+        assert ticket.replies.count() == 2
+
     def test_delete_reply_keeps_counts_exact(self, ticket, agent):
         with freeze_time(T0):
             first = services.post_reply(ticket=ticket, text="1", author=agent, channel=Channel.WEB)
@@ -363,6 +394,15 @@ class TestOtherChanges:
         )
         assert rating.agent == agent
         assert "rated" in kinds(ticket)
+
+    def test_rating_moves_last_updated(self, ticket):
+        contact = factories.ContactFactory(client=ticket.client)
+        with freeze_time(T0):
+            services.rate_ticket(ticket=ticket, value="bad", contact=contact, channel=Channel.WEB)
+        assert ticket.updated_at == T0
+        ticket.refresh_from_db()
+        assert ticket.updated_at == T0
+        assert ticket.events.get(kind="rated").created_at == T0
 
     def test_stars_and_pins_are_per_agent(self, ticket, agent, other_agent):
         services.set_star(ticket=ticket, agent=agent, starred=True)

@@ -163,7 +163,7 @@ class Catalog:
     """The base data the tickets refer to, loaded in a fixed order.
 
     A label is how the history names a status or an agent, {"id": .., "name": ..}
-    (see services._label), kept here as JSON text: the rows carry JSON as text.
+    (see services.common.label), kept here as JSON text: the rows carry JSON as text.
     """
 
     departments: list[tuple[int, str]]

@@ -301,6 +301,9 @@ class TicketSimulator:
         if not is_spam and rng.random() < 0.5:
             custom = self._custom_values(created)
 
+        if life.resolved is not None and assignee_id and rng.random() < RATING_RATE:
+            life.rate(assignee_id, requester_id)
+
         batch.tickets.append(
             (
                 ticket_id, subject, message, life.status, int(priority), str(source),
@@ -310,8 +313,6 @@ class TicketSimulator:
                 _utc(life.resolved), life.replies_count, _utc(life.last_reply),
             )
         )  # fmt: skip
-        if life.resolved is not None and assignee_id and rng.random() < RATING_RATE:
-            life.rate(assignee_id, requester_id)
 
     def _custom_values(self, created: float) -> dict[str, Any]:
         rng = self.rng
@@ -377,7 +378,7 @@ class TicketLife:
             (self.ticket_id, str(kind), actor_id, contact_id, str(channel), "", old, new, _utc(at))
         )
         if kind != TicketEvent.Kind.CREATED:
-            self.updated = at
+            self.updated = max(self.updated, at)  # a rating may come before later changes
 
     def set_status(
         self, status: int, *, actor_id=None, contact_id=None, channel=Channel.WEB
@@ -503,7 +504,7 @@ class TicketLife:
             follow_up_rate *= 0.7
 
     def rate(self, agent_id: int, contact_id: int) -> None:
-        """The client rates the closed ticket; like services.rate_ticket, it leaves updated_at."""
+        """The client rates the closed ticket; like services.rate_ticket, it moves updated_at."""
         rng = self.rng
         at = self.resolved + self.sim.delay(3 * HOUR)
         if at > self.sim.now:
@@ -513,10 +514,12 @@ class TicketLife:
         self.batch.ratings.append(
             (self.ticket_id, str(value), comment, contact_id, agent_id, _utc(at))
         )
-        self.batch.events.append(
-            (self.ticket_id, "rated", None, contact_id, "web", "", None,
-             json.dumps({"value": str(value), "comment": comment}), _utc(at))
-        )  # fmt: skip
+        self.event(
+            at,
+            TicketEvent.Kind.RATED,
+            contact_id=contact_id,
+            new=json.dumps({"value": str(value), "comment": comment}),
+        )
 
 
 def _utc(timestamp: float | None) -> datetime.datetime | None:

@@ -12,13 +12,14 @@ the assignee (unless they assigned themselves). Notes are never emailed; the
 API and the admin are silent.
 
 Validation problems raise `django.core.exceptions.ValidationError` with a dict
-of field messages; a change that the ticket's state forbids raises `Conflict`.
+of field messages; a change that the ticket's state forbids raises `Conflict`, and
+a reply written against an old version of the ticket raises `Stale` (a `Conflict`).
 
 Callers use the package: `from tickets import services; services.post_reply(...)`.
 """
 
 from .bulk import MAX_BULK_TICKETS, BulkAction, BulkResult, apply_bulk_action
-from .common import UNSET, Conflict
+from .common import UNSET, Conflict, Stale
 from .conversation import delete_reply, post_reply
 from .feedback import rate_ticket, set_pin, set_star
 from .removal import delete_agent, delete_contact, delete_team
@@ -46,6 +47,7 @@ __all__ = [
     "BulkAction",
     "BulkResult",
     "Conflict",
+    "Stale",
     "add_sticky_note",
     "add_tags",
     "apply_bulk_action",

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from tickets.models import Category, Channel, Priority, Team, Ticket, TicketStatus
 from tickets.queries import tag_names_for
 
-from .common import Agent, Conflict, _check_agent, _check_department, _normalize_tags
+from .common import Agent, Conflict, check_agent, check_department, normalize_tags
 from .tickets import (
     add_tags,
     archive,
@@ -114,7 +114,7 @@ def _check_value(action: BulkAction, value: Any) -> tuple[Any, str]:
             value = Priority(value)
             return value, f"Priority set to {value.label} on {{tickets}}."
         case BulkAction.ASSIGNEE:
-            _check_agent(value)
+            check_agent(value)
             if value is None:
                 return None, "Unassigned {tickets}."
             return value, f"Assigned {{tickets}} to {_name(value)}."
@@ -127,10 +127,10 @@ def _check_value(action: BulkAction, value: Any) -> tuple[Any, str]:
         case BulkAction.DEPARTMENT:
             if not isinstance(value, Category):
                 raise ValidationError({"department": ["Choose a department."]})
-            _check_department(value)
+            check_department(value)
             return value, f"Moved {{tickets}} to {value.name}."
         case BulkAction.ADD_TAGS | BulkAction.REMOVE_TAGS:
-            tags = _normalize_tags(value or ())
+            tags = normalize_tags(value or ())
             if not tags:
                 raise ValidationError({"tags": ["Enter at least one tag."]})
             verb = "added to" if action == BulkAction.ADD_TAGS else "removed from"

@@ -1,4 +1,8 @@
-"""What the ticket services share: errors, the history writer, row locking and checks."""
+"""What the ticket services share: errors, the history writer, row locking and checks.
+
+The other modules of the package import these public names; what only one module
+needs stays private there.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,7 @@ from django.utils import timezone
 from tickets.models import (
     Category,
     Channel,
-    Client,
     Contact,
-    Project,
     Ticket,
     TicketEvent,
     TicketStatus,
@@ -26,6 +28,15 @@ Agent = AbstractBaseUser
 
 class Conflict(Exception):
     """The change conflicts with the ticket's current state (HTTP 409)."""
+
+
+class Stale(Conflict):
+    """Others changed the ticket since the version its writer saw; `changes` lists their
+    events, oldest first, so that the writer can review them."""
+
+    def __init__(self, changes: list[TicketEvent]) -> None:
+        super().__init__("The ticket changed since you saw it.")
+        self.changes = changes
 
 
 class _Unset:
@@ -39,10 +50,7 @@ UNSET: Any = _Unset()
 SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
 
 
-# Helpers -------------------------------------------------------------------
-
-
-def _record(
+def record_event(
     ticket: Ticket,
     kind: TicketEvent.Kind,
     *,
@@ -54,6 +62,7 @@ def _record(
     actor_contact: Contact | None = None,
     at: datetime.datetime | None = None,
 ) -> TicketEvent:
+    """Append one event to the ticket's history."""
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
@@ -67,7 +76,7 @@ def _record(
     )
 
 
-def _record_many(
+def record_events(
     ticket_ids: list[int],
     kind: TicketEvent.Kind,
     *,
@@ -77,7 +86,7 @@ def _record_many(
     old: Mapping[int, Any],
     new: Mapping[int, Any] | None = None,
 ) -> None:
-    """One event per ticket, as `_record` writes them, in one INSERT."""
+    """One event per ticket, as `record_event` writes them, in one INSERT."""
     TicketEvent.objects.bulk_create(
         TicketEvent(
             ticket_id=pk,
@@ -97,12 +106,12 @@ def _recorded_actor(actor: Agent | None) -> Agent | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _locked(ticket: Ticket) -> Ticket:
+def lock_ticket(ticket: Ticket) -> Ticket:
     """The ticket's row, locked until the transaction ends, with fresh values."""
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
-def _sync(target: Ticket, source: Ticket) -> None:
+def refresh_from(target: Ticket, source: Ticket) -> None:
     """Copy a locked ticket's values back onto the caller's instance."""
     for field in Ticket._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
@@ -112,7 +121,7 @@ def _sync(target: Ticket, source: Ticket) -> None:
             field.delete_cached_value(target)
 
 
-def _label(obj: Any) -> Any:
+def label(obj: Any) -> Any:
     """How a related object is kept in the history: its id and its name."""
     if obj is None:
         return None
@@ -122,7 +131,8 @@ def _label(obj: Any) -> Any:
     return {"id": obj.pk, "name": name}
 
 
-def _clean_text(value: str, field: str, *, max_length: int | None = None) -> str:
+def clean_text(value: str, field: str, *, max_length: int | None = None) -> str:
+    """The text without surrounding blanks; required, and at most `max_length` long."""
     text = (value or "").strip()
     if not text:
         raise ValidationError({field: ["This field is required."]})
@@ -131,29 +141,21 @@ def _clean_text(value: str, field: str, *, max_length: int | None = None) -> str
     return text
 
 
-def _check_department(department: Category) -> None:
+def check_department(department: Category) -> None:
+    """Only a category of type ticket can hold tickets."""
     if department.type != Category.Type.TICKET:
         raise ValidationError({"department": ["The department must be a category of type ticket."]})
 
 
-def _check_project(project: Project | None, client: Client) -> None:
-    if project is not None and project.client_id != client.pk:
-        raise ValidationError({"project": ["The project does not belong to the ticket's client."]})
-
-
-def _check_contacts(client: Client, requester: Contact | None, cc: Iterable[Contact]) -> None:
-    if requester is not None and requester.client_id != client.pk:
-        raise ValidationError({"requester": ["The requester must be a contact of the client."]})
-    if any(contact.client_id != client.pk for contact in cc):
-        raise ValidationError({"cc": ["Copied contacts must be contacts of the client."]})
-
-
-def _check_agent(agent: Agent | None, field: str = "assignee") -> None:
+def check_agent(agent: Agent | None, field: str = "assignee") -> None:
+    """Tickets go to active agents (or to nobody); `field` names the message's field."""
     if agent is not None and not (agent.is_active and agent.is_staff):
         raise ValidationError({field: ["Tickets can only be assigned to active agents."]})
 
 
-def _normalize_tags(tags: Iterable[str]) -> list[str]:
+def normalize_tags(tags: Iterable[str]) -> list[str]:
+    """Tag names stripped, without blanks or duplicates (ignoring case), sorted; each at
+    most 100 characters."""
     seen: dict[str, str] = {}
     for tag in tags:
         name = str(tag).strip()
@@ -165,7 +167,7 @@ def _normalize_tags(tags: Iterable[str]) -> list[str]:
     return sorted(seen.values(), key=str.lower)
 
 
-def _apply_status(
+def apply_status(
     ticket: Ticket,
     status: TicketStatus,
     *,
@@ -187,14 +189,14 @@ def _apply_status(
     elif not status.is_closed and ticket.resolved_at is not None:
         ticket.resolved_at = None
         changed.append("resolved_at")
-    _record(
+    record_event(
         ticket,
         TicketEvent.Kind.STATUS_CHANGED,
         actor=actor,
         actor_contact=actor_contact,
         channel=channel,
-        old=_label(old_status),
-        new=_label(status),
+        old=label(old_status),
+        new=label(status),
         at=now,
     )
     return changed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from functools import partial
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets import attachments as files
-from tickets import notifications, tasks
+from tickets import notifications, presence, tasks
 from tickets.models import (
     Channel,
     Contact,
@@ -24,12 +25,13 @@ from tickets.models import (
 
 from .common import (
     Agent,
-    _apply_status,
-    _check_agent,
-    _clean_text,
-    _locked,
-    _record,
-    _sync,
+    Stale,
+    apply_status,
+    check_agent,
+    clean_text,
+    lock_ticket,
+    record_event,
+    refresh_from,
 )
 
 
@@ -42,6 +44,7 @@ def post_reply(
     channel: Channel,
     source: Source | None = None,
     attachments: Sequence[UploadedFile] = (),
+    seen_version: datetime.datetime | None = None,
 ) -> Reply:
     """Add a reply or an internal note to the conversation, with its files.
 
@@ -49,8 +52,13 @@ def post_reply(
     first response; a contact's reply moves it to the client-replied status.
     A note changes neither. Replies count and last reply at cover public
     replies only; notes are internal. The emailed reply carries its files.
+
+    `seen_version` is the version of the ticket page the agent wrote on (see
+    `tickets.presence`): if others changed the ticket since, nothing is posted and
+    `Stale` lists their changes. The check runs under the ticket's row lock, so a
+    reply another agent sends at the same moment is either seen or waits for this one.
     """
-    text = _clean_text(text, "text")
+    text = clean_text(text, "text")
     checked = files.check_uploads(attachments)
     if kind not in Reply.Kind.values:
         raise ValidationError({"kind": ["Select reply or note."]})
@@ -60,11 +68,15 @@ def post_reply(
     if by_contact and author.client_id != ticket.client_id:
         raise ValidationError({"author": ["The contact does not belong to the ticket's client."]})
     if not by_contact:
-        _check_agent(author, "author")
+        check_agent(author, "author")
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
+        if seen_version is not None:
+            changes = presence.changes_since(locked, seen_version, author)
+            if changes:
+                raise Stale(changes)
         now = timezone.now()
         reply = Reply.objects.create(
             ticket=locked,
@@ -93,11 +105,11 @@ def post_reply(
                 if locked.first_response_at is None:
                     locked.first_response_at = now
                     changed.append("first_response_at")
-            changed += _apply_status(
+            changed += apply_status(
                 locked, target, actor=actor, actor_contact=actor_contact, channel=channel, now=now
             )
         locked.save(update_fields=changed)
-        _record(
+        record_event(
             locked,
             TicketEvent.Kind.NOTE_ADDED
             if kind == Reply.Kind.NOTE
@@ -116,7 +128,7 @@ def post_reply(
             transaction.on_commit(
                 partial(tasks.reply_posted, reply.pk, [a.pk for a in stored]), robust=True
             )
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     return reply
 
 
@@ -124,7 +136,7 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
     """Remove a reply or note with its files; replies count and last reply at are
     recomputed exactly. The stored files are deleted once the removal is committed."""
     with transaction.atomic():
-        locked = _locked(reply.ticket)
+        locked = lock_ticket(reply.ticket)
         reply = Reply.objects.get(pk=reply.pk, ticket=locked)
         now = timezone.now()
         kind, text = reply.kind, reply.text
@@ -138,7 +150,7 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
         locked.last_reply_at = last
         locked.updated_at = now
         locked.save(update_fields=["replies_count", "last_reply_at", "updated_at"])
-        _record(
+        record_event(
             locked,
             TicketEvent.Kind.REPLY_DELETED,
             actor=actor,
@@ -148,4 +160,4 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
             ),
             at=now,
         )
-    _sync(reply.ticket, locked)
+    refresh_from(reply.ticket, locked)

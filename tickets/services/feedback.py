@@ -18,8 +18,9 @@ from tickets.models import (
 
 from .common import (
     Agent,
-    _locked,
-    _record,
+    lock_ticket,
+    record_event,
+    refresh_from,
 )
 
 
@@ -35,7 +36,7 @@ def rate_ticket(
     if value not in Rating.Value.values:
         raise ValidationError({"value": ["Select good or bad."]})
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         now = timezone.now()
         rating, _ = Rating.objects.update_or_create(
             ticket=locked,
@@ -47,7 +48,9 @@ def rate_ticket(
                 "created_at": now,
             },
         )
-        _record(
+        locked.updated_at = now
+        locked.save(update_fields=["updated_at"])
+        record_event(
             locked,
             TicketEvent.Kind.RATED,
             actor=None,
@@ -56,6 +59,7 @@ def rate_ticket(
             new={"value": value, "comment": comment.strip()},
             at=now,
         )
+    refresh_from(ticket, locked)
     return rating
 
 

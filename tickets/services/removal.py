@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tickets.models import Channel, Contact, Team, Ticket, TicketEvent
 
-from .common import Agent, _label, _record_many
+from .common import Agent, label, record_events
 
 
 def delete_team(*, team: Team, actor: Agent | None, channel: Channel) -> int:
@@ -23,7 +23,7 @@ def delete_team(*, team: Team, actor: Agent | None, channel: Channel) -> int:
     with transaction.atomic():
         count = _clear_link(
             Ticket.objects.filter(team=team), "team", TicketEvent.Kind.TEAM_CHANGED,
-            _label(team), actor, channel,
+            label(team), actor, channel,
         )  # fmt: skip
         team.delete()
     return count
@@ -34,7 +34,7 @@ def delete_agent(*, agent: Agent, actor: Agent | None, channel: Channel) -> int:
     with transaction.atomic():
         count = _clear_link(
             Ticket.objects.filter(assignee=agent), "assignee", TicketEvent.Kind.ASSIGNED,
-            _label(agent), actor, channel,
+            label(agent), actor, channel,
         )  # fmt: skip
         agent.delete()
     return count
@@ -45,7 +45,7 @@ def delete_contact(*, contact: Contact, actor: Agent | None, channel: Channel) -
     with transaction.atomic():
         count = _clear_link(
             Ticket.objects.filter(requester=contact), "requester",
-            TicketEvent.Kind.REQUESTER_CHANGED, _label(contact), actor, channel,
+            TicketEvent.Kind.REQUESTER_CHANGED, label(contact), actor, channel,
         )  # fmt: skip
         copied = list(
             Ticket.objects.select_for_update()
@@ -62,7 +62,7 @@ def delete_contact(*, contact: Contact, actor: Agent | None, channel: Channel) -
                 before[ticket_id].append(contact_id)
             Ticket.cc.through.objects.filter(contact=contact).delete()
             Ticket.objects.filter(pk__in=copied).update(updated_at=now)
-            _record_many(
+            record_events(
                 copied, TicketEvent.Kind.CC_CHANGED, actor=actor, channel=channel, at=now,
                 old={pk: sorted(ids) for pk, ids in before.items()},
                 new={pk: sorted(set(ids) - {contact.pk}) for pk, ids in before.items()},
@@ -84,5 +84,5 @@ def _clear_link(
     if ids:
         now = timezone.now()
         Ticket.objects.filter(pk__in=ids).update(**{field: None, "updated_at": now})
-        _record_many(ids, kind, actor=actor, channel=channel, at=now, old=dict.fromkeys(ids, old))
+        record_events(ids, kind, actor=actor, channel=channel, at=now, old=dict.fromkeys(ids, old))
     return len(ids)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tickets.models import Channel, StickyNote, Ticket, TicketEvent
 
-from .common import Agent, Conflict, _locked, _record, _sync
+from .common import Agent, Conflict, lock_ticket, record_event, refresh_from
 
 STICKY_NOTE_MAX_LENGTH = StickyNote._meta.get_field("text").max_length
 
@@ -54,7 +54,7 @@ def add_sticky_note(
     """Pin a new note to the ticket."""
     text = _clean_note_text(text)
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         now = timezone.now()
         note = StickyNote.objects.create(
             ticket=locked,
@@ -64,7 +64,7 @@ def add_sticky_note(
             updated_at=now,
         )
         _touch(locked, now)
-        _record(
+        record_event(
             locked,
             TicketEvent.Kind.STICKY_NOTE_ADDED,
             actor=actor,
@@ -72,7 +72,7 @@ def add_sticky_note(
             new=text,
             at=now,
         )
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     note.ticket = ticket
     return note
 
@@ -84,7 +84,7 @@ def change_sticky_note(
     text = _clean_note_text(text)
     ticket = note.ticket
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         current = _current_note(note, locked)
         if current.text != text:
             now = timezone.now()
@@ -93,7 +93,7 @@ def change_sticky_note(
             current.updated_at = now
             current.save(update_fields=["text", "updated_at"])
             _touch(locked, now)
-            _record(
+            record_event(
                 locked,
                 TicketEvent.Kind.STICKY_NOTE_CHANGED,
                 actor=actor,
@@ -102,7 +102,7 @@ def change_sticky_note(
                 new=text,
                 at=now,
             )
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     note.text, note.updated_at = current.text, current.updated_at
     return note
 
@@ -111,12 +111,12 @@ def remove_sticky_note(*, note: StickyNote, actor: Agent | None, channel: Channe
     """Unpin a note; the history keeps its text."""
     ticket = note.ticket
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         current = _current_note(note, locked)
         now = timezone.now()
         current.delete()
         _touch(locked, now)
-        _record(
+        record_event(
             locked,
             TicketEvent.Kind.STICKY_NOTE_REMOVED,
             actor=actor,
@@ -124,4 +124,4 @@ def remove_sticky_note(*, note: StickyNote, actor: Agent | None, channel: Channe
             old=current.text,
             at=now,
         )
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)

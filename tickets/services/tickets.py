@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -34,18 +35,28 @@ from .common import (
     UNSET,
     Agent,
     Conflict,
-    _apply_status,
-    _check_agent,
-    _check_contacts,
-    _check_department,
-    _check_project,
-    _clean_text,
-    _label,
-    _locked,
-    _normalize_tags,
-    _record,
-    _sync,
+    apply_status,
+    check_agent,
+    check_department,
+    clean_text,
+    label,
+    lock_ticket,
+    normalize_tags,
+    record_event,
+    refresh_from,
 )
+
+
+def _check_project(project: Project | None, client: Client) -> None:
+    if project is not None and project.client_id != client.pk:
+        raise ValidationError({"project": ["The project does not belong to the ticket's client."]})
+
+
+def _check_contacts(client: Client, requester: Contact | None, cc: Iterable[Contact]) -> None:
+    if requester is not None and requester.client_id != client.pk:
+        raise ValidationError({"requester": ["The requester must be a contact of the client."]})
+    if any(contact.client_id != client.pk for contact in cc):
+        raise ValidationError({"cc": ["Copied contacts must be contacts of the client."]})
 
 
 def check_ticket_fields(
@@ -65,12 +76,12 @@ def check_ticket_fields(
     """
     errors: dict[str, list[str]] = {}
     checks = (
-        lambda: _check_department(department),
+        lambda: check_department(department),
         lambda: _check_project(project, client),
         lambda: _check_contacts(client, requester, ()),
         lambda: _check_contacts(client, None, cc),
-        lambda: _check_agent(assignee),
-        lambda: _normalize_tags(tags),
+        lambda: check_agent(assignee),
+        lambda: normalize_tags(tags),
     )
     for check in checks:
         try:
@@ -104,17 +115,16 @@ def create_ticket(
 ) -> Ticket:
     """Open a new ticket, with files on its opening message. The source follows the
     channel unless given."""
-    subject = _clean_text(subject, "subject", max_length=SUBJECT_MAX_LENGTH)
-    message = _clean_text(message, "message")
-    _check_department(department)
+    subject = clean_text(subject, "subject", max_length=SUBJECT_MAX_LENGTH)
+    message = clean_text(message, "message")
+    check_department(department)
     _check_project(project, client)
     cc = list(cc)
     _check_contacts(client, requester, cc)
-    _check_agent(assignee)
-    if priority not in Priority.values:
-        raise ValidationError({"priority": ["Select normal, high or urgent."]})
+    check_agent(assignee)
+    _check_priority(priority)
     values = custom_fields.validate_values(custom_field_values or {})
-    tag_names = _normalize_tags(tags)
+    tag_names = normalize_tags(tags)
     checked = files.check_uploads(attachments)
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
@@ -146,18 +156,114 @@ def create_ticket(
         if tag_names:
             ticket.tags.set(tag_names)
         stored = files.store(checked, ticket=ticket, reply=None, uploaded_by=actor)
-        _record(
+        record_event(
             ticket,
             TicketEvent.Kind.CREATED,
             actor=actor,
             channel=channel,
             at=now,
             new=files.with_names(
-                {"subject": subject, "status": _label(status)}, [a.name for a in stored]
+                {"subject": subject, "status": label(status)}, [a.name for a in stored]
             ),
         )
         _notify_assignee(ticket, assignee, actor=actor, channel=channel)
     return ticket
+
+
+def _check_priority(priority: Any) -> None:
+    if priority not in Priority.values:
+        raise ValidationError({"priority": ["Select normal, high or urgent."]})
+
+
+class _Change(NamedTuple):
+    """One history event that update_ticket records."""
+
+    kind: TicketEvent.Kind
+    old: Any
+    new: Any
+    field: str = ""
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _no_check(value: Any, locked: Ticket) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A ticket field that update_ticket changes, with one event of `kind` when it does.
+
+    `check(value, locked)` refuses a value with ValidationError (the locked ticket has its
+    new client by then), `clean` gives the value to store and `shown` how a value is kept
+    in the history. A foreign key is compared by id, so an unchanged one loads nothing.
+    """
+
+    name: str
+    kind: TicketEvent.Kind
+    check: Callable[[Any, Ticket], None] = _no_check
+    clean: Callable[[Any], Any] = _same
+    shown: Callable[[Any], Any] = _same
+
+    def change(self, locked: Ticket, value: Any) -> _Change | None:
+        """Give the locked ticket `value`; the event to record, or None if it had it."""
+        self.check(value, locked)
+        value = self.clean(value)
+        if Ticket._meta.get_field(self.name).is_relation:
+            unchanged = (value.pk if value else None) == getattr(locked, f"{self.name}_id")
+        else:
+            unchanged = value == getattr(locked, self.name)
+        if unchanged:
+            return None
+        change = _Change(self.kind, self.shown(getattr(locked, self.name)), self.shown(value))
+        setattr(locked, self.name, value)
+        return change
+
+
+# The fields in the order update_ticket checks them and records their events.
+_FIELDS = (
+    _Field(
+        "subject",
+        TicketEvent.Kind.SUBJECT_CHANGED,
+        clean=lambda text: clean_text(text, "subject", max_length=SUBJECT_MAX_LENGTH),
+    ),
+    _Field(
+        "message", TicketEvent.Kind.MESSAGE_CHANGED, clean=lambda text: clean_text(text, "message")
+    ),
+    _Field(
+        "priority",
+        TicketEvent.Kind.PRIORITY_CHANGED,
+        check=lambda priority, locked: _check_priority(priority),
+        clean=Priority,
+        shown=lambda priority: Priority(priority).code,
+    ),
+    _Field(
+        "department",
+        TicketEvent.Kind.DEPARTMENT_CHANGED,
+        check=lambda department, locked: check_department(department),
+        shown=label,
+    ),
+    _Field("client", TicketEvent.Kind.CLIENT_CHANGED, shown=label),
+    _Field(
+        "project",
+        TicketEvent.Kind.PROJECT_CHANGED,
+        check=lambda project, locked: _check_project(project, locked.client),
+        shown=label,
+    ),
+    _Field(
+        "requester",
+        TicketEvent.Kind.REQUESTER_CHANGED,
+        check=lambda requester, locked: _check_contacts(locked.client, requester, ()),
+        shown=label,
+    ),
+    _Field(
+        "due_at",
+        TicketEvent.Kind.DUE_DATE_CHANGED,
+        shown=lambda due_at: due_at.isoformat() if due_at else None,
+    ),
+)
 
 
 def update_ticket(
@@ -180,96 +286,37 @@ def update_ticket(
 
     One history event is recorded for each field whose value really changes.
     """
+    given = {
+        "subject": subject,
+        "message": message,
+        "priority": priority,
+        "department": department,
+        "client": client,
+        "project": project,
+        "requester": requester,
+        "due_at": due_at,
+    }
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         now = timezone.now()
         changed: list[str] = []
-        events: list[tuple[TicketEvent.Kind, Any, Any, str]] = []
-
-        if subject is not UNSET:
-            subject = _clean_text(subject, "subject", max_length=SUBJECT_MAX_LENGTH)
-            if subject != locked.subject:
-                events.append((TicketEvent.Kind.SUBJECT_CHANGED, locked.subject, subject, ""))
-                locked.subject = subject
-                changed.append("subject")
-        if message is not UNSET:
-            message = _clean_text(message, "message")
-            if message != locked.message:
-                events.append((TicketEvent.Kind.MESSAGE_CHANGED, locked.message, message, ""))
-                locked.message = message
-                changed.append("message")
-        if priority is not UNSET:
-            if priority not in Priority.values:
-                raise ValidationError({"priority": ["Select normal, high or urgent."]})
-            if priority != locked.priority:
-                events.append(
-                    (
-                        TicketEvent.Kind.PRIORITY_CHANGED,
-                        Priority(locked.priority).code,
-                        Priority(priority).code,
-                        "",
-                    )
-                )
-                locked.priority = Priority(priority)
-                changed.append("priority")
-        if department is not UNSET:
-            _check_department(department)
-            if department.pk != locked.department_id:
-                events.append(
-                    (
-                        TicketEvent.Kind.DEPARTMENT_CHANGED,
-                        _label(locked.department),
-                        _label(department),
-                        "",
-                    )
-                )
-                locked.department = department
-                changed.append("department")
-        if client is not UNSET and client.pk != locked.client_id:
-            events.append(
-                (TicketEvent.Kind.CLIENT_CHANGED, _label(locked.client), _label(client), "")
-            )
-            locked.client = client
-            changed.append("client")
-            # Links to the old client's contacts and project no longer hold.
-            if project is UNSET and locked.project_id is not None:
-                project = None
-            if requester is UNSET and locked.requester_id is not None:
-                requester = None
-            if cc is UNSET:
-                cc = [c for c in locked.cc.all() if c.client_id == client.pk]
-        if project is not UNSET:
-            _check_project(project, locked.client)
-            if (project.pk if project else None) != locked.project_id:
-                events.append(
-                    (TicketEvent.Kind.PROJECT_CHANGED, _label(locked.project), _label(project), "")
-                )
-                locked.project = project
-                changed.append("project")
-        if requester is not UNSET:
-            _check_contacts(locked.client, requester, ())
-            if (requester.pk if requester else None) != locked.requester_id:
-                events.append(
-                    (
-                        TicketEvent.Kind.REQUESTER_CHANGED,
-                        _label(locked.requester),
-                        _label(requester),
-                        "",
-                    )
-                )
-                locked.requester = requester
-                changed.append("requester")
-        if due_at is not UNSET and due_at != locked.due_at:
-            events.append(
-                (
-                    TicketEvent.Kind.DUE_DATE_CHANGED,
-                    locked.due_at.isoformat() if locked.due_at else None,
-                    due_at.isoformat() if due_at else None,
-                    "",
-                )
-            )
-            locked.due_at = due_at
-            changed.append("due_at")
+        changes: list[_Change] = []
+        for field in _FIELDS:
+            if given[field.name] is UNSET:
+                continue
+            change = field.change(locked, given[field.name])
+            if change is None:
+                continue
+            changes.append(change)
+            changed.append(field.name)
+            if field.name == "client":
+                # Links to the old client's contacts and project no longer hold.
+                if given["project"] is UNSET and locked.project_id is not None:
+                    given["project"] = None
+                if given["requester"] is UNSET and locked.requester_id is not None:
+                    given["requester"] = None
+                if cc is UNSET:
+                    cc = [c for c in locked.cc.all() if c.client_id == locked.client_id]
         if custom_field_values is not UNSET:
             values = custom_fields.validate_values(
                 custom_field_values, current=locked.custom_fields
@@ -277,11 +324,12 @@ def update_ticket(
             for key in sorted(set(values) | set(locked.custom_fields)):
                 before, after = locked.custom_fields.get(key), values.get(key)
                 if before != after:
-                    events.append((TicketEvent.Kind.CUSTOM_FIELD_CHANGED, before, after, key))
+                    changes.append(
+                        _Change(TicketEvent.Kind.CUSTOM_FIELD_CHANGED, before, after, key)
+                    )
             if values != locked.custom_fields:
                 locked.custom_fields = values
                 changed.append("custom_fields")
-        cc_changed = False
         if cc is not UNSET:
             cc = list(cc)
             _check_contacts(locked.client, None, cc)
@@ -289,24 +337,23 @@ def update_ticket(
             after_cc = sorted({contact.pk for contact in cc})
             if before_cc != after_cc:
                 locked.cc.set(cc)
-                events.append((TicketEvent.Kind.CC_CHANGED, before_cc, after_cc, ""))
-                cc_changed = True
+                changes.append(_Change(TicketEvent.Kind.CC_CHANGED, before_cc, after_cc))
 
-        if changed or cc_changed:
+        if changed or changes:
             locked.updated_at = now
             locked.save(update_fields=[*changed, "updated_at"])
-            for kind, old, new, field in events:
-                _record(
+            for change in changes:
+                record_event(
                     locked,
-                    kind,
+                    change.kind,
                     actor=actor,
                     channel=channel,
-                    old=old,
-                    new=new,
-                    field=field,
+                    old=change.old,
+                    new=change.new,
+                    field=change.field,
                     at=now,
                 )
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     return ticket
 
 
@@ -315,13 +362,13 @@ def change_status(
 ) -> Ticket:
     """Move a ticket to another status; closing stamps resolved at, reopening clears it."""
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         now = timezone.now()
-        changed = _apply_status(locked, status, actor=actor, channel=channel, now=now)
+        changed = apply_status(locked, status, actor=actor, channel=channel, now=now)
         if changed:
             locked.updated_at = now
             locked.save(update_fields=[*changed, "updated_at"])
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     return ticket
 
 
@@ -329,12 +376,12 @@ def assign(
     *, ticket: Ticket, assignee: Agent | None, actor: Agent | None, channel: Channel
 ) -> Ticket:
     """Give a ticket to an agent, or take it from them with assignee=None."""
-    _check_agent(assignee)
+    check_agent(assignee)
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         if _set_link(locked, "assignee", assignee, TicketEvent.Kind.ASSIGNED, actor, channel):
             _notify_assignee(locked, assignee, actor=actor, channel=channel)
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     return ticket
 
 
@@ -355,9 +402,9 @@ def _notify_assignee(
 
 def set_team(*, ticket: Ticket, team: Team | None, actor: Agent | None, channel: Channel) -> Ticket:
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         _set_link(locked, "team", team, TicketEvent.Kind.TEAM_CHANGED, actor, channel)
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     return ticket
 
 
@@ -373,11 +420,11 @@ def _set_link(
     if (value.pk if value else None) == getattr(locked, f"{field}_id"):
         return False
     now = timezone.now()
-    old = _label(getattr(locked, field))
+    old = label(getattr(locked, field))
     setattr(locked, field, value)
     locked.updated_at = now
     locked.save(update_fields=[field, "updated_at"])
-    _record(locked, kind, actor=actor, channel=channel, old=old, new=_label(value), at=now)
+    record_event(locked, kind, actor=actor, channel=channel, old=old, new=label(value), at=now)
     return True
 
 
@@ -385,7 +432,7 @@ def set_tags(
     *, ticket: Ticket, tags: Iterable[str], actor: Agent | None, channel: Channel
 ) -> Ticket:
     """Replace the ticket's tags with exactly `tags`; an empty list clears them."""
-    new_tags = _normalize_tags(tags)
+    new_tags = normalize_tags(tags)
     return _change_tags(ticket, lambda current: new_tags, actor=actor, channel=channel)
 
 
@@ -411,12 +458,12 @@ def change_tags(
 ) -> Ticket:
     """Add and remove some tags, keeping the others as they are when the ticket is locked,
     so that a tag someone else added or removed meanwhile stays that way."""
-    added = _normalize_tags(add)
-    removed = {name.lower() for name in _normalize_tags(remove)}
+    added = normalize_tags(add)
+    removed = {name.lower() for name in normalize_tags(remove)}
 
     def changed(current: list[str]) -> list[str]:
         kept = [name for name in current if name.lower() not in removed]
-        return _normalize_tags([*kept, *added])
+        return normalize_tags([*kept, *added])
 
     return _change_tags(ticket, changed, actor=actor, channel=channel)
 
@@ -430,7 +477,7 @@ def _change_tags(
 ) -> Ticket:
     """Give the locked ticket the tags `new_tags_for(its current tags)`, with one event."""
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         old_tags = sorted(locked.tags.names(), key=str.lower)
         new_tags = new_tags_for(old_tags)
         if old_tags != new_tags:
@@ -438,7 +485,7 @@ def _change_tags(
             locked.tags.set(new_tags)
             locked.updated_at = now
             locked.save(update_fields=["updated_at"])
-            _record(
+            record_event(
                 locked,
                 TicketEvent.Kind.TAGS_CHANGED,
                 actor=actor,
@@ -447,7 +494,7 @@ def _change_tags(
                 new=new_tags,
                 at=now,
             )
-    _sync(ticket, locked)
+    refresh_from(ticket, locked)
     ticket._prefetched_objects_cache = {}
     return ticket
 
@@ -464,7 +511,7 @@ def _set_active_state(
     ticket: Ticket, state: ActiveState, *, actor: Agent | None, channel: Channel
 ) -> Ticket:
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         if locked.active_state == state:
             raise Conflict(
                 "The ticket is already archived."
@@ -480,23 +527,23 @@ def _set_active_state(
             if state == ActiveState.ARCHIVED
             else TicketEvent.Kind.RESTORED
         )
-        _record(locked, kind, actor=actor, channel=channel, at=now)
-    _sync(ticket, locked)
+        record_event(locked, kind, actor=actor, channel=channel, at=now)
+    refresh_from(ticket, locked)
     return ticket
 
 
 def mark_spam(*, ticket: Ticket, is_spam: bool, actor: Agent | None, channel: Channel) -> Ticket:
     """Mark a ticket as spam, or not; spam is hidden from the normal views."""
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         if locked.is_spam != is_spam:
             now = timezone.now()
             locked.is_spam = is_spam
             locked.updated_at = now
             locked.save(update_fields=["is_spam", "updated_at"])
             kind = TicketEvent.Kind.SPAM_MARKED if is_spam else TicketEvent.Kind.SPAM_UNMARKED
-            _record(locked, kind, actor=actor, channel=channel, at=now)
-    _sync(ticket, locked)
+            record_event(locked, kind, actor=actor, channel=channel, at=now)
+    refresh_from(ticket, locked)
     return ticket
 
 
@@ -506,7 +553,7 @@ def delete_ticket(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> N
     import logging
 
     with transaction.atomic():
-        locked = _locked(ticket)
+        locked = lock_ticket(ticket)
         logging.getLogger("tickets").info(
             "Ticket #%s deleted by %s via %s", locked.pk, actor, channel
         )

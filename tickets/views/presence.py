@@ -8,6 +8,7 @@ posted, the agent sees what changed and can send it anyway.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from functools import wraps
 
@@ -78,17 +79,16 @@ def refresh(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse("".join(html))
 
 
-def held_back(request: HttpRequest, ticket: Ticket) -> list[TicketEvent]:
-    """What others changed since the version the reply form was written against.
+def form_version(request: HttpRequest) -> datetime.datetime | None:
+    """The version the reply form was written against, for `services.post_reply`.
 
-    A form without a version (a client without the field) is not held back; an
+    A form without a version (a client without the field) is not checked; an
     unreadable one is, against the newest changes, since nobody can tell what it saw.
     """
     raw = request.POST.get("version")
     if not raw:
-        return []
-    version = presence.parse_version(raw) or presence.EARLIEST
-    return presence.changes_since(ticket, version, request.user)
+        return None
+    return presence.parse_version(raw) or presence.EARLIEST
 
 
 def held_reply(

@@ -38,7 +38,7 @@ from tickets.queries import get_ticket_for_agent
 from tickets.templatetags.helpdesk import person
 
 from .access import agent_required, render_fragments, wants_fragment
-from .presence import held_back, held_reply
+from .presence import form_version, held_reply
 from .ticket import TEMPLATE, ticket_context
 
 # The regions of the ticket page a change can alter, by partial name.
@@ -108,13 +108,6 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                # Someone replied or changed the ticket since the agent's page loaded: hold
-                # the reply. Checked under the ticket's row lock, so that a change another
-                # agent commits meanwhile waits for this one, or is seen by the check.
-                Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
-                changes = held_back(request, ticket)
-                if changes:
-                    return held_reply(request, ticket, form, changes)
                 reply = services.post_reply(
                     ticket=ticket,
                     text=data["text"],
@@ -122,9 +115,13 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
                     author=request.user,
                     channel=Channel.WEB,
                     attachments=data["attachments"],
+                    seen_version=form_version(request),
                 )
                 if data["status"] is not None:
                     services.change_status(ticket=ticket, status=data["status"], **web(request))
+        except services.Stale as stale:
+            # Someone replied or changed the ticket since the agent's page loaded.
+            return held_reply(request, ticket, form, stale.changes)
         except ValidationError as error:
             add_service_errors(form, error, {"author": "__all__"})
         else:
