@@ -3,6 +3,7 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
@@ -52,6 +53,24 @@ class TestAuthentication:
         response = client.get(url("new_tickets"), RANGE)
         assert response.status_code == 403
         assert response.json() == {"message": "Only agents can use the API."}
+
+    def test_one_rate_limit_with_the_tickets_api(self, api, settings):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"user": "3/minute"},
+        }
+        cache.clear()
+        try:
+            assert api.get("/api/statuses").status_code == 200
+            assert api.get(url("new_tickets"), RANGE).status_code == 200
+            assert api.get(url("ratings/ranking"), RANGE).status_code == 200
+            response = api.get(url("new_tickets"), {**RANGE, "format": "csv"})
+            assert response.status_code == 429
+            assert int(response["Retry-After"]) > 0
+            assert response["Content-Type"] == "application/json"
+            assert "throttled" in response.json()["message"].lower()
+        finally:
+            cache.clear()
 
 
 class TestReports:

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from taggit.models import Tag
 
+from helpdesk.api import validation_error
 from tickets.models import (
     ActiveState,
     Category,
@@ -24,8 +25,6 @@ from tickets.models import (
     Ticket,
 )
 from tickets.queries import MAX_ID
-
-from .base import validation_error
 
 
 class IdField(forms.IntegerField):

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from rest_framework import serializers
 from taggit.models import Tag
 
+from helpdesk.api import iso
 from tickets.models import (
     Category,
     Client,
@@ -24,8 +25,6 @@ from tickets.models import (
     Ticket,
     TicketStatus,
 )
-
-from .base import iso
 
 
 def _ref(obj: Any, name: str = "name") -> dict[str, Any] | None:

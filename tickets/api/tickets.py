@@ -9,6 +9,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api import ApiView, Page, data_response, validated
 from tickets import counts, services
 from tickets.filters import search_page
 from tickets.models import Channel, Ticket
@@ -16,14 +17,7 @@ from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_age
 from tickets.search import search_total, serial_plans
 
 from . import inputs
-from .base import (
-    ApiView,
-    Page,
-    data_response,
-    request_values,
-    service_errors,
-    validated,
-)
+from .bodies import request_values, service_errors
 from .filters import TicketFilter
 from .schema import PAGE_PARAMETERS, path_id, responses
 from .serializers import TicketSchema, ticket_data

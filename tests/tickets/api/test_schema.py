@@ -8,10 +8,10 @@ import yaml
 from django.core.management import call_command
 from django.urls import URLResolver, get_resolver
 
+from helpdesk.api import not_found
 from tests import factories
 from tickets.api import serializers
 from tickets.api import urls as api_urls
-from tickets.api.base import not_found
 
 pytestmark = pytest.mark.django_db
 
