@@ -7,8 +7,9 @@ from django.core.cache import cache
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
-from reports.catalog import REPORTS
+from reports.catalog import RANKING, REPORTS
 from tests import factories
+from tickets.api.serializers import AgentSchema
 
 from .scenario import JanuaryScenario
 
@@ -230,3 +231,41 @@ def test_reports_are_in_the_openapi_schema():
             "tag[]",
         }
         assert "422" in operation["responses"]
+
+
+JSON_TYPES = {"integer": int, "number": (int, float), "string": str}
+
+
+def assert_documented(value, documented: dict, where: str) -> None:
+    if value is None:
+        assert documented.get("nullable"), where
+    elif documented["type"] == "object":
+        assert set(value) == set(documented["properties"]), where
+        for key, item in value.items():
+            assert_documented(item, documented["properties"][key], f"{where}.{key}")
+    else:
+        assert isinstance(value, JSON_TYPES[documented["type"]]), where
+        assert not isinstance(value, bool), where
+
+
+def test_reports_answer_their_documented_shapes(api, january):
+    """Each report's data has the keys and types its OpenAPI operation documents; the
+    ranking's agent is the agent object of the Tickets API."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for name, report in REPORTS.items():
+        operation = schema["paths"][url(name)]["get"]
+        content = operation["responses"]["200"]["content"]["application/json"]
+        documented = content["schema"]["properties"]["data"]
+        data = api.get(url(name), RANGE).json()["data"]
+        if report is RANKING:
+            entry = documented["properties"]["ranking"]["items"]
+            assert list(entry["properties"]["agent"]["properties"]) == list(AgentSchema().fields)
+            assert data["ranking"]
+            for row in data["ranking"]:
+                assert_documented(row, entry, name)
+        else:
+            assert data
+            for period, figures in data.items():
+                assert_documented(figures, documented["additionalProperties"], f"{name} {period}")
