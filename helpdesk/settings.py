@@ -223,12 +223,12 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tickets.api.authentication.ApiKeyAuthentication",
-        "tickets.api.authentication.AgentSessionAuthentication",
+        "helpdesk.api_access.ApiKeyAuthentication",
+        "helpdesk.api_access.AgentSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["tickets.api.authentication.IsAgent"],
-    "EXCEPTION_HANDLER": "tickets.api.base.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api_access.IsAgent"],
+    "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api_access.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_RATE_LIMIT", "1200/minute")},
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
 }

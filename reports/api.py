@@ -1,7 +1,7 @@
 """`GET /api/reports/tickets/<report>`: the ticket reports in the native API's envelope.
 
-Authentication, the agent permission and the error envelope are the API's
-defaults (see tickets/api). `?format=csv` returns the same figures as CSV.
+Authentication, the agent permission, the rate limit and the error envelope are
+the API's (helpdesk/api.py). `?format=csv` returns the same figures as CSV.
 """
 
 from __future__ import annotations
@@ -10,16 +10,16 @@ import csv
 import io
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from tickets.api.base import data_response, validation_error
+from helpdesk.api import ApiView, data_response, validation_error
 
-from .catalog import RANKING, REPORTS, Report
+from .catalog import RANKING, Report
 from .forms import TAG_PARAMETER, ReportParametersForm
 from .periods import ReportFilters
 
@@ -62,30 +62,6 @@ def report_table(report: Report, rows: list[dict[str, Any]]) -> list[list[Any]]:
     return [header] + [
         [row["period"], *("" if row[f] is None else row[f] for f in report.figures)] for row in rows
     ]
-
-
-class ReportView(APIView):
-    """One ticket report; `report` is set per URL."""
-
-    report: Report = None
-    renderer_classes = [JSONRenderer, CSVRenderer]
-
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        filters = report_parameters(request.query_params)
-        rows = self.report.function(filters)
-        if request.accepted_renderer.format == CSVRenderer.format:
-            filename = f"{self.report.slug}_{filters.date_from}_{filters.date_to}.csv"
-            return Response(
-                report_table(self.report, rows),
-                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-            )
-        return data_response(report_data(self.report, rows))
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # Errors are always the JSON envelope, even when CSV was asked for.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
 
 # The OpenAPI description -----------------------------------------------------
@@ -201,33 +177,59 @@ def _example(report: Report) -> dict:
     return {"data": {"2026-01-10": {name: samples[name] for name in report.figures}}}
 
 
-def view_for(report: Report):
-    view = type(f"{report.slug.title().replace('_', '')}ReportView", (ReportView,), {})
-    view.report = report
-    schema = extend_schema(
-        operation_id=f"reports_tickets_{report.slug}",
-        summary=report.title,
-        description=report.description,
-        tags=["reports"],
-        parameters=PARAMETERS,
-        responses={
-            (200, "application/json"): OpenApiResponse(
-                _data_schema(report),
-                description=report.description,
-                examples=[OpenApiExample(report.title, value=_example(report))],
-            ),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same as CSV."),
-            401: OpenApiResponse(ERROR_SCHEMA, description="No or a bad API key."),
-            403: OpenApiResponse(ERROR_SCHEMA, description="Not an agent."),
-            422: OpenApiResponse(ERROR_SCHEMA, description="A bad parameter."),
-        },
-    )
+def report_responses(report: Report) -> dict:
+    return {
+        (200, "application/json"): OpenApiResponse(
+            _data_schema(report),
+            description=report.description,
+            examples=[OpenApiExample(report.title, value=_example(report))],
+        ),
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same as CSV."),
+        401: OpenApiResponse(ERROR_SCHEMA, description="No or a bad API key."),
+        403: OpenApiResponse(ERROR_SCHEMA, description="Not an agent."),
+        422: OpenApiResponse(ERROR_SCHEMA, description="A bad parameter."),
+    }
+
+
+class ReportSchema(AutoSchema):
+    """Documents each URL's operation from its view's report."""
+
+    def get_operation_id(self) -> str:
+        return f"reports_tickets_{self.view.report.slug}"
+
+    def get_summary(self) -> str:
+        return self.view.report.title
+
+    def get_description(self) -> str:
+        return self.view.report.description
+
+    def get_tags(self) -> list[str]:
+        return ["reports"]
+
+    def get_override_parameters(self) -> list:
+        return PARAMETERS
+
+    def get_response_serializers(self) -> dict:
+        return report_responses(self.view.report)
+
+
+# The view ---------------------------------------------------------------------
+
+
+class ReportView(ApiView):
+    """One ticket report: `ReportView.as_view(report=...)` per URL (reports/api_urls.py)."""
+
+    report: Report | None = None
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    schema = ReportSchema()
 
     def get(self, request: Request, *args, **kwargs) -> Response:
-        return ReportView.get(self, request, *args, **kwargs)
-
-    view.get = schema(get)
-    return view.as_view()
-
-
-VIEWS = {name: view_for(report) for name, report in REPORTS.items()}
+        filters = report_parameters(request.query_params)
+        rows = self.report.function(filters)
+        if request.accepted_renderer.format == CSVRenderer.format:
+            filename = f"{self.report.slug}_{filters.date_from}_{filters.date_to}.csv"
+            return Response(
+                report_table(self.report, rows),
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            )
+        return data_response(report_data(self.report, rows))

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from .api import VIEWS
+from .api import ReportView
 from .catalog import REPORTS
 
 urlpatterns = [
-    path(f"tickets/{name}", VIEWS[name], name=f"reports-api-{report.slug}")
+    path(f"tickets/{name}", ReportView.as_view(report=report), name=f"reports-api-{report.slug}")
     for name, report in REPORTS.items()
 ]

@@ -3,11 +3,13 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
-from reports.catalog import REPORTS
+from reports.catalog import RANKING, REPORTS
 from tests import factories
+from tickets.api.serializers import AgentSchema
 
 from .scenario import JanuaryScenario
 
@@ -52,6 +54,24 @@ class TestAuthentication:
         response = client.get(url("new_tickets"), RANGE)
         assert response.status_code == 403
         assert response.json() == {"message": "Only agents can use the API."}
+
+    def test_one_rate_limit_with_the_tickets_api(self, api, settings):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"user": "3/minute"},
+        }
+        cache.clear()
+        try:
+            assert api.get("/api/statuses").status_code == 200
+            assert api.get(url("new_tickets"), RANGE).status_code == 200
+            assert api.get(url("ratings/ranking"), RANGE).status_code == 200
+            response = api.get(url("new_tickets"), {**RANGE, "format": "csv"})
+            assert response.status_code == 429
+            assert int(response["Retry-After"]) > 0
+            assert response["Content-Type"] == "application/json"
+            assert "throttled" in response.json()["message"].lower()
+        finally:
+            cache.clear()
 
 
 class TestReports:
@@ -211,3 +231,41 @@ def test_reports_are_in_the_openapi_schema():
             "tag[]",
         }
         assert "422" in operation["responses"]
+
+
+JSON_TYPES = {"integer": int, "number": (int, float), "string": str}
+
+
+def assert_documented(value, documented: dict, where: str) -> None:
+    if value is None:
+        assert documented.get("nullable"), where
+    elif documented["type"] == "object":
+        assert set(value) == set(documented["properties"]), where
+        for key, item in value.items():
+            assert_documented(item, documented["properties"][key], f"{where}.{key}")
+    else:
+        assert isinstance(value, JSON_TYPES[documented["type"]]), where
+        assert not isinstance(value, bool), where
+
+
+def test_reports_answer_their_documented_shapes(api, january):
+    """Each report's data has the keys and types its OpenAPI operation documents; the
+    ranking's agent is the agent object of the Tickets API."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for name, report in REPORTS.items():
+        operation = schema["paths"][url(name)]["get"]
+        content = operation["responses"]["200"]["content"]["application/json"]
+        documented = content["schema"]["properties"]["data"]
+        data = api.get(url(name), RANGE).json()["data"]
+        if report is RANKING:
+            entry = documented["properties"]["ranking"]["items"]
+            assert list(entry["properties"]["agent"]["properties"]) == list(AgentSchema().fields)
+            assert data["ranking"]
+            for row in data["ranking"]:
+                assert_documented(row, entry, name)
+        else:
+            assert data
+            for period, figures in data.items():
+                assert_documented(figures, documented["additionalProperties"], f"{name} {period}")

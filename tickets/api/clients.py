@@ -10,6 +10,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api import ApiView, data_response, validated
 from tickets.models import Client, Contact, Project
 from tickets.queries import (
     get_client_for_agent,
@@ -18,7 +19,7 @@ from tickets.queries import (
 )
 
 from . import inputs
-from .base import ApiView, data_response, request_values, validated
+from .bodies import request_values
 from .filters import ClientFilter, ProjectFilter
 from .lookups import LookupListView, refuse_if_used, update_fields
 from .schema import PAGE_PARAMETERS, path_id, responses

@@ -6,12 +6,9 @@ from __future__ import annotations
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from .base import ApiRateThrottle
-
 
 class SchemaView(SpectacularAPIView):
     permission_classes = [AllowAny]
-    throttle_classes = [ApiRateThrottle]
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -19,7 +16,6 @@ class DocsView(SpectacularSwaggerSplitView):
     init script from its own URL, which the Content-Security-Policy allows."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [ApiRateThrottle]
     template_name = "api/swagger_ui.html"
     url_name = "api:schema"
     title = "Helpdesk API"

@@ -14,11 +14,10 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from taggit.models import Tag
 
+from helpdesk.api import validation_error
 from tickets.filters import AnyTagFilter
 from tickets.models import ActiveState, Category, Client, Priority, Project, Ticket
 from tickets.queries import MAX_ID
-
-from .base import validation_error
 
 
 class IdFilter(django_filters.Filter):

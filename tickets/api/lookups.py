@@ -14,13 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from taggit.models import Tag
 
+from helpdesk.api import ApiView, data_response, paginated_response, validated
 from tickets.agents import BY_NAME, agents
 from tickets.models import Category, TicketStatus
 from tickets.queries import get_category_for_agent
 from tickets.services import Conflict
 
 from . import inputs
-from .base import ApiView, data_response, paginated_response, request_values, validated
+from .bodies import request_values
 from .filters import ApiFilterSet, CategoryFilter, TagFilter
 from .schema import PAGE_PARAMETERS, path_id, responses
 from .serializers import (

@@ -7,19 +7,13 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api import ApiView, data_response, paginated_response, validated
 from tickets import services
 from tickets.models import Channel, Reply
 from tickets.queries import get_reply_for_agent, get_ticket_for_agent
 
 from . import inputs
-from .base import (
-    ApiView,
-    data_response,
-    paginated_response,
-    request_values,
-    service_errors,
-    validated,
-)
+from .bodies import request_values, service_errors
 from .schema import PAGE_PARAMETERS, path_id, responses
 from .serializers import ReplySchema, reply_data
 

@@ -12,11 +12,11 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from .base import Page
+from helpdesk.api import Page
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "tickets.api.authentication.ApiKeyAuthentication"
+    target_class = "helpdesk.api_access.ApiKeyAuthentication"
     name = "apiKey"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
@@ -29,7 +29,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
-    target_class = "tickets.api.authentication.AgentSessionAuthentication"
+    target_class = "helpdesk.api_access.AgentSessionAuthentication"
     name = "agentSession"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """How API objects are written, and the shapes the OpenAPI schema documents.
 
-Objects are written by plain functions (`ticket_data`, `reply_data`, ...): a list
-page serializes up to 100 tickets, and a dict built by hand costs a fraction of
-a DRF serializer. Each has a Serializer class beside it that declares the same
-fields for the schema; tests check that the two agree.
+Each object has a Serializer class that declares its fields for the schema and,
+below it, the plain function that writes it (`ticket_data`, `reply_data`, ...).
+The function is what runs: a list page writes up to 100 tickets, and a dict built
+by hand costs a fraction of a DRF serializer. `SCHEMAS` pairs them, and
+tests/tickets/api/test_schema.py checks that every key a function writes, nested
+ones too, is declared in the same order with a matching type.
 """
 
 from __future__ import annotations
@@ -14,25 +16,72 @@ from django.contrib.auth.models import AbstractBaseUser
 from rest_framework import serializers
 from taggit.models import Tag
 
+from helpdesk.api import iso
 from tickets.agents import agent_name
 from tickets.models import (
+    ActiveState,
     Category,
     Client,
     Contact,
     Priority,
     Project,
     Reply,
+    Source,
     Ticket,
     TicketStatus,
 )
-
-from .base import iso
 
 
 def _ref(obj: Any, name: str = "name") -> dict[str, Any] | None:
     if obj is None:
         return None
     return {"id": obj.pk, name: getattr(obj, name)}
+
+
+class StatusRefSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class RefSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RequesterSchema(RefSchema):
+    email = serializers.CharField()
+
+
+class TicketDatesSchema(serializers.Serializer):
+    created = serializers.DateTimeField()
+    last_updated = serializers.DateTimeField()
+    status_changed = serializers.DateTimeField(allow_null=True)
+
+
+class TicketSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    message = serializers.CharField()
+    status = StatusRefSchema(
+        help_text="1 Open, 2 Closed, 3 On Hold, 4 Answered, 5 Customer Replied."
+    )
+    priority = serializers.ChoiceField(choices=[priority.code for priority in Priority])
+    source = serializers.ChoiceField(choices=Source.values, help_text="Set automatically.")
+    active_state = serializers.ChoiceField(choices=ActiveState.values)
+    department = RefSchema(help_text="The category (of type ticket).")
+    client = RefSchema()
+    project_id = serializers.IntegerField(allow_null=True)
+    creator_id = serializers.IntegerField(allow_null=True, help_text="The agent who created it.")
+    dates = TicketDatesSchema()
+    replies_count = serializers.IntegerField(help_text="Public replies; notes are not counted.")
+    tags = serializers.ListField(child=serializers.CharField(), help_text="Tag titles.")
+    assignee = RefSchema(allow_null=True)
+    team = RefSchema(allow_null=True)
+    requester = RequesterSchema(allow_null=True)
+    due_date = serializers.DateTimeField(allow_null=True)
+    custom_fields = serializers.DictField(help_text="Custom field values by key.")
+    archived = serializers.BooleanField()
+    spam = serializers.BooleanField()
 
 
 def ticket_data(ticket: Ticket, tag_names: list[str] | None = None) -> dict[str, Any]:
@@ -77,6 +126,21 @@ def ticket_data(ticket: Ticket, tag_names: list[str] | None = None) -> dict[str,
     }
 
 
+class AuthorSchema(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["agent", "contact"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ReplySchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket_id = serializers.IntegerField()
+    text = serializers.CharField()
+    type = serializers.ChoiceField(choices=Reply.Kind.values)
+    author = AuthorSchema(allow_null=True, help_text="Null when the author was deleted.")
+    created = serializers.DateTimeField()
+
+
 def reply_data(reply: Reply) -> dict[str, Any]:
     author: dict[str, Any] | None = None
     if reply.author_agent_id:
@@ -95,6 +159,14 @@ def reply_data(reply: Reply) -> dict[str, Any]:
     }
 
 
+class StatusSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    position = serializers.IntegerField()
+    colour = serializers.CharField()
+    is_closed = serializers.BooleanField()
+
+
 def status_data(status: TicketStatus) -> dict[str, Any]:
     return {
         "id": status.pk,
@@ -105,6 +177,14 @@ def status_data(status: TicketStatus) -> dict[str, Any]:
     }
 
 
+class CategorySchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=Category.Type.values)
+    position = serializers.IntegerField()
+    created = serializers.DateTimeField()
+
+
 def category_data(category: Category) -> dict[str, Any]:
     return {
         "id": category.pk,
@@ -113,6 +193,16 @@ def category_data(category: Category) -> dict[str, Any]:
         "position": category.position,
         "created": iso(category.created_at),
     }
+
+
+class ClientSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.CharField()
+    active = serializers.BooleanField()
+    created = serializers.DateTimeField()
 
 
 def client_data(client: Client) -> dict[str, Any]:
@@ -127,6 +217,15 @@ def client_data(client: Client) -> dict[str, Any]:
     }
 
 
+class ContactSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    created = serializers.DateTimeField()
+
+
 def contact_data(contact: Contact) -> dict[str, Any]:
     return {
         "id": contact.pk,
@@ -136,6 +235,14 @@ def contact_data(contact: Contact) -> dict[str, Any]:
         "phone": contact.phone,
         "created": iso(contact.created_at),
     }
+
+
+class ProjectSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    created = serializers.DateTimeField()
 
 
 def project_data(project: Project) -> dict[str, Any]:
@@ -148,6 +255,13 @@ def project_data(project: Project) -> dict[str, Any]:
     }
 
 
+class AgentSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+
+
 def agent_data(agent: AbstractBaseUser) -> dict[str, Any]:
     return {
         "id": agent.pk,
@@ -157,130 +271,14 @@ def agent_data(agent: AbstractBaseUser) -> dict[str, Any]:
     }
 
 
-def tag_data(tag: Tag) -> dict[str, Any]:
-    return {"id": tag.pk, "name": tag.name, "tickets_count": tag.tickets_count}
-
-
-# The shapes, for the schema ----------------------------------------------------
-
-
-class StatusRefSchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-
-
-class RefSchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class RequesterSchema(RefSchema):
-    email = serializers.CharField()
-
-
-class TicketDatesSchema(serializers.Serializer):
-    created = serializers.DateTimeField()
-    last_updated = serializers.DateTimeField()
-    status_changed = serializers.DateTimeField(allow_null=True)
-
-
-class TicketSchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    subject = serializers.CharField()
-    message = serializers.CharField()
-    status = StatusRefSchema(
-        help_text="1 Open, 2 Closed, 3 On Hold, 4 Answered, 5 Customer Replied."
-    )
-    priority = serializers.ChoiceField(choices=["normal", "high", "urgent"])
-    source = serializers.ChoiceField(
-        choices=["web", "email", "api"], help_text="Set automatically."
-    )
-    active_state = serializers.ChoiceField(choices=["active", "archived"])
-    department = RefSchema(help_text="The category (of type ticket).")
-    client = RefSchema()
-    project_id = serializers.IntegerField(allow_null=True)
-    creator_id = serializers.IntegerField(allow_null=True, help_text="The agent who created it.")
-    dates = TicketDatesSchema()
-    replies_count = serializers.IntegerField(help_text="Public replies; notes are not counted.")
-    tags = serializers.ListField(child=serializers.CharField(), help_text="Tag titles.")
-    assignee = RefSchema(allow_null=True)
-    team = RefSchema(allow_null=True)
-    requester = RequesterSchema(allow_null=True)
-    due_date = serializers.DateTimeField(allow_null=True)
-    custom_fields = serializers.DictField(help_text="Custom field values by key.")
-    archived = serializers.BooleanField()
-    spam = serializers.BooleanField()
-
-
-class AuthorSchema(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["agent", "contact"])
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class ReplySchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    ticket_id = serializers.IntegerField()
-    text = serializers.CharField()
-    type = serializers.ChoiceField(choices=["reply", "note"])
-    author = AuthorSchema(allow_null=True, help_text="Null when the author was deleted.")
-    created = serializers.DateTimeField()
-
-
-class StatusSchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    position = serializers.IntegerField()
-    colour = serializers.CharField()
-    is_closed = serializers.BooleanField()
-
-
-class CategorySchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    type = serializers.ChoiceField(choices=Category.Type.values)
-    position = serializers.IntegerField()
-    created = serializers.DateTimeField()
-
-
-class ClientSchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    email = serializers.CharField()
-    phone = serializers.CharField()
-    address = serializers.CharField()
-    active = serializers.BooleanField()
-    created = serializers.DateTimeField()
-
-
-class ContactSchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    client_id = serializers.IntegerField()
-    name = serializers.CharField()
-    email = serializers.CharField()
-    phone = serializers.CharField()
-    created = serializers.DateTimeField()
-
-
-class ProjectSchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    client_id = serializers.IntegerField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    created = serializers.DateTimeField()
-
-
-class AgentSchema(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.CharField()
-    email = serializers.CharField()
-
-
 class TagSchema(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     tickets_count = serializers.IntegerField()
+
+
+def tag_data(tag: Tag) -> dict[str, Any]:
+    return {"id": tag.pk, "name": tag.name, "tickets_count": tag.tickets_count}
 
 
 SCHEMAS = {

@@ -9,20 +9,14 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api import ApiView, Page, data_response, validated
 from tickets import counts, services
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_agent
 from tickets.search import search_page, search_total, serial_plans
 
 from . import inputs
-from .base import (
-    ApiView,
-    Page,
-    data_response,
-    request_values,
-    service_errors,
-    validated,
-)
+from .bodies import request_values, service_errors
 from .filters import ApiTicketFilter
 from .schema import PAGE_PARAMETERS, path_id, responses
 from .serializers import TicketSchema, ticket_data

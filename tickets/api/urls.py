@@ -3,8 +3,9 @@ too, without a redirect. Any other path answers a 404 in the error envelope."""
 
 from django.urls import re_path
 
+from helpdesk.api import not_found
+
 from . import clients, lookups, replies, schema, tickets  # noqa: F401 (schema registers auth docs)
-from .base import not_found
 from .docs import DocsView, SchemaView
 
 app_name = "api"

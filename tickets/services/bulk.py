@@ -18,7 +18,14 @@ from django.db.models import QuerySet
 from tickets.models import Category, Channel, Priority, Team, Ticket, TicketStatus
 from tickets.queries import tag_names_for
 
-from .common import Agent, Conflict, check_agent, check_department, normalize_tags
+from .common import (
+    Agent,
+    Conflict,
+    check_agent,
+    check_department,
+    display_name,
+    normalize_tags,
+)
 from .tickets import (
     add_tags,
     archive,
@@ -95,12 +102,6 @@ class BulkResult:
         return " ".join(parts)
 
 
-def _name(obj: Any) -> str:
-    if hasattr(obj, "get_username"):
-        return obj.get_full_name() or obj.get_username()
-    return str(getattr(obj, "title", None) or getattr(obj, "name", obj))
-
-
 def _check_value(action: BulkAction, value: Any) -> tuple[Any, str]:
     """The checked value and the summary's description (with a {tickets} slot)."""
     match action:
@@ -117,7 +118,7 @@ def _check_value(action: BulkAction, value: Any) -> tuple[Any, str]:
             check_agent(value)
             if value is None:
                 return None, "Unassigned {tickets}."
-            return value, f"Assigned {{tickets}} to {_name(value)}."
+            return value, f"Assigned {{tickets}} to {display_name(value)}."
         case BulkAction.TEAM:
             if value is not None and not isinstance(value, Team):
                 raise ValidationError({"team": ["Choose a team."]})

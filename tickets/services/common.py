@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tickets.agents import agent_name, is_agent
 from tickets.models import (
     Category,
     Channel,
@@ -121,14 +122,19 @@ def refresh_from(target: Ticket, source: Ticket) -> None:
             field.delete_cached_value(target)
 
 
+def display_name(obj: Any) -> str:
+    """How a related object is named to people: an agent by name, a status by its title,
+    anything else by its name."""
+    if hasattr(obj, "get_username"):
+        return agent_name(obj)
+    return str(getattr(obj, "title", None) or getattr(obj, "name", None) or obj)
+
+
 def label(obj: Any) -> Any:
     """How a related object is kept in the history: its id and its name."""
     if obj is None:
         return None
-    name = getattr(obj, "title", None) or getattr(obj, "name", None) or str(obj)
-    if hasattr(obj, "get_username"):
-        name = obj.get_full_name() or obj.get_username()
-    return {"id": obj.pk, "name": name}
+    return {"id": obj.pk, "name": display_name(obj)}
 
 
 def clean_text(value: str, field: str, *, max_length: int | None = None) -> str:
@@ -149,7 +155,7 @@ def check_department(department: Category) -> None:
 
 def check_agent(agent: Agent | None, field: str = "assignee") -> None:
     """Tickets go to active agents (or to nobody); `field` names the message's field."""
-    if agent is not None and not (agent.is_active and agent.is_staff):
+    if agent is not None and not is_agent(agent):
         raise ValidationError({field: ["Tickets can only be assigned to active agents."]})
 
 

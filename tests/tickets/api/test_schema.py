@@ -6,12 +6,16 @@ import re
 import pytest
 import yaml
 from django.core.management import call_command
+from django.db.models import Count
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework import serializers as drf
+from taggit.models import Tag
 
+from helpdesk.api import not_found
 from tests import factories
 from tickets.api import serializers
 from tickets.api import urls as api_urls
-from tickets.api.base import not_found
 
 pytestmark = pytest.mark.django_db
 
@@ -106,25 +110,132 @@ def test_schema_and_docs_are_served(client):
     assert b"SwaggerUIBundle" in script.content
 
 
-def test_writers_match_the_documented_shapes(department, client_company):
-    """Every key a writer function returns is declared by its schema serializer, in order."""
-    ticket = factories.TicketFactory(department=department, client=client_company)
-    reply = factories.ReplyFactory(ticket=ticket)
-    from django.db.models import Count
-    from taggit.models import Tag
+ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+# The value each kind of declared field stands for. A field of another kind fails the
+# test until its check is added here.
+VALUE_CHECKS = {
+    drf.BooleanField: lambda field, value: isinstance(value, bool),
+    drf.IntegerField: lambda field, value: isinstance(value, int) and not isinstance(value, bool),
+    drf.CharField: lambda field, value: isinstance(value, str),
+    drf.ChoiceField: lambda field, value: value in field.choices,
+    drf.DateTimeField: lambda field, value: isinstance(value, str) and ISO_UTC.fullmatch(value),
+    drf.DictField: lambda field, value: isinstance(value, dict),
+}
 
-    ticket.tags.set(["x"])
-    examples = {
-        serializers.ticket_data: ticket,
-        serializers.reply_data: reply,
-        serializers.status_data: ticket.status,
-        serializers.category_data: department,
-        serializers.client_data: client_company,
-        serializers.contact_data: factories.ContactFactory(),
-        serializers.project_data: factories.ProjectFactory(),
-        serializers.agent_data: reply.author_agent,
-        serializers.tag_data: Tag.objects.annotate(tickets_count=Count("pk")).get(),
-    }
-    assert set(examples) == set(serializers.SCHEMAS)
-    for writer, obj in examples.items():
-        assert list(writer(obj)) == list(serializers.SCHEMAS[writer]().fields), writer.__name__
+
+def shape_errors(field, value, where: str, seen: set[tuple[str, bool]]) -> list[str]:
+    """Where `value` differs from what `field` declares: keys (in order), types, nulls.
+    Records in `seen` each place the value was or was not null."""
+    seen.add((where, value is None))
+    if value is None:
+        return [] if field.allow_null else [f"{where} is null but not declared nullable"]
+    if isinstance(field, drf.Serializer):
+        if not isinstance(value, dict) or list(value) != list(field.fields):
+            return [f"{where} is {value!r}; declared keys: {list(field.fields)}"]
+        return [
+            error
+            for name, child in field.fields.items()
+            for error in shape_errors(child, value[name], f"{where}.{name}", seen)
+        ]
+    if isinstance(field, drf.ListField):
+        if not isinstance(value, list):
+            return [f"{where} is {value!r}, not a list"]
+        return [
+            error for item in value for error in shape_errors(field.child, item, f"{where}[]", seen)
+        ]
+    if not VALUE_CHECKS[type(field)](field, value):
+        return [f"{where} is {value!r}, not a {type(field).__name__}"]
+    return []
+
+
+def nullable_places(field, where: str) -> set[str]:
+    places = {where} if field.allow_null else set()
+    if isinstance(field, drf.Serializer):
+        for name, child in field.fields.items():
+            places |= nullable_places(child, f"{where}.{name}")
+    elif isinstance(field, drf.ListField):
+        places |= nullable_places(field.child, f"{where}[]")
+    return places
+
+
+def test_writers_write_the_documented_shapes(department, client_company, agent):
+    """Every key a writer function returns, nested ones too, is declared by its schema
+    serializer, in order, with a value of the declared type; every nullable field is
+    seen both null and set."""
+    contact = factories.ContactFactory(client=client_company)
+    full = factories.TicketFactory(
+        department=department,
+        client=client_company,
+        project=factories.ProjectFactory(client=client_company),
+        creator=agent,
+        assignee=agent,
+        team=factories.TeamFactory(),
+        requester=contact,
+        due_at=timezone.now(),
+        status_changed_at=timezone.now(),
+        custom_fields={"order": "A-1"},
+        tags=["x", "Y"],
+    )
+    bare = factories.TicketFactory(department=department, client=client_company)
+    unnamed_agent = factories.AgentFactory(first_name="", last_name="")
+    examples = [
+        (serializers.ticket_data, full),
+        (serializers.ticket_data, bare),
+        (serializers.reply_data, factories.ReplyFactory(ticket=full, author_agent=agent)),
+        (
+            serializers.reply_data,
+            factories.ReplyFactory(ticket=full, author_agent=None, author_contact=contact),
+        ),
+        (serializers.reply_data, factories.ReplyFactory(ticket=full, author_agent=None)),
+        (serializers.status_data, full.status),
+        (serializers.category_data, department),
+        (serializers.client_data, client_company),
+        (serializers.contact_data, contact),
+        (serializers.project_data, full.project),
+        (serializers.agent_data, agent),
+        (serializers.agent_data, unnamed_agent),
+        (
+            serializers.tag_data,
+            Tag.objects.annotate(tickets_count=Count("tickets_taggedticket_items")).first(),
+        ),
+    ]
+    assert {writer for writer, _ in examples} == set(serializers.SCHEMAS)
+    seen: set[tuple[str, bool]] = set()
+    for writer, obj in examples:
+        schema = serializers.SCHEMAS[writer]()
+        assert shape_errors(schema, writer(obj), writer.__name__, seen) == []
+    for writer, schema in serializers.SCHEMAS.items():
+        for place in nullable_places(schema(), writer.__name__):
+            assert {(place, True), (place, False)} <= seen, place
+
+
+STAMP = "2026-01-10T09:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("schema", "value"),
+    [
+        (serializers.TagSchema, {"id": 1, "name": "x"}),
+        (serializers.TagSchema, {"id": 1, "name": "x", "tickets_count": 2, "extra": 3}),
+        (serializers.TagSchema, {"name": "x", "id": 1, "tickets_count": 2}),
+        (serializers.TagSchema, {"id": "1", "name": "x", "tickets_count": 2}),
+        (serializers.TagSchema, {"id": True, "name": "x", "tickets_count": 2}),
+        (serializers.TagSchema, {"id": 1, "name": None, "tickets_count": 2}),
+        (serializers.TicketDatesSchema, {"created": "2026-01-10", "last_updated": STAMP}),
+        (
+            serializers.TicketDatesSchema,
+            {"created": "2026-01-10", "last_updated": STAMP, "status_changed": None},
+        ),
+        (
+            serializers.ReplySchema,
+            {"id": 1, "ticket_id": 1, "text": "", "type": "memo", "author": None, "created": STAMP},
+        ),
+    ],
+)
+def test_the_shape_check_finds_drift(schema, value):
+    assert shape_errors(schema(), value, "value", set()) != []
+
+
+def test_the_shape_check_passes_a_declared_shape():
+    dates = {"created": STAMP, "last_updated": STAMP, "status_changed": None}
+    assert shape_errors(serializers.TicketDatesSchema(), dates, "dates", set()) == []

@@ -1,7 +1,9 @@
-"""API authentication: bearer keys and agent sessions, and the agent permission.
+"""Who may use the API and how often: bearer keys and agent sessions, the agent
+permission and the rate limit. REST_FRAMEWORK in helpdesk/settings.py names them
+as the defaults of every API view.
 
-Kept apart from the rest of the API code: DRF imports these classes from its
-settings, so this module must not import rest_framework.views.
+Kept apart from helpdesk/api.py: DRF imports these classes from its settings
+while it defines APIView, so this module must not import rest_framework.views.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
 
+from tickets.agents import is_agent
 from tickets.models import ApiKey
 
 UNAUTHENTICATED = "Unauthenticated."
@@ -60,5 +65,16 @@ class IsAgent(BasePermission):
     message = "Only agents can use the API."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+        return is_agent(request.user)
+
+
+class ApiRateThrottle(UserRateThrottle):
+    """The per-user (or, before sign-in, per-address) rate limit, read at request time.
+
+    DRF's own class reads the rate once, when it is imported; reading it per
+    request lets a deployment or a test change API_RATE_LIMIT without a restart.
+    """
+
+    def __init__(self) -> None:
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        super().__init__()

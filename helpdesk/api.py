@@ -1,16 +1,20 @@
-"""What every endpoint of the REST API shares: API-key authentication, the agent
-permission, the response envelope, the error envelope and pagination.
+"""What the helpdesk's JSON APIs share: the base view, the native envelope, the
+error handler and pagination. Authentication, the agent permission and the rate
+limit are in helpdesk/api_access.py.
 
-Success: `{"data": ...}`; lists add `{"meta": {current_page, per_page, total, last_page}}`.
+The native envelope (the Tickets API under /api, the reports under /api/reports):
+success `{"data": ...}`; lists add `{"meta": {current_page, per_page, total, last_page}}`.
 Errors: `{"message": "...", "errors": {field: [messages]}}`, `errors` only on 422.
+
+An API with an error body of its own reuses the mapping of exceptions to status
+codes and messages (`error_response`) with its own `ErrorEnvelope`.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -18,28 +22,47 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tickets.services import Conflict
 
-from .authentication import (
-    UNAUTHENTICATED,
-    AgentSessionAuthentication,
-    ApiKeyAuthentication,
-    IsAgent,
-)
+from .api_access import UNAUTHENTICATED, ApiKeyAuthentication
 
-API_AUTHENTICATION = [ApiKeyAuthentication, AgentSessionAuthentication]
-API_PERMISSIONS = [IsAgent]
+
+# The base of every API view. Authentication, the agent permission, the rate limit and
+# the error handler are REST_FRAMEWORK's defaults (helpdesk/settings.py).
+# (A comment, not a docstring: drf-spectacular would show a docstring on every operation.)
+class ApiView(APIView):
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors are always JSON, even when another format (a report's CSV) was asked for.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
 
 def data_response(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
     return Response({"data": data}, status=status_code)
+
+
+# Errors ---------------------------------------------------------------------
+
+ErrorEnvelope = Callable[[int, str, dict[str, list[str]] | None], Any]
+"""Writes an error's body from its status code, message and field messages (422 only)."""
+
+
+def native_error(status_code: int, message: str, errors: dict[str, list[str]] | None) -> Any:
+    if errors is None:
+        return {"message": message}
+    return {"message": message, "errors": errors}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """The native API's errors: REST_FRAMEWORK's EXCEPTION_HANDLER."""
+    return error_response(exc, context, native_error)
 
 
 def validation_error(
@@ -49,6 +72,13 @@ def validation_error(
     error = exceptions.ValidationError(errors)
     error.envelope_message = message or first_message(errors)
     return error
+
+
+def field_messages(error: DjangoValidationError) -> dict[str, list[str]]:
+    """A Django ValidationError's messages by field (`non_field_errors` when it has none)."""
+    if hasattr(error, "error_dict"):
+        return error.message_dict
+    return {"non_field_errors": error.messages}
 
 
 def first_message(errors: Any) -> str:
@@ -77,39 +107,36 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(detail)]}
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Render every API error in the envelope, with the codes the API documents."""
+def error_response(exc: Exception, context: dict, envelope: ErrorEnvelope) -> Response | None:
+    """Every API error with the status code and message the API documents, its body
+    written by `envelope`; None for an exception that is not an API error (a 500)."""
     if isinstance(exc, DjangoValidationError):
-        errors = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
-        exc = validation_error(errors)
+        exc = validation_error(field_messages(exc))
     if isinstance(exc, Conflict):
-        return Response({"message": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(envelope(409, str(exc), None), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, (ProtectedError, RestrictedError)):
-        return Response(
-            {"message": "This cannot be deleted: other records still use it."},
-            status=status.HTTP_409_CONFLICT,
-        )
+        message = "This cannot be deleted: other records still use it."
+        return Response(envelope(409, message, None), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
-        response = Response({"message": UNAUTHENTICATED}, status=status.HTTP_401_UNAUTHORIZED)
+        response = Response(
+            envelope(401, UNAUTHENTICATED, None), status=status.HTTP_401_UNAUTHORIZED
+        )
         response["WWW-Authenticate"] = ApiKeyAuthentication.keyword
         return response
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         message = getattr(exc, "envelope_message", None) or first_message(errors)
-        return Response(
-            {"message": message, "errors": errors}, status=status.HTTP_422_UNPROCESSABLE_ENTITY
-        )
+        return Response(envelope(422, message, errors), status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, (exceptions.ParseError, exceptions.UnsupportedMediaType)):
         # A body that cannot be read is invalid input like any other: 422, never 400.
+        message = str(exc.detail)
         return Response(
-            {"message": str(exc.detail), "errors": {"body": [str(exc.detail)]}},
+            envelope(422, message, {"body": [message]}),
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
 
@@ -130,8 +157,26 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         )
     else:
         message = str(exc)
-    response.data = {"message": message}
+    response.data = envelope(response.status_code, message, None)
     return response
+
+
+def validated(serializer, extra_errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The serializer's validated data, or one 422 with its errors and any others found."""
+    valid = serializer.is_valid()
+    errors = {} if valid else dict(serializer.errors)
+    errors.update(extra_errors or {})
+    if errors:
+        raise validation_error(_flatten(errors))
+    return serializer.validated_data
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under /api: a 404 in the error envelope rather than an HTML page."""
+    return JsonResponse(native_error(404, "Not found.", None), status=status.HTTP_404_NOT_FOUND)
+
+
+# Pagination -----------------------------------------------------------------
 
 
 class Page:
@@ -207,89 +252,3 @@ def iso(value: datetime.datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class ApiRateThrottle(UserRateThrottle):
-    """The per-user (or, before sign-in, per-address) rate limit, read at request time.
-
-    DRF's own class reads the rate once, when it is imported; reading it per
-    request lets a deployment or a test change API_RATE_LIMIT without a restart.
-    """
-
-    def __init__(self) -> None:
-        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        super().__init__()
-
-
-# The base of every native API view: key or session auth, agents only, rate limited.
-# (A comment, not a docstring: drf-spectacular would show a docstring on every operation.)
-class ApiView(APIView):
-    throttle_classes = [ApiRateThrottle]
-
-
-def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Any other path under /api: a 404 in the error envelope rather than an HTML page."""
-    return JsonResponse({"message": "Not found."}, status=status.HTTP_404_NOT_FOUND)
-
-
-def renamed_errors(errors: dict[str, list[str]], names: dict[str, str]) -> dict[str, list[str]]:
-    """Service errors use model field names; the API reports its own parameter names."""
-    renamed: dict[str, list[str]] = {}
-    for field, messages in errors.items():
-        renamed.setdefault(names.get(field, field), []).extend(messages)
-    return renamed
-
-
-def service_validation_error(
-    error: DjangoValidationError, names: dict[str, str]
-) -> exceptions.ValidationError:
-    errors = (
-        error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-    )
-    return validation_error(renamed_errors(errors, names))
-
-
-def request_values(request: Request) -> dict[str, Any]:
-    """The request body as a plain dict, the same for form-encoded and JSON bodies.
-
-    `name[]` keys (repeated in a form, or a JSON array) become lists under `name`, as
-    does a plain key given more than once; `custom_fields[key]` form keys become a
-    `custom_fields` dict.
-    """
-    data = request.data
-    if hasattr(data, "getlist"):
-        values: dict[str, Any] = {}
-        custom_fields: dict[str, Any] = {}
-        for key in data:
-            if key.endswith("[]"):
-                values[key[:-2]] = data.getlist(key)
-            elif key.startswith("custom_fields[") and key.endswith("]"):
-                custom_fields[key[14:-1]] = data.get(key)
-            else:
-                given = data.getlist(key)
-                values[key] = given[0] if len(given) == 1 else given
-        if custom_fields:
-            values["custom_fields"] = custom_fields
-        return values
-    if not isinstance(data, dict):
-        raise validation_error({"body": ["The request body must be a JSON object."]})
-    return {(key[:-2] if key.endswith("[]") else key): value for key, value in data.items()}
-
-
-@contextmanager
-def service_errors(names: dict[str, str]) -> Iterator[None]:
-    """Turn a service's ValidationError into a 422 that names the API's parameters."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise service_validation_error(error, names) from error
-
-
-def validated(serializer, extra_errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """The serializer's validated data, or one 422 with its errors and any others found."""
-    valid = serializer.is_valid()
-    errors = {} if valid else dict(serializer.errors)
-    errors.update(extra_errors or {})
-    if errors:
-        raise validation_error(_flatten(errors))
-    return serializer.validated_data
