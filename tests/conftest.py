@@ -40,9 +40,10 @@ def _fixed_statuses(request):
     if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     request.getfixturevalue("transactional_db")
-    from tickets.migrations import create_fixed_statuses
+    from tickets.models import TicketStatus
+    from tickets.statuses import create_fixed_statuses
 
-    create_fixed_statuses()
+    create_fixed_statuses(TicketStatus)
 
 
 @pytest.fixture(autouse=True)

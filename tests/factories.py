@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from tickets import models
+from tickets.statuses import FixedStatus
 
 
 class UserFactory(DjangoModelFactory):
@@ -101,7 +102,7 @@ class TicketFactory(DjangoModelFactory):
 
     subject = factory.Sequence(lambda n: f"Ticket subject {n}")
     message = "Something does not work."
-    status_id = models.TicketStatus.OPEN
+    status_id = FixedStatus.OPEN
     priority = models.Priority.NORMAL
     department = factory.SubFactory(CategoryFactory)
     client = factory.SubFactory(ClientFactory)

@@ -237,11 +237,6 @@ def check_uploads(files: Iterable[UploadedFile]) -> list[CheckedUpload]:
     return checked
 
 
-def with_names(value: dict, names: Sequence[str]) -> dict:
-    """A history value that names the files of the change, when it has any."""
-    return {**value, FIELD: list(names)} if names else value
-
-
 # Storing and deleting --------------------------------------------------------------------
 
 

@@ -33,9 +33,9 @@ from tickets.models import (
     SavedView,
     Ticket,
     TicketCount,
-    TicketStatus,
 )
 from tickets.models.tickets import status_condition
+from tickets.statuses import FixedStatus
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ def shared_view_conditions() -> dict[str, Q]:
     active = Q(active_state=ActiveState.ACTIVE, is_spam=False)
     return {
         "open": active & status_condition(any_open=True),
-        "on_hold": active & status_condition([TicketStatus.ON_HOLD]),
-        "customer_replied": active & status_condition([TicketStatus.CUSTOMER_REPLIED]),
+        "on_hold": active & status_condition([FixedStatus.ON_HOLD]),
+        "customer_replied": active & status_condition([FixedStatus.CUSTOMER_REPLIED]),
         "closed": active & status_condition(any_closed=True),
         "archived": Q(active_state=ActiveState.ARCHIVED, is_spam=False),
         "spam": Q(active_state=ActiveState.ACTIVE, is_spam=True),

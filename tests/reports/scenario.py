@@ -9,6 +9,7 @@ from freezegun import freeze_time
 from tests import factories
 from tickets import services
 from tickets.models import Channel, Rating, Reply, TicketStatus
+from tickets.statuses import FixedStatus
 
 
 def at(day: int, hour: int = 0, minute: int = 0, second: int = 0, month: int = 1):
@@ -56,14 +57,14 @@ class Helpdesk:
 
     def close(self, ticket, when):
         with freeze_time(when):
-            closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+            closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
             return services.change_status(
                 ticket=ticket, status=closed, actor=self.agent, channel=Channel.WEB
             )
 
     def reopen(self, ticket, when):
         with freeze_time(when):
-            opened = TicketStatus.objects.get(pk=TicketStatus.OPEN)
+            opened = TicketStatus.objects.get(pk=FixedStatus.OPEN)
             return services.change_status(
                 ticket=ticket, status=opened, actor=self.agent, channel=Channel.WEB
             )

@@ -27,6 +27,7 @@ from tickets.models import (
     TicketEvent,
     TicketStatus,
 )
+from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,7 @@ def one_of_each() -> dict:
         factories.ContactFactory._meta.model: factories.ContactFactory(client=ticket.client),
         factories.ProjectFactory._meta.model: factories.ProjectFactory(client=ticket.client),
         factories.TeamFactory._meta.model: factories.TeamFactory(members=[agent]),
-        TicketStatus: TicketStatus.objects.get(pk=TicketStatus.OPEN),
+        TicketStatus: TicketStatus.objects.get(pk=FixedStatus.OPEN),
         Ticket: ticket,
         TaggedTicket: TaggedTicket.objects.get(content_object=ticket),
         Tag: Tag.objects.get(name="billing"),
@@ -330,7 +331,7 @@ def test_changing_fields_records_one_event_each_with_channel_admin(
     assert response.status_code == 302, response.context["adminform"].form.errors
     ticket.refresh_from_db()
     later = T0 + datetime.timedelta(hours=2)
-    assert ticket.status_id == TicketStatus.CLOSED
+    assert ticket.status_id == FixedStatus.CLOSED
     assert ticket.resolved_at == ticket.status_changed_at == ticket.updated_at == later
     assert ticket.priority == Priority.URGENT
     assert ticket.assignee == other_agent
@@ -473,7 +474,7 @@ def test_reply_inline_posts_through_the_services(client_, admin_user, ticket):
     assert (reply.text, reply.author_agent, reply.kind) == ("We fixed it.", admin_user, "reply")
     assert ticket.replies_count == 1
     assert ticket.first_response_at == ticket.last_reply_at == T0 + datetime.timedelta(minutes=30)
-    assert ticket.status_id == TicketStatus.ANSWERED
+    assert ticket.status_id == FixedStatus.ANSWERED
     assert set(events(ticket)) == {
         ("reply_added", "admin", admin_user.pk),
         ("status_changed", "admin", admin_user.pk),
@@ -487,7 +488,7 @@ def test_reply_inline_adds_a_note_without_touching_counts(client_, ticket):
     assert client_.post(change_url(ticket), data).status_code == 302
     ticket.refresh_from_db()
     assert ticket.replies.get().kind == "note"
-    assert ticket.replies_count == 0 and ticket.status_id == TicketStatus.OPEN
+    assert ticket.replies_count == 0 and ticket.status_id == FixedStatus.OPEN
 
 
 def test_deleting_a_reply_in_the_inline_keeps_counts_exact(client_, admin_user, ticket):
@@ -539,12 +540,12 @@ def run_action(client_, action: str, tickets, **extra):
 
 def test_close_action_closes_each_ticket_and_reports_skipped(client_, admin_user):
     open_one, open_two = factories.TicketFactory(), factories.TicketFactory()
-    closed = factories.TicketFactory(status_id=TicketStatus.CLOSED)
+    closed = factories.TicketFactory(status_id=FixedStatus.CLOSED)
     response = run_action(client_, "close_tickets", [open_one, open_two, closed])
     assert "Closed 2 tickets. Skipped 1 ticket that were already closed." in messages_of(response)
     for ticket in (open_one, open_two):
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.CLOSED and ticket.resolved_at is not None
+        assert ticket.status_id == FixedStatus.CLOSED and ticket.resolved_at is not None
         assert events(ticket) == [("status_changed", "admin", admin_user.pk)]
     assert not closed.events.exists()
 
@@ -628,7 +629,7 @@ def test_actions_need_the_change_permission(client, agent):
     )
     assert response.status_code in {200, 302, 403}
     ticket.refresh_from_db()
-    assert ticket.status_id == TicketStatus.OPEN
+    assert ticket.status_id == FixedStatus.OPEN
 
 
 def test_deleting_tickets_goes_through_the_services(client_, monkeypatch):
@@ -922,7 +923,7 @@ def spread_tickets():
         ("month", {"created_at__year": 2025}),
         ("day", {"created_at__year": 2025, "created_at__month": 2}),
         ("day", {}),
-        ("month", {"status_id": TicketStatus.CLOSED}),
+        ("month", {"status_id": FixedStatus.CLOSED}),
     ],
 )
 def test_indexed_date_hierarchy_matches_django(spread_tickets, kind, filters, settings):
@@ -991,7 +992,7 @@ def test_a_change_made_meanwhile_is_not_undone(client_, admin_user, ticket, othe
     services.assign(ticket=ticket, assignee=other_agent, actor=other_agent, channel=Channel.WEB)
     assert client_.post(change_url(ticket), data).status_code == 302
     ticket.refresh_from_db()
-    assert ticket.status_id == TicketStatus.ON_HOLD
+    assert ticket.status_id == FixedStatus.ON_HOLD
     assert (ticket.priority, ticket.assignee) == (Priority.URGENT, other_agent)
     assert events(ticket, channel="admin") == [("status_changed", "admin", admin_user.pk)]
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tickets.models import TicketStatus
+from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +26,13 @@ def test_administrator_closes_a_ticket_in_the_admin(live_server, page):
 
     page.wait_for_selector(".messagelist .success")
     assert "was changed successfully" in page.inner_text(".messagelist")
-    assert page.input_value("#id_status") == str(TicketStatus.CLOSED)
+    assert page.input_value("#id_status") == str(FixedStatus.CLOSED)
     history = page.inner_text("#events-group")
     assert "Status changed" in history and "Closed" in history
 
     ticket.refresh_from_db()
-    assert ticket.status_id == TicketStatus.CLOSED
+    assert ticket.status_id == FixedStatus.CLOSED
     assert ticket.resolved_at is not None
     event = ticket.events.get(kind="status_changed")
     assert (event.channel, event.actor) == ("admin", administrator)
-    assert event.new_value == {"id": TicketStatus.CLOSED, "name": "Closed"}
+    assert event.new_value == {"id": FixedStatus.CLOSED, "name": "Closed"}

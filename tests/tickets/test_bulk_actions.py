@@ -12,6 +12,7 @@ from tickets import services
 from tickets.models import ActiveState, Channel, Priority, Ticket, TicketEvent, TicketStatus
 from tickets.services import bulk as bulk_service
 from tickets.services.bulk import MAX_BULK_TICKETS, BulkAction
+from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -54,12 +55,12 @@ class TestEveryAction:
     """Each action changes every ticket through its service: one event per ticket."""
 
     def test_status(self, agent, tickets):
-        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
         result = apply(agent, tickets, BulkAction.STATUS, closed)
         assert result.summary == "Status set to Closed on 3 tickets."
         for ticket in tickets:
             ticket.refresh_from_db()
-            assert ticket.status_id == TicketStatus.CLOSED
+            assert ticket.status_id == FixedStatus.CLOSED
             assert ticket.resolved_at is not None
             assert kinds(ticket) == [TicketEvent.Kind.STATUS_CHANGED]
             event = ticket.events.get()
@@ -154,7 +155,7 @@ class TestEveryAction:
 
 class TestUnchangedAndRefused:
     def test_tickets_that_already_have_it_are_counted_and_get_no_event(self, agent, tickets):
-        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
         tickets[0].status = closed
         tickets[0].save()
         result = apply(agent, tickets, BulkAction.STATUS, closed)
@@ -252,13 +253,13 @@ class TestOneTransaction:
             return real(**kwargs)
 
         monkeypatch.setattr(bulk_service, "change_status", failing)
-        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
         with pytest.raises(RuntimeError):
             apply(agent, tickets, BulkAction.STATUS, closed)
         assert len(calls) == 2
         for ticket in tickets:
             ticket.refresh_from_db()
-            assert ticket.status_id == TicketStatus.OPEN
+            assert ticket.status_id == FixedStatus.OPEN
         assert not TicketEvent.objects.exists()
 
 
@@ -279,7 +280,7 @@ class TestQueryCount:
         self, agent, department, client_company, action, per_ticket
     ):
         value = {
-            BulkAction.STATUS: TicketStatus.objects.get(pk=TicketStatus.CLOSED),
+            BulkAction.STATUS: TicketStatus.objects.get(pk=FixedStatus.CLOSED),
             BulkAction.PRIORITY: Priority.HIGH,
         }.get(action)
         counts = []
@@ -311,7 +312,7 @@ class TestBulkView:
             signed_in,
             {
                 "action": "status",
-                "status": TicketStatus.CLOSED,
+                "status": FixedStatus.CLOSED,
                 "ticket": [tickets[0].pk, tickets[1].pk],
                 "query": "status=open&page=2",
             },
@@ -320,10 +321,10 @@ class TestBulkView:
         assert response.url == "/?status=open"
         for ticket in tickets[:2]:
             ticket.refresh_from_db()
-            assert ticket.status_id == TicketStatus.CLOSED
+            assert ticket.status_id == FixedStatus.CLOSED
             assert ticket.events.get().actor == agent
         tickets[2].refresh_from_db()
-        assert tickets[2].status_id == TicketStatus.OPEN
+        assert tickets[2].status_id == FixedStatus.OPEN
         page = signed_in.get(response.url)
         assert "Status set to Closed on 2 tickets." in page.content.decode()
 
@@ -365,7 +366,7 @@ class TestBulkView:
             signed_in,
             {
                 "action": "status",
-                "status": TicketStatus.ON_HOLD,
+                "status": FixedStatus.ON_HOLD,
                 "select_all": "1",
                 "query": "priority=urgent&page=1",
                 # Ticked ids and a count sent by the browser do not matter.
@@ -375,13 +376,13 @@ class TestBulkView:
             follow=True,
         )
         assert "Status set to On Hold on 30 tickets." in messages_of(response)
-        assert Ticket.objects.filter(status_id=TicketStatus.ON_HOLD).count() == 30
-        assert {t.pk for t in Ticket.objects.filter(status_id=TicketStatus.ON_HOLD)} == {
+        assert Ticket.objects.filter(status_id=FixedStatus.ON_HOLD).count() == 30
+        assert {t.pk for t in Ticket.objects.filter(status_id=FixedStatus.ON_HOLD)} == {
             t.pk for t in matching
         }
         for ticket in (other, archived):
             ticket.refresh_from_db()
-            assert ticket.status_id == TicketStatus.OPEN
+            assert ticket.status_id == FixedStatus.OPEN
 
     def test_all_matching_with_a_search(self, signed_in):
         found = factories.TicketFactory(subject="Printer jammed")

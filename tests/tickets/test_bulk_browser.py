@@ -6,7 +6,8 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tickets.models import Priority, Ticket, TicketEvent, TicketStatus
+from tickets.models import Priority, Ticket, TicketEvent
+from tickets.statuses import FixedStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +47,7 @@ def test_select_all_matching_and_close_them(signed_in_page: Page, live_server, c
     bar.get_by_label("Action").select_option("status")
     expect(bar.get_by_label("Status")).to_be_visible()
     expect(bar.get_by_label("Priority")).to_be_hidden()
-    bar.get_by_label("Status").select_option(str(TicketStatus.CLOSED))
+    bar.get_by_label("Status").select_option(str(FixedStatus.CLOSED))
     page.evaluate("window.__noReload = true")
     bar.get_by_role("button", name="Apply").click()
 
@@ -62,9 +63,9 @@ def test_select_all_matching_and_close_them(signed_in_page: Page, live_server, c
     expect(badges.filter(has_text="Closed")).to_have_count(5)
 
     high = Ticket.objects.filter(priority=Priority.HIGH)
-    assert set(high.values_list("status_id", flat=True)) == {TicketStatus.CLOSED}
+    assert set(high.values_list("status_id", flat=True)) == {FixedStatus.CLOSED}
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.STATUS_CHANGED).count() == 30
-    assert Ticket.objects.get(subject="Not matching").status_id == TicketStatus.OPEN
+    assert Ticket.objects.get(subject="Not matching").status_id == FixedStatus.OPEN
     assert csp_errors == []
 
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from tests import factories
 from tickets.forms.clients import ContactForm
-from tickets.models import ActiveState, Client, Contact, Project, TicketStatus
+from tickets.models import ActiveState, Client, Contact, Project
+from tickets.statuses import FixedStatus
 from tickets.views import clients as client_views
 
 pytestmark = pytest.mark.django_db
@@ -176,11 +177,11 @@ class TestList:
         zeta = factories.ClientFactory(name="Zeta Corp", email="hello@zeta.test")
         factories.ContactFactory.create_batch(2, client=acme)
         for status, state, spam in [
-            (TicketStatus.OPEN, ActiveState.ACTIVE, False),
-            (TicketStatus.CUSTOMER_REPLIED, ActiveState.ACTIVE, False),
-            (TicketStatus.CLOSED, ActiveState.ACTIVE, False),
-            (TicketStatus.OPEN, ActiveState.ARCHIVED, False),
-            (TicketStatus.OPEN, ActiveState.ACTIVE, True),
+            (FixedStatus.OPEN, ActiveState.ACTIVE, False),
+            (FixedStatus.CUSTOMER_REPLIED, ActiveState.ACTIVE, False),
+            (FixedStatus.CLOSED, ActiveState.ACTIVE, False),
+            (FixedStatus.OPEN, ActiveState.ARCHIVED, False),
+            (FixedStatus.OPEN, ActiveState.ACTIVE, True),
         ]:
             factories.TicketFactory(
                 client=acme,
@@ -301,7 +302,7 @@ class TestDetail:
             project=project,
         )
         closed = factories.TicketFactory(
-            client=acme, department=department, status_id=TicketStatus.CLOSED
+            client=acme, department=department, status_id=FixedStatus.CLOSED
         )
         elsewhere = factories.TicketFactory(department=department, subject="Not Acme's")
         factories.ContactFactory(client=elsewhere.client, name="Stranger")

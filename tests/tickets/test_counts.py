@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from tests import factories
 from tickets import counts, services
 from tickets.models import ActiveState, Channel, Priority, Reply, Ticket, TicketCount, TicketStatus
+from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,7 @@ def test_every_counted_change_moves_the_ticket(agent):
     other_client = factories.ClientFactory()
     project = factories.ProjectFactory(client=other_client)
     services.change_status(
-        ticket=ticket, status=TicketStatus.objects.get(pk=TicketStatus.CLOSED), actor=agent,
+        ticket=ticket, status=TicketStatus.objects.get(pk=FixedStatus.CLOSED), actor=agent,
         channel=Channel.WEB,
     )  # fmt: skip
     assert_counts_exact()
@@ -97,7 +98,7 @@ def test_queryset_updates_and_deletes_are_counted():
     factories.TicketFactory.create_batch(4, priority=Priority.HIGH)
     factories.TicketFactory.create_batch(2)
     Ticket.objects.filter(priority=Priority.HIGH).update(
-        active_state=ActiveState.ARCHIVED, status_id=TicketStatus.ON_HOLD
+        active_state=ActiveState.ARCHIVED, status_id=FixedStatus.ON_HOLD
     )
     assert_counts_exact()
     Ticket.objects.filter(priority=Priority.HIGH)[:1].get().delete()
@@ -118,15 +119,15 @@ def test_a_rolled_back_change_is_not_counted():
     "filters",
     [
         {},
-        {"status_id": TicketStatus.OPEN},
+        {"status_id": FixedStatus.OPEN},
         {"priority": Priority.HIGH, "active_state": ActiveState.ACTIVE},
         {"project_id": None},
-        {"is_spam": False, "status_id": TicketStatus.CLOSED},
+        {"is_spam": False, "status_id": FixedStatus.CLOSED},
     ],
 )
 def test_the_total_matches_a_count(filters):
     factories.TicketFactory.create_batch(3, priority=Priority.HIGH)
-    factories.TicketFactory(status_id=TicketStatus.CLOSED, project=factories.ProjectFactory())
+    factories.TicketFactory(status_id=FixedStatus.CLOSED, project=factories.ProjectFactory())
     factories.TicketFactory(is_spam=True)
     queryset = Ticket.objects.filter(**filters)
     assert counts.total(queryset, filters) == queryset.count()

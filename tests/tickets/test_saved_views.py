@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from tests import factories
 from tickets.counts import saved_view_key
-from tickets.models import Priority, SavedView, TicketStatus
+from tickets.models import Priority, SavedView
+from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -114,9 +115,9 @@ class TestCreate:
 
 class TestSidebar:
     def test_lists_my_views_and_the_shared_ones_with_counts(self, signed_in, agent, other_agent):
-        factories.TicketFactory(status_id=TicketStatus.OPEN, priority=Priority.URGENT)
-        factories.TicketFactory(status_id=TicketStatus.OPEN, priority=Priority.NORMAL)
-        factories.TicketFactory(status_id=TicketStatus.CLOSED, priority=Priority.URGENT)
+        factories.TicketFactory(status_id=FixedStatus.OPEN, priority=Priority.URGENT)
+        factories.TicketFactory(status_id=FixedStatus.OPEN, priority=Priority.NORMAL)
+        factories.TicketFactory(status_id=FixedStatus.CLOSED, priority=Priority.URGENT)
         factories.SavedViewFactory(owner=agent, name="Urgent", query="priority=urgent")
         factories.SavedViewFactory(
             owner=other_agent, name="Their open", query="status=open", is_shared=True
@@ -174,7 +175,7 @@ class TestSidebar:
 
     def test_a_changed_view_is_counted_afresh(self, signed_in, agent):
         view = factories.SavedViewFactory(owner=agent, name="V", query="status=open")
-        factories.TicketFactory(status_id=TicketStatus.CLOSED)
+        factories.TicketFactory(status_id=FixedStatus.CLOSED)
         assert saved_counts(signed_in) == {"V": 0}
         view.query = "status=closed"
         view.save()

@@ -29,8 +29,8 @@ from tickets.models import (
     Team,
     Ticket,
     TicketEvent,
-    TicketStatus,
 )
+from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -204,13 +204,13 @@ def assert_consistent(now: datetime.datetime = NOW) -> None:
 
         # Status history: a chain from Open to the ticket's status.
         changes = [e for e in history if e.kind == TicketEvent.Kind.STATUS_CHANGED]
-        previous = TicketStatus.OPEN
+        previous = FixedStatus.OPEN
         for change in changes:
             assert change.old_value["id"] == previous != change.new_value["id"]
             previous = change.new_value["id"]
         assert previous == ticket.status_id
         assert ticket.status_changed_at == (changes[-1].created_at if changes else None)
-        closings = [c for c in changes if c.new_value["id"] == TicketStatus.CLOSED]
+        closings = [c for c in changes if c.new_value["id"] == FixedStatus.CLOSED]
         if ticket.status.is_closed:
             assert ticket.resolved_at == closings[-1].created_at
         else:
@@ -277,7 +277,7 @@ def test_the_generated_tickets_are_consistent_and_varied():
     assert set(tickets.values_list("priority", flat=True)) == {1, 2, 3}
     closed = tickets.filter(status__is_closed=True).count()
     assert 0.5 * 300 <= closed <= 0.8 * 300
-    assert tickets.filter(status__is_closed=False).exclude(status=TicketStatus.OPEN).exists()
+    assert tickets.filter(status__is_closed=False).exclude(status=FixedStatus.OPEN).exists()
     assert tickets.filter(active_state=ActiveState.ARCHIVED).exists()
     assert tickets.filter(is_spam=True).exists()
     assert tickets.filter(assignee__isnull=True).exists()
@@ -286,7 +286,7 @@ def test_the_generated_tickets_are_consistent_and_varied():
     assert Reply.objects.filter(kind=Reply.Kind.NOTE).exists()
     assert Reply.objects.filter(author_contact__isnull=False).exists()
     reopened = TicketEvent.objects.filter(
-        kind=TicketEvent.Kind.STATUS_CHANGED, old_value__id=TicketStatus.CLOSED
+        kind=TicketEvent.Kind.STATUS_CHANGED, old_value__id=FixedStatus.CLOSED
     )
     assert reopened.exists()
     ratings = Rating.objects.all()

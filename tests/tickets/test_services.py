@@ -18,6 +18,7 @@ from tickets.models import (
     Ticket,
     TicketStatus,
 )
+from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ class TestCreateTicket:
         ticket.refresh_from_db()
         assert ticket.subject == "Cannot log in"
         assert ticket.source == Source.API
-        assert ticket.status_id == TicketStatus.OPEN
+        assert ticket.status_id == FixedStatus.OPEN
         assert ticket.creator == agent
         assert ticket.created_at == ticket.updated_at == T0
         assert ticket.replies_count == 0
@@ -132,7 +133,7 @@ class TestReplies:
             )
         ticket.refresh_from_db()
         assert reply.author_agent == agent
-        assert ticket.status_id == TicketStatus.ANSWERED
+        assert ticket.status_id == FixedStatus.ANSWERED
         assert ticket.first_response_at == T0
         assert ticket.last_reply_at == T0
         assert ticket.updated_at == T0
@@ -154,7 +155,7 @@ class TestReplies:
         contact = factories.ContactFactory(client=ticket.client)
         services.post_reply(ticket=ticket, text="Any news?", author=contact, channel=Channel.EMAIL)
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.CUSTOMER_REPLIED
+        assert ticket.status_id == FixedStatus.CUSTOMER_REPLIED
         assert ticket.first_response_at is None
         assert ticket.replies_count == 1
         event = ticket.events.get(kind="reply_added")
@@ -165,7 +166,7 @@ class TestReplies:
             ticket=ticket, text="Internal", kind=Reply.Kind.NOTE, author=agent, channel=Channel.WEB
         )
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.OPEN
+        assert ticket.status_id == FixedStatus.OPEN
         assert ticket.first_response_at is None
         assert ticket.replies_count == 0
         assert ticket.last_reply_at is None
@@ -184,12 +185,12 @@ class TestReplies:
         assert not Reply.objects.exists()
 
     def test_reply_reopens_closed_ticket(self, ticket, agent):
-        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
         services.change_status(ticket=ticket, status=closed, actor=agent, channel=Channel.WEB)
         contact = factories.ContactFactory(client=ticket.client)
         services.post_reply(ticket=ticket, text="Still broken", author=contact, channel=Channel.WEB)
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.CUSTOMER_REPLIED
+        assert ticket.status_id == FixedStatus.CUSTOMER_REPLIED
         assert ticket.resolved_at is None
 
     def test_reply_against_an_old_version_is_stale(self, ticket, agent, other_agent):
@@ -246,8 +247,8 @@ class TestReplies:
 
 class TestStatus:
     def test_close_stamps_resolved_and_reopen_clears(self, ticket, agent):
-        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
-        on_hold = TicketStatus.objects.get(pk=TicketStatus.ON_HOLD)
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
+        on_hold = TicketStatus.objects.get(pk=FixedStatus.ON_HOLD)
         with freeze_time(T0):
             services.change_status(ticket=ticket, status=closed, actor=agent, channel=Channel.WEB)
         ticket.refresh_from_db()
@@ -269,7 +270,7 @@ class TestStatus:
         assert kinds(ticket) == []
 
     def test_moving_between_closed_statuses_keeps_resolved(self, ticket, agent):
-        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
         resolved = factories.TicketStatusFactory(title="Resolved", is_closed=True)
         with freeze_time(T0):
             services.change_status(ticket=ticket, status=closed, actor=agent, channel=Channel.WEB)

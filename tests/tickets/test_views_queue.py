@@ -10,7 +10,8 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from tests import factories
-from tickets.models import ActiveState, Priority, Ticket, TicketStatus
+from tickets.models import ActiveState, Priority, Ticket
+from tickets.statuses import FixedStatus
 from tickets.views.queue import PAGE_SIZE, VIEWS
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ class TestQueuePage:
             subject="Printer <b>on fire</b>",
             assignee=agent,
             priority=Priority.URGENT,
-            status_id=TicketStatus.CUSTOMER_REPLIED,
+            status_id=FixedStatus.CUSTOMER_REPLIED,
             tags=["hardware"],
             replies_count=3,
         )
@@ -71,9 +72,9 @@ class TestQueuePage:
 
 class TestFilters:
     def test_status_by_id_and_open_closed(self, signed_in):
-        open_ticket = factories.TicketFactory(status_id=TicketStatus.OPEN)
-        on_hold = factories.TicketFactory(status_id=TicketStatus.ON_HOLD)
-        closed = factories.TicketFactory(status_id=TicketStatus.CLOSED)
+        open_ticket = factories.TicketFactory(status_id=FixedStatus.OPEN)
+        on_hold = factories.TicketFactory(status_id=FixedStatus.ON_HOLD)
+        closed = factories.TicketFactory(status_id=FixedStatus.CLOSED)
         assert shown(queue(signed_in, status="3")) == [on_hold.pk]
         assert set(shown(queue(signed_in, status="open"))) == {open_ticket.pk, on_hold.pk}
         assert shown(queue(signed_in, status="closed")) == [closed.pk]
@@ -222,9 +223,9 @@ class TestSortAndPages:
 class TestViews:
     def test_counts_and_links_of_the_built_in_views(self, signed_in, agent, other_agent):
         factories.TicketFactory(assignee=agent)  # mine, open
-        factories.TicketFactory(assignee=agent, status_id=TicketStatus.CLOSED)
-        factories.TicketFactory(status_id=TicketStatus.ON_HOLD)  # unassigned, open
-        factories.TicketFactory(assignee=other_agent, status_id=TicketStatus.CUSTOMER_REPLIED)
+        factories.TicketFactory(assignee=agent, status_id=FixedStatus.CLOSED)
+        factories.TicketFactory(status_id=FixedStatus.ON_HOLD)  # unassigned, open
+        factories.TicketFactory(assignee=other_agent, status_id=FixedStatus.CUSTOMER_REPLIED)
         factories.TicketFactory(active_state=ActiveState.ARCHIVED)
         factories.TicketFactory(is_spam=True)
         response = signed_in.get(reverse("queue_counts"))

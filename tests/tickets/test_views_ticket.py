@@ -16,8 +16,8 @@ from tickets.models import (
     Reply,
     Ticket,
     TicketEvent,
-    TicketStatus,
 )
+from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ class TestReply:
         reply = ticket.replies.get()
         assert (reply.text, reply.kind, reply.author_agent) == ("On it", "reply", agent)
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.ANSWERED
+        assert ticket.status_id == FixedStatus.ANSWERED
         assert ticket.replies_count == 1
         event = ticket.events.get(kind=TicketEvent.Kind.REPLY_ADDED)
         assert (event.actor, event.channel) == (agent, "web")
@@ -134,19 +134,19 @@ class TestReply:
         assert 'id="conversation"' in html and "entry-note" in html
         assert "Note added." in html
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.OPEN
+        assert ticket.status_id == FixedStatus.OPEN
         assert ticket.replies_count == 0
         assert ticket.replies.get().kind == Reply.Kind.NOTE
 
     def test_send_and_set_status(self, signed_in, ticket):
         response = signed_in.post(
             url("ticket_reply", ticket),
-            {"text": "Fixed", "kind": "reply", "status": TicketStatus.CLOSED},
+            {"text": "Fixed", "kind": "reply", "status": FixedStatus.CLOSED},
             headers=HTMX,
         )
         assert response.status_code == 200
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.CLOSED
+        assert ticket.status_id == FixedStatus.CLOSED
         assert ticket.resolved_at is not None
         assert kinds(ticket) == ["status_changed", "reply_added", "status_changed"]
         html = response.content.decode()
@@ -177,20 +177,20 @@ class TestPanelChanges:
         return client.post(url(name, ticket), data, headers=HTMX if htmx else {})
 
     def test_status_in_place(self, signed_in, agent, ticket):
-        response = self.post(signed_in, "ticket_status", ticket, {"status": TicketStatus.ON_HOLD})
+        response = self.post(signed_in, "ticket_status", ticket, {"status": FixedStatus.ON_HOLD})
         assert response.status_code == 200
         html = response.content.decode()
         for region in ("ticket-summary", "ticket-panel", "ticket-history", "messages"):
             assert f'id="{region}"' in html
         assert "Status set to On Hold." in html
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.ON_HOLD
+        assert ticket.status_id == FixedStatus.ON_HOLD
         event = ticket.events.get()
         assert (event.kind, event.actor, event.channel) == ("status_changed", agent, "web")
 
     def test_without_htmx_redirects_back(self, signed_in, ticket):
         response = self.post(
-            signed_in, "ticket_status", ticket, {"status": TicketStatus.CLOSED}, htmx=False
+            signed_in, "ticket_status", ticket, {"status": FixedStatus.CLOSED}, htmx=False
         )
         assert response.status_code == 302
         assert response.url == url("ticket", ticket)
@@ -200,7 +200,7 @@ class TestPanelChanges:
         assert response.status_code == 422
         assert "Select a valid choice" in response.content.decode()
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.OPEN
+        assert ticket.status_id == FixedStatus.OPEN
         response = self.post(signed_in, "ticket_status", ticket, {"status": 999}, htmx=False)
         assert response.status_code == 422
         assert "<html" in response.content.decode()

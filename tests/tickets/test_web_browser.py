@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tickets.models import Priority, Reply, Ticket, TicketStatus
+from tickets.models import Priority, Reply, Ticket
+from tickets.statuses import FixedStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +42,7 @@ def test_sign_in(page: Page, live_server, agent, outsider, csp_errors):
 
 def test_filter_the_queue(signed_in_page: Page, live_server, agent, csp_errors):
     page = signed_in_page
-    factories.TicketFactory(subject="Printer jammed", status_id=TicketStatus.ON_HOLD)
+    factories.TicketFactory(subject="Printer jammed", status_id=FixedStatus.ON_HOLD)
     factories.TicketFactory(subject="Invoice question", priority=Priority.URGENT)
     page.goto(live_server.url + "/")
     results = page.locator("#queue-results")
@@ -138,7 +139,7 @@ def test_change_status_in_place(signed_in_page: Page, live_server, csp_errors):
     expect(panel.get_by_label("Status")).to_be_focused()
     assert_not_reloaded(page)
     ticket.refresh_from_db()
-    assert ticket.status_id == TicketStatus.ON_HOLD
+    assert ticket.status_id == FixedStatus.ON_HOLD
     assert csp_errors == []
 
 
@@ -274,7 +275,7 @@ def test_the_queue_table_fits_a_laptop_screen(signed_in_page: Page, live_server)
     page = signed_in_page
     factories.TicketFactory(
         subject="Notifications stopped working after the update",
-        status_id=TicketStatus.CUSTOMER_REPLIED,
+        status_id=FixedStatus.CUSTOMER_REPLIED,
         priority=Priority.URGENT,
         client=factories.ClientFactory(name="Massive Dynamic Ltd"),
         department=factories.CategoryFactory(name="Onboarding"),

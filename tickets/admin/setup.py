@@ -31,6 +31,7 @@ from tickets.models import (
     Team,
     TicketStatus,
 )
+from tickets.statuses import FixedStatus
 
 User = get_user_model()
 
@@ -125,17 +126,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 # Statuses ---------------------------------------------------------------------------
 
-FIXED_STATUS_IDS = frozenset(
-    (
-        TicketStatus.OPEN,
-        TicketStatus.CLOSED,
-        TicketStatus.ON_HOLD,
-        TicketStatus.ANSWERED,
-        TicketStatus.CUSTOMER_REPLIED,
-    )
-)
 FIXED_STATUS_MESSAGE = (
-    "Statuses 1-5 (Open, Closed, On Hold, Answered, Customer Replied) are fixed: "
+    f"Statuses 1-5 ({', '.join(FixedStatus.labels)}) are fixed: "
     "the API and the reply workflow rely on their ids, so they cannot be deleted. "
     "You can rename them or change their colour and position."
 )
@@ -201,18 +193,18 @@ class TicketStatusAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: TicketStatus, form: Any, change: bool) -> None:
         if not change and obj.id is None:
             highest = TicketStatus.objects.aggregate(highest=Max("id"))["highest"] or 0
-            obj.id = max(highest, max(FIXED_STATUS_IDS)) + 1
+            obj.id = max(highest, max(FixedStatus.values)) + 1
         super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request: HttpRequest, obj: TicketStatus | None = None) -> bool:
-        if obj is not None and obj.pk in FIXED_STATUS_IDS:
+        if obj is not None and obj.pk in FixedStatus.values:
             return False
         return super().has_delete_permission(request, obj)
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict | None = None
     ) -> HttpResponse:
-        if object_id.isdigit() and int(object_id) in FIXED_STATUS_IDS:
+        if object_id.isdigit() and int(object_id) in FixedStatus.values:
             self.message_user(request, FIXED_STATUS_MESSAGE, messages.ERROR)
             return HttpResponseRedirect(
                 reverse("admin:tickets_ticketstatus_change", args=[object_id])
@@ -221,7 +213,7 @@ class TicketStatusAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete selected ticket statuses", permissions=["delete"])
     def delete_unfixed_statuses(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        if queryset.filter(pk__in=FIXED_STATUS_IDS).exists():
+        if queryset.filter(pk__in=FixedStatus.values).exists():
             self.message_user(request, FIXED_STATUS_MESSAGE, messages.ERROR)
             return None
         return delete_selected(self, request, queryset)
@@ -234,7 +226,7 @@ class TicketStatusAdmin(admin.ModelAdmin):
         return actions
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        super().delete_queryset(request, queryset.exclude(pk__in=FIXED_STATUS_IDS))
+        super().delete_queryset(request, queryset.exclude(pk__in=FixedStatus.values))
 
 
 # Custom fields ----------------------------------------------------------------------

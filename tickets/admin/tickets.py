@@ -33,6 +33,7 @@ from tickets.models import (
     TicketEvent,
     TicketStatus,
 )
+from tickets.statuses import FixedStatus
 
 from .big_tables import BigTableAdminMixin
 from .ticket_form import (
@@ -453,7 +454,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Close selected tickets", permissions=["change"])
     def close_tickets(self, request: HttpRequest, queryset: QuerySet) -> None:
-        closed = TicketStatus.objects.get(pk=TicketStatus.CLOSED)
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
         self._run_for_each(
             request,
             queryset,

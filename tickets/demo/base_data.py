@@ -26,6 +26,7 @@ from tickets.models import (
     SavedView,
     Team,
     TicketStatus,
+    history,
 )
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the published demo login
@@ -162,8 +163,8 @@ class ClientInfo:
 class Catalog:
     """The base data the tickets refer to, loaded in a fixed order.
 
-    A label is how the history names a status or an agent, {"id": .., "name": ..}
-    (see services.common.label), kept here as JSON text: the rows carry JSON as text.
+    A label is how the history names a status or an agent (tickets.models.history's
+    `reference`), kept here as JSON text: the rows carry JSON as text.
     """
 
     departments: list[tuple[int, str]]
@@ -212,7 +213,7 @@ def ensure_base_data() -> Catalog:
 
 
 def _label(pk: int, name: str) -> str:
-    return json.dumps({"id": pk, "name": name})
+    return json.dumps(history.reference_to(pk, name))
 
 
 def _client_plan() -> list[tuple[str, str, list[tuple[str, str]], list[str]]]:

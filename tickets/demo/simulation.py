@@ -23,8 +23,9 @@ from tickets.models import (
     TaggedTicket,
     Ticket,
     TicketEvent,
-    TicketStatus,
+    history,
 )
+from tickets.statuses import FixedStatus
 
 DAYS_OF_HISTORY = 180
 MINUTE = 60.0
@@ -261,7 +262,11 @@ class TicketSimulator:
             TicketEvent.Kind.CREATED,
             actor_id=creator_id,
             channel=source,
-            new=f'{{"subject": {json.dumps(subject)}, "status": {statuses[TicketStatus.OPEN]}}}',
+            new=json.dumps(
+                history.created_value(
+                    subject=subject, status=json.loads(statuses[FixedStatus.OPEN])
+                )
+            ),
         )
         assignee_id = team = None
         active_state = ActiveState.ACTIVE
@@ -346,7 +351,7 @@ class TicketLife:
         self.batch = batch
         self.ticket_id = ticket_id
         self.at = created
-        self.status = TicketStatus.OPEN
+        self.status = FixedStatus.OPEN
         self.updated = created
         self.status_changed = None
         self.first_response = None
@@ -395,8 +400,8 @@ class TicketLife:
             old=statuses[self.status],
             new=statuses[status],
         )
-        closing = status == TicketStatus.CLOSED
-        if closing and self.status != TicketStatus.CLOSED:
+        closing = status == FixedStatus.CLOSED
+        if closing and self.status != FixedStatus.CLOSED:
             self.resolved = self.at
         elif not closing:
             self.resolved = None
@@ -417,7 +422,7 @@ class TicketLife:
             self.last_reply = self.at
             if self.first_response is None:
                 self.first_response = self.at
-            self.set_status(TicketStatus.ANSWERED, actor_id=agent_id, channel=channel)
+            self.set_status(FixedStatus.ANSWERED, actor_id=agent_id, channel=channel)
         self.event(
             self.at,
             TicketEvent.Kind.NOTE_ADDED if note else TicketEvent.Kind.REPLY_ADDED,
@@ -435,7 +440,7 @@ class TicketLife:
         )
         self.replies_count += 1
         self.last_reply = self.at
-        self.set_status(TicketStatus.CUSTOMER_REPLIED, contact_id=contact_id, channel=channel)
+        self.set_status(FixedStatus.CUSTOMER_REPLIED, contact_id=contact_id, channel=channel)
         self.event(
             self.at,
             TicketEvent.Kind.REPLY_ADDED,
@@ -445,7 +450,7 @@ class TicketLife:
         )
 
     def close(self, username: str) -> None:
-        self.set_status(TicketStatus.CLOSED, actor_id=self.sim.catalog.agents[username]["id"])
+        self.set_status(FixedStatus.CLOSED, actor_id=self.sim.catalog.agents[username]["id"])
 
     def conversation(self, agent: str, priority: Priority, contact_id: int, source: str) -> str:
         """First response, back and forth, closing, maybe reopening and archiving.
@@ -498,7 +503,7 @@ class TicketLife:
             self.agent_reply(agent)
             if rng.random() < ON_HOLD_RATE:
                 self.at = self.later(sim.delay(10 * MINUTE))
-                self.set_status(TicketStatus.ON_HOLD, actor_id=sim.catalog.agents[agent]["id"])
+                self.set_status(FixedStatus.ON_HOLD, actor_id=sim.catalog.agents[agent]["id"])
                 self.at = self.later(sim.delay(3 * DAY, 0.5))
                 self.agent_reply(agent)
             follow_up_rate *= 0.7
@@ -518,7 +523,7 @@ class TicketLife:
             at,
             TicketEvent.Kind.RATED,
             contact_id=contact_id,
-            new=json.dumps({"value": str(value), "comment": comment}),
+            new=json.dumps(history.rating_value(value=value, comment=comment)),
         )
 
 

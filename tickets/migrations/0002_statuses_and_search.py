@@ -9,7 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-from tickets.migrations import create_fixed_statuses
+from tickets.statuses import create_fixed_statuses
 
 
 def create_statuses(apps, schema_editor):

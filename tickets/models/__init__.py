@@ -1,5 +1,6 @@
 """The helpdesk's models, by concept: `organisation` (categories, clients, contacts,
-projects, teams), `tickets`, `conversation` (replies, files, history, ratings), `api_keys`,
+projects, teams), `tickets`, `conversation` (replies, files, ratings), `history` (events and
+their payloads), `api_keys`,
 `workspace` (the agents' aids), and `counts` and `search` (kept by PostgreSQL).
 
 Models hold data and integrity rules only. Every change to a ticket goes through
@@ -12,10 +13,10 @@ from .conversation import (
     Attachment,
     Rating,
     Reply,
-    TicketEvent,
     attachment_path,
 )
 from .counts import TicketCount
+from .history import TicketEvent
 from .organisation import Category, Client, ClientQuerySet, Contact, Project, Team
 from .search import TicketSearchDocument, TicketSearchTerm
 from .tickets import (

@@ -1,4 +1,5 @@
-"""A ticket's conversation and history: replies and notes, their files, events and ratings."""
+"""A ticket's conversation: replies and notes, their files, and ratings (the history is in
+`history`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .organisation import Contact
-from .tickets import Channel, Source, Ticket
+from .tickets import Source, Ticket
 
 
 class Reply(models.Model):
@@ -125,68 +126,6 @@ class Attachment(models.Model):
     @property
     def is_previewable_image(self) -> bool:
         return self.content_type in PREVIEWABLE_IMAGE_TYPES
-
-
-class TicketEvent(models.Model):
-    """One entry in a ticket's append-only history."""
-
-    class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATUS_CHANGED = "status_changed", "Status changed"
-        PRIORITY_CHANGED = "priority_changed", "Priority changed"
-        ASSIGNED = "assigned", "Assigned"
-        TEAM_CHANGED = "team_changed", "Team changed"
-        DEPARTMENT_CHANGED = "department_changed", "Department changed"
-        CLIENT_CHANGED = "client_changed", "Client changed"
-        PROJECT_CHANGED = "project_changed", "Project changed"
-        REQUESTER_CHANGED = "requester_changed", "Requester changed"
-        CC_CHANGED = "cc_changed", "CC changed"
-        SUBJECT_CHANGED = "subject_changed", "Subject changed"
-        MESSAGE_CHANGED = "message_changed", "Message changed"
-        DUE_DATE_CHANGED = "due_date_changed", "Due date changed"
-        TAGS_CHANGED = "tags_changed", "Tags changed"
-        ARCHIVED = "archived", "Archived"
-        RESTORED = "restored", "Restored"
-        SPAM_MARKED = "spam_marked", "Marked as spam"
-        SPAM_UNMARKED = "spam_unmarked", "Unmarked as spam"
-        REPLY_ADDED = "reply_added", "Reply added"
-        NOTE_ADDED = "note_added", "Note added"
-        REPLY_DELETED = "reply_deleted", "Reply deleted"
-        CUSTOM_FIELD_CHANGED = "custom_field_changed", "Custom field changed"
-        RATED = "rated", "Rated"
-        STICKY_NOTE_ADDED = "sticky_note_added", "Sticky note added"
-        STICKY_NOTE_CHANGED = "sticky_note_changed", "Sticky note changed"
-        STICKY_NOTE_REMOVED = "sticky_note_removed", "Sticky note removed"
-
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    actor_contact = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    field = models.CharField(max_length=50, blank=True, help_text="For custom field changes.")
-    old_value = models.JSONField(null=True, blank=True)
-    new_value = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(fields=["ticket", "created_at"], name="event_ticket_created_idx"),
-            models.Index(fields=["actor", "-created_at"], name="event_actor_created_idx"),
-            models.Index(fields=["kind", "-created_at"], name="event_kind_created_idx"),
-            models.Index(fields=["-created_at"], name="event_created_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} on #{self.ticket_id}"
 
 
 class Rating(models.Model):

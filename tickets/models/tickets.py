@@ -16,6 +16,7 @@ from taggit.models import TaggedItemBase
 
 from tickets.agents import is_agent
 from tickets.days import day_end, day_start
+from tickets.statuses import FixedStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -24,13 +25,8 @@ from .organisation import Category, Client, Contact, Project, Team
 
 
 class TicketStatus(models.Model):
-    """A ticket status. Ids 1-5 are created by a migration and fixed by the API."""
-
-    OPEN = 1
-    CLOSED = 2
-    ON_HOLD = 3
-    ANSWERED = 4
-    CUSTOMER_REPLIED = 5
+    """A ticket status. Ids 1-5 are created by a migration and fixed by the API
+    (tickets.statuses.FixedStatus)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True)
     title = models.CharField(max_length=50, unique=True)
@@ -287,7 +283,7 @@ class Ticket(models.Model):
     subject = models.CharField(max_length=255)
     message = models.TextField()
     status = models.ForeignKey(
-        TicketStatus, on_delete=models.PROTECT, default=TicketStatus.OPEN, related_name="+"
+        TicketStatus, on_delete=models.PROTECT, default=FixedStatus.OPEN, related_name="+"
     )
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 
-from tickets.models import Category, Channel, Priority, Team, Ticket, TicketStatus
+from tickets.models import Category, Channel, Priority, Team, Ticket, TicketStatus, history
 from tickets.queries import tag_names_for
 
 from .common import (
@@ -23,7 +23,6 @@ from .common import (
     Conflict,
     check_agent,
     check_department,
-    display_name,
     normalize_tags,
 )
 from .tickets import (
@@ -118,7 +117,7 @@ def _check_value(action: BulkAction, value: Any) -> tuple[Any, str]:
             check_agent(value)
             if value is None:
                 return None, "Unassigned {tickets}."
-            return value, f"Assigned {{tickets}} to {display_name(value)}."
+            return value, f"Assigned {{tickets}} to {history.display_name(value)}."
         case BulkAction.TEAM:
             if value is not None and not isinstance(value, Team):
                 raise ValidationError({"team": ["Choose a team."]})

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tickets.agents import agent_name, is_agent
+from tickets.agents import is_agent
 from tickets.models import (
     Category,
     Channel,
@@ -22,6 +22,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    history,
 )
 
 Agent = AbstractBaseUser
@@ -122,21 +123,6 @@ def refresh_from(target: Ticket, source: Ticket) -> None:
             field.delete_cached_value(target)
 
 
-def display_name(obj: Any) -> str:
-    """How a related object is named to people: an agent by name, a status by its title,
-    anything else by its name."""
-    if hasattr(obj, "get_username"):
-        return agent_name(obj)
-    return str(getattr(obj, "title", None) or getattr(obj, "name", None) or obj)
-
-
-def label(obj: Any) -> Any:
-    """How a related object is kept in the history: its id and its name."""
-    if obj is None:
-        return None
-    return {"id": obj.pk, "name": display_name(obj)}
-
-
 def clean_text(value: str, field: str, *, max_length: int | None = None) -> str:
     """The text without surrounding blanks; required, and at most `max_length` long."""
     text = (value or "").strip()
@@ -201,8 +187,8 @@ def apply_status(
         actor=actor,
         actor_contact=actor_contact,
         channel=channel,
-        old=label(old_status),
-        new=label(status),
+        old=history.reference(old_status),
+        new=history.reference(status),
         at=now,
     )
     return changed

@@ -21,6 +21,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    history,
 )
 
 from .common import (
@@ -117,7 +118,7 @@ def post_reply(
             actor=actor,
             actor_contact=actor_contact,
             channel=channel,
-            new=files.with_names({"reply_id": reply.pk}, [a.name for a in stored]),
+            new=history.reply_value(reply_id=reply.pk, files=[a.name for a in stored]),
             at=now,
         )
         if (
@@ -155,8 +156,8 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
             TicketEvent.Kind.REPLY_DELETED,
             actor=actor,
             channel=channel,
-            old=files.with_names(
-                {"reply_id": reply_id, "kind": kind, "text": text}, [name for name, _ in removed]
+            old=history.deleted_reply_value(
+                reply_id=reply_id, kind=kind, text=text, files=[name for name, _ in removed]
             ),
             at=now,
         )

@@ -14,6 +14,7 @@ from tickets.models import (
     TicketEvent,
     TicketPin,
     TicketStar,
+    history,
 )
 
 from .common import (
@@ -56,7 +57,7 @@ def rate_ticket(
             actor=None,
             actor_contact=contact,
             channel=channel,
-            new={"value": value, "comment": comment.strip()},
+            new=history.rating_value(value=value, comment=comment.strip()),
             at=now,
         )
     refresh_from(ticket, locked)

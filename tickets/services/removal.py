@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tickets.models import Channel, Contact, Team, Ticket, TicketEvent
+from tickets.models import Channel, Contact, Team, Ticket, TicketEvent, history
 
-from .common import Agent, label, record_events
+from .common import Agent, record_events
 
 
 def delete_team(*, team: Team, actor: Agent | None, channel: Channel) -> int:
@@ -23,7 +23,7 @@ def delete_team(*, team: Team, actor: Agent | None, channel: Channel) -> int:
     with transaction.atomic():
         count = _clear_link(
             Ticket.objects.filter(team=team), "team", TicketEvent.Kind.TEAM_CHANGED,
-            label(team), actor, channel,
+            history.reference(team), actor, channel,
         )  # fmt: skip
         team.delete()
     return count
@@ -34,7 +34,7 @@ def delete_agent(*, agent: Agent, actor: Agent | None, channel: Channel) -> int:
     with transaction.atomic():
         count = _clear_link(
             Ticket.objects.filter(assignee=agent), "assignee", TicketEvent.Kind.ASSIGNED,
-            label(agent), actor, channel,
+            history.reference(agent), actor, channel,
         )  # fmt: skip
         agent.delete()
     return count
@@ -45,7 +45,7 @@ def delete_contact(*, contact: Contact, actor: Agent | None, channel: Channel) -
     with transaction.atomic():
         count = _clear_link(
             Ticket.objects.filter(requester=contact), "requester",
-            TicketEvent.Kind.REQUESTER_CHANGED, label(contact), actor, channel,
+            TicketEvent.Kind.REQUESTER_CHANGED, history.reference(contact), actor, channel,
         )  # fmt: skip
         copied = list(
             Ticket.objects.select_for_update()

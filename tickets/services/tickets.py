@@ -28,7 +28,9 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    history,
 )
+from tickets.statuses import FixedStatus
 
 from .common import (
     SUBJECT_MAX_LENGTH,
@@ -39,7 +41,6 @@ from .common import (
     check_agent,
     check_department,
     clean_text,
-    label,
     lock_ticket,
     normalize_tags,
     record_event,
@@ -129,7 +130,7 @@ def create_ticket(
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
     now = timezone.now()
-    status = status or TicketStatus.objects.get(pk=TicketStatus.OPEN)
+    status = status or TicketStatus.objects.get(pk=FixedStatus.OPEN)
     with transaction.atomic():
         ticket = Ticket.objects.create(
             subject=subject,
@@ -162,8 +163,8 @@ def create_ticket(
             actor=actor,
             channel=channel,
             at=now,
-            new=files.with_names(
-                {"subject": subject, "status": label(status)}, [a.name for a in stored]
+            new=history.created_value(
+                subject=subject, status=status, files=[a.name for a in stored]
             ),
         )
         _notify_assignee(ticket, assignee, actor=actor, channel=channel)
@@ -243,20 +244,20 @@ _FIELDS = (
         "department",
         TicketEvent.Kind.DEPARTMENT_CHANGED,
         check=lambda department, locked: check_department(department),
-        shown=label,
+        shown=history.reference,
     ),
-    _Field("client", TicketEvent.Kind.CLIENT_CHANGED, shown=label),
+    _Field("client", TicketEvent.Kind.CLIENT_CHANGED, shown=history.reference),
     _Field(
         "project",
         TicketEvent.Kind.PROJECT_CHANGED,
         check=lambda project, locked: _check_project(project, locked.client),
-        shown=label,
+        shown=history.reference,
     ),
     _Field(
         "requester",
         TicketEvent.Kind.REQUESTER_CHANGED,
         check=lambda requester, locked: _check_contacts(locked.client, requester, ()),
-        shown=label,
+        shown=history.reference,
     ),
     _Field(
         "due_at",
@@ -420,11 +421,13 @@ def _set_link(
     if (value.pk if value else None) == getattr(locked, f"{field}_id"):
         return False
     now = timezone.now()
-    old = label(getattr(locked, field))
+    old = history.reference(getattr(locked, field))
     setattr(locked, field, value)
     locked.updated_at = now
     locked.save(update_fields=[field, "updated_at"])
-    record_event(locked, kind, actor=actor, channel=channel, old=old, new=label(value), at=now)
+    record_event(
+        locked, kind, actor=actor, channel=channel, old=old, new=history.reference(value), at=now
+    )
     return True
 
 

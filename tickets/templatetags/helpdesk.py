@@ -8,16 +8,10 @@ from django import template
 
 from tickets.agents import agent_name
 from tickets.models import Priority, TicketStatus
+from tickets.models.history import readable
+from tickets.statuses import FixedStatus
 
 register = template.Library()
-
-FIXED_STATUS_IDS = {
-    TicketStatus.OPEN,
-    TicketStatus.CLOSED,
-    TicketStatus.ON_HOLD,
-    TicketStatus.ANSWERED,
-    TicketStatus.CUSTOMER_REPLIED,
-}
 
 
 @register.filter
@@ -25,7 +19,7 @@ def status_class(status: TicketStatus | None) -> str:
     """The CSS class colouring a status badge (the CSP allows no inline colours)."""
     if status is None:
         return "status-other"
-    return f"status-{status.pk}" if status.pk in FIXED_STATUS_IDS else "status-other"
+    return f"status-{status.pk}" if status.pk in FixedStatus.values else "status-other"
 
 
 @register.filter
@@ -44,17 +38,5 @@ def person(user) -> str:
 
 @register.filter
 def history_value(value: Any) -> str:
-    """A value kept in the history, as a person reads it."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, dict):
-        if "name" in value:
-            return str(value["name"])
-        return ", ".join(
-            f"{key.replace('_', ' ')}: {history_value(item)}" for key, item in value.items()
-        )
-    if isinstance(value, list):
-        return ", ".join(history_value(item) for item in value)
-    return str(value)
+    """A value kept in the history (or a custom field's), as a person reads it."""
+    return readable(value)

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET
 
 from tickets import counts
 from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, QueueFilter, canonical_query
-from tickets.models import ActiveState, Ticket, TicketStar, TicketStatus
+from tickets.models import ActiveState, Ticket, TicketStar
 from tickets.queries import saved_views_for_agent
 from tickets.search import search_page
+from tickets.statuses import FixedStatus
 
 from .access import agent_required, page_number, render_fragments, wants_fragment
 
@@ -50,9 +51,9 @@ VIEWS = [
     QueueView("starred", "Starred", {"starred": "1"}),
     QueueView("unassigned", "Unassigned", {"assignee": UNASSIGNED, "status": ANY_OPEN}),
     QueueView("open", "All open", {"status": ANY_OPEN}),
-    QueueView("on_hold", "On hold", {"status": str(TicketStatus.ON_HOLD)}),
+    QueueView("on_hold", "On hold", {"status": str(FixedStatus.ON_HOLD)}),
     QueueView(
-        "customer_replied", "Customer replied", {"status": str(TicketStatus.CUSTOMER_REPLIED)}
+        "customer_replied", "Customer replied", {"status": str(FixedStatus.CUSTOMER_REPLIED)}
     ),
     QueueView("closed", "Closed", {"status": ANY_CLOSED}),
     QueueView("archived", "Archived", {"active_state": ActiveState.ARCHIVED}),

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tickets import custom_fields, services
+from tickets.agents import agent_name
 from tickets.forms.base import CUSTOM_FIELD_PREFIX, add_service_errors
 from tickets.forms.ticket import (
     AssigneeForm,
@@ -35,7 +36,6 @@ from tickets.forms.ticket import (
 )
 from tickets.models import Channel, Reply, Ticket
 from tickets.queries import get_ticket_for_agent
-from tickets.templatetags.helpdesk import person
 
 from .access import agent_required, render_fragments, wants_fragment
 from .presence import form_version, held_reply
@@ -186,7 +186,7 @@ def change_assignee(request: HttpRequest, pk: int) -> HttpResponse:
         services.assign(ticket=ticket, assignee=data["assignee"], **web(request))
         if data["assignee"] is None:
             return "The ticket is now unassigned."
-        return f"Assigned to {person(data['assignee'])}."
+        return f"Assigned to {agent_name(data['assignee'])}."
 
     return change(request, pk, "assignee_form", panel_form(AssigneeForm), apply)
 

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from tests import factories
-from tickets.models import Reply, TicketStatus
+from tickets.models import Reply
+from tickets.statuses import FixedStatus
 
 from .conftest import body
 
@@ -111,7 +112,7 @@ class TestPost:
         assert ticket.updated_at == T0
         assert ticket.replies_count == 1
         assert ticket.first_response_at == T0
-        assert ticket.status_id == TicketStatus.ANSWERED
+        assert ticket.status_id == FixedStatus.ANSWERED
         kinds = list(ticket.events.order_by("id").values_list("kind", "actor_id", "channel"))
         assert kinds == [("status_changed", agent.pk, "api"), ("reply_added", agent.pk, "api")]
 

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
-from tickets.models import ActiveState, Priority, TicketStatus
+from tickets.models import ActiveState, Priority
+from tickets.statuses import FixedStatus
 
 from .conftest import body
 
@@ -39,7 +40,7 @@ def world(department, client_company):
             client=client_company,
             project=project,
             priority=Priority.HIGH,
-            status_id=TicketStatus.OPEN,
+            status_id=FixedStatus.OPEN,
             created_at=at(1),
             updated_at=at(10),
             tags=["hardware"],
@@ -49,7 +50,7 @@ def world(department, client_company):
             department=other_department,
             client=other_client,
             priority=Priority.URGENT,
-            status_id=TicketStatus.CLOSED,
+            status_id=FixedStatus.CLOSED,
             created_at=at(2),
             updated_at=at(6),
             tags=["billing", "hardware"],
@@ -59,7 +60,7 @@ def world(department, client_company):
             department=department,
             client=client_company,
             priority=Priority.NORMAL,
-            status_id=TicketStatus.ON_HOLD,
+            status_id=FixedStatus.ON_HOLD,
             created_at=at(3),
             updated_at=at(8),
             active_state=ActiveState.ARCHIVED,
@@ -71,7 +72,7 @@ def world(department, client_company):
             client=client_company,
             project=project,
             priority=Priority.URGENT,
-            status_id=TicketStatus.OPEN,
+            status_id=FixedStatus.OPEN,
             created_at=at(4),
             updated_at=at(7),
             tags=["Billing"],
@@ -81,7 +82,7 @@ def world(department, client_company):
             department=other_department,
             client=client_company,
             priority=Priority.NORMAL,
-            status_id=TicketStatus.ANSWERED,
+            status_id=FixedStatus.ANSWERED,
             created_at=at(5),
             updated_at=at(9),
         ),

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from tests import factories
-from tickets.models import TicketStatus
+from tickets.statuses import FixedStatus
 
 from .conftest import body
 
@@ -28,7 +28,7 @@ def conversations():
         ticket = factories.TicketFactory(
             subject=f"Printer {n}" if n % 2 else f"Scanner {n}",
             message="It is broken.",
-            status_id=TicketStatus.OPEN if n % 3 else TicketStatus.CLOSED,
+            status_id=FixedStatus.OPEN if n % 3 else FixedStatus.CLOSED,
             tags=["vip"] if n % 4 == 0 else [],
         )
         if n % 3 == 0:

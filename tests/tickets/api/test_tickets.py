@@ -15,8 +15,8 @@ from tickets.models import (
     Source,
     Ticket,
     TicketEvent,
-    TicketStatus,
 )
+from tickets.statuses import FixedStatus
 
 from .conftest import body
 
@@ -383,7 +383,7 @@ class TestStatus:
         assert data["status"] == {"id": 2, "title": "Closed"}
         assert data["dates"]["status_changed"] is not None
         ticket.refresh_from_db()
-        assert ticket.status_id == TicketStatus.CLOSED
+        assert ticket.status_id == FixedStatus.CLOSED
         assert ticket.resolved_at is not None
         assert events(ticket) == [("status_changed", agent.pk, "api")]
 
