@@ -7,6 +7,14 @@ finds `printer` as PostgreSQL's english configuration does; `remove_diacritics` 
 `cafe` find `café`. Row triggers rebuild a ticket's row in the same transaction as every
 write to its ticket or replies, whoever makes it (the services, the admin, a cascade,
 seed_demo). On PostgreSQL this migration does nothing.
+
+Django alters most columns on SQLite by remaking the table (create a copy, drop the old
+one, rename the copy), which these triggers forbid: each names both tables, and SQLite
+refuses to rename a table while a trigger names a missing one. A later migration that
+alters tickets_ticket or tickets_reply therefore runs `drop_search_table` first and
+`create_search_table` after (both do nothing on PostgreSQL), e.g.
+`RunPython(drop_search_table, create_search_table)` before its operations and
+`RunPython(create_search_table, drop_search_table)` after them.
 """
 
 from django.db import migrations

@@ -17,7 +17,7 @@ class TicketSearchDocument(models.Model):
     transaction as the change (migration 0006), whatever wrote it. A search matches a
     ticket when its document matches, so the words of a query may sit in different parts
     of the conversation. Nothing in the application writes this table; on SQLite it
-    stays empty (the search there is a contains search).
+    stays empty (the search there reads an FTS5 table, migration 0007).
     """
 
     # The foreign keys cascade in the database: migration 0006 declares them ON DELETE
