@@ -1,6 +1,9 @@
-"""Search documents and terms: kept exact by PostgreSQL's triggers whatever writes the
-tickets and replies; search totals counted from the terms equal a COUNT; ticket-level
-search semantics. On SQLite the tables stay empty and the search is a contains search."""
+"""What the search reads, kept exact by triggers whatever writes the tickets and replies:
+on PostgreSQL the search documents and terms, on SQLite the FTS5 table (whose words the
+documents' tables leave empty). Search totals equal a COUNT; ticket-level search
+semantics, the same on both databases (see also test_search_syntax.py)."""
+
+import importlib
 
 import pytest
 from django.db import connection
@@ -14,6 +17,7 @@ from tickets.models import (
     TicketSearchDocument,
     TicketSearchTerm,
 )
+from tickets.models import search as matching
 from tickets.services.bulk import BulkAction
 
 pytestmark = pytest.mark.django_db
@@ -27,14 +31,30 @@ def lexemes_of(text: str) -> set[str]:
         return set(cursor.fetchone()[0])
 
 
+def conversations() -> dict[int, str]:
+    """Each ticket's conversation: subject, message and replies in id order."""
+    texts = {}
+    for ticket in Ticket.objects.order_by("pk"):
+        replies = Reply.objects.filter(ticket=ticket).order_by("pk").values_list("text", flat=True)
+        texts[ticket.pk] = " ".join([ticket.subject, ticket.message, *replies])
+    return texts
+
+
 def assert_search_kept() -> None:
-    """Every ticket's document holds exactly the lexemes of its subject, message and
-    replies, and its terms are those lexemes (PostgreSQL); other databases keep none."""
+    """On PostgreSQL, every ticket's document holds exactly the lexemes of its subject,
+    message and replies, and its terms are those lexemes. On SQLite, the FTS5 table holds
+    every ticket's conversation and no other row, and its index agrees with its rows."""
     if not POSTGRESQL:
         assert not TicketSearchDocument.objects.exists()
         assert not TicketSearchTerm.objects.exists()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid, conversation FROM tickets_search_fts5")
+            assert dict(cursor.fetchall()) == conversations()
+            # Raises an error when the full-text index differs from the rows.
+            cursor.execute(
+                "INSERT INTO tickets_search_fts5 (tickets_search_fts5) VALUES ('integrity-check')"
+            )
         return
-    tickets = Ticket.objects.order_by("pk")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT ticket_id, tsvector_to_array(document) FROM tickets_ticketsearchdocument"
@@ -43,10 +63,7 @@ def assert_search_kept() -> None:
     terms: dict[int, set[str]] = {}
     for term, ticket_id in TicketSearchTerm.objects.values_list("term", "ticket_id"):
         terms.setdefault(ticket_id, set()).add(term)
-    expected = {}
-    for ticket in tickets:
-        texts = Reply.objects.filter(ticket=ticket).order_by("pk").values_list("text", flat=True)
-        expected[ticket.pk] = lexemes_of(" ".join([ticket.subject, ticket.message, *texts]))
+    expected = {pk: lexemes_of(text) for pk, text in conversations().items()}
     assert documents == expected
     assert terms == {pk: lexemes for pk, lexemes in expected.items() if lexemes}
 
@@ -77,10 +94,11 @@ def test_created_tickets_have_a_document(agent, client_company, department):
         for n in range(3)
     )
     assert_search_kept()
+    toner = Ticket.objects.get(subject="Toner cartridge")
     if POSTGRESQL:
-        assert {"toner", "cartridg", "leak"} <= terms_of(
-            Ticket.objects.get(subject="Toner cartridge")
-        )
+        assert {"toner", "cartridg", "leak"} <= terms_of(toner)
+    assert list(Ticket.objects.search("cartridges leaking")) == [toner]
+    assert Ticket.objects.search("scanner").count() == 3
 
 
 def test_replies_and_notes_join_the_document(conversation, agent):
@@ -102,15 +120,18 @@ def test_replies_and_notes_join_the_document(conversation, agent):
     assert_search_kept()
     if POSTGRESQL:
         assert {"refund", "supervisor", "approv", "bulk"} <= terms_of(conversation)
+    assert list(Ticket.objects.search("supervisor approved bulk thanks")) == [conversation]
 
 
 def test_deleting_a_reply_removes_its_words(conversation, agent):
     reply = services.post_reply(
         ticket=conversation, text="Kangaroo sighting", author=agent, channel=Channel.WEB
     )
+    assert list(Ticket.objects.search("kangaroo")) == [conversation]
     services.delete_reply(reply=reply, actor=agent, channel=Channel.WEB)
     assert_search_kept()
     assert "kangaroo" not in terms_of(conversation)
+    assert not Ticket.objects.search("kangaroo").exists()
 
 
 def test_editing_replies_updates_the_document(conversation):
@@ -118,11 +139,13 @@ def test_editing_replies_updates_the_document(conversation):
     reply = conversation.replies.get()
     Reply.objects.filter(pk=reply.pk).update(text="Wombat")
     assert_search_kept()
+    assert list(Ticket.objects.search("wombat")) == [conversation]
     Reply.objects.filter(pk=reply.pk).update(ticket=other)  # moves its words along
     assert_search_kept()
     if POSTGRESQL:
         assert "wombat" in terms_of(other)
         assert "wombat" not in terms_of(conversation)
+    assert list(Ticket.objects.search("wombat")) == [other]
 
 
 def test_editing_subject_and_message_updates_the_document(conversation, agent):
@@ -137,22 +160,32 @@ def test_editing_subject_and_message_updates_the_document(conversation, agent):
     if POSTGRESQL:
         assert "printer" not in terms_of(conversation)
         assert {"scanner", "offlin", "refund"} <= terms_of(conversation)
+    assert list(Ticket.objects.search("scanner refund")) == [conversation]
+    assert not Ticket.objects.search("printer").exists()
     Ticket.objects.update(subject="All the same")
     assert_search_kept()
 
 
 def test_other_changes_leave_the_document_alone(conversation, agent):
-    if POSTGRESQL:
-        with connection.cursor() as cursor:
+    assert_search_kept()
+    with connection.cursor() as cursor:
+        if POSTGRESQL:
             cursor.execute("SELECT xmin::text FROM tickets_ticketsearchdocument")
             before = cursor.fetchall()
+        else:
+            # Text that no trigger writes: it stays unless the row is rewritten.
+            cursor.execute("UPDATE tickets_search_fts5 SET conversation = 'untouched'")
     services.archive(ticket=conversation, actor=agent, channel=Channel.WEB)
     services.set_tags(ticket=conversation, tags=["vip"], actor=agent, channel=Channel.WEB)
-    assert_search_kept()
-    if POSTGRESQL:
-        with connection.cursor() as cursor:
+    Ticket.objects.update(subject=conversation.subject)  # written, but unchanged
+    Reply.objects.update(text=conversation.replies.get().text)
+    with connection.cursor() as cursor:
+        if POSTGRESQL:
             cursor.execute("SELECT xmin::text FROM tickets_ticketsearchdocument")
             assert cursor.fetchall() == before  # not rewritten
+        else:
+            cursor.execute("SELECT rowid, conversation FROM tickets_search_fts5")
+            assert cursor.fetchall() == [(conversation.pk, "untouched")]
 
 
 def test_deleted_tickets_take_their_documents_and_terms(conversation, agent, admin_user):
@@ -179,31 +212,22 @@ def test_phrases_are_found_inside_one_text(conversation, agent):
     services.post_reply(
         ticket=conversation, text="the blue screen again", author=agent, channel=Channel.WEB
     )
-    found = Ticket.objects.search('"blue screen"')
-    if POSTGRESQL:
-        assert list(found) == [conversation]
-        assert list(Ticket.objects.search('"screen blue"')) == []
-    else:
-        assert list(found) == []  # a contains search of the quoted text
+    assert list(Ticket.objects.search('"blue screen"')) == [conversation]
+    assert list(Ticket.objects.search('"screen blue"')) == []
 
 
 def test_words_in_different_parts_match_together(conversation):
     factories.TicketFactory(subject="Printer", message="only")
-    if POSTGRESQL:
-        # "printer" is in the subject, "refund" in a reply: the ticket matches.
-        assert list(Ticket.objects.search("printer refund")) == [conversation]
-        assert list(Ticket.objects.search("printers refunds")) == [conversation]
-    else:
-        assert list(Ticket.objects.search("printer refund")) == []
-        assert list(Ticket.objects.search("refund form")) == [conversation]
+    # "printer" is in the subject, "refund" in a reply: the ticket matches.
+    assert list(Ticket.objects.search("printer refund")) == [conversation]
+    assert list(Ticket.objects.search("printers refunds")) == [conversation]
+    assert list(Ticket.objects.search("refund form")) == [conversation]
 
 
-def test_sqlite_search_is_a_contains_search(conversation):
-    if POSTGRESQL:
-        assert list(Ticket.objects.search("jamm")) == []  # whole words only
-    else:
-        assert list(Ticket.objects.search("jamm")) == [conversation]
-        assert list(Ticket.objects.search("REFUND FO")) == [conversation]
+def test_search_matches_whole_words_not_parts(conversation):
+    assert list(Ticket.objects.search("jamm")) == []
+    assert list(Ticket.objects.search("REFUND FO")) == []
+    assert list(Ticket.objects.search("JAMMING REFUNDS")) == [conversation]
 
 
 @pytest.fixture
@@ -254,17 +278,30 @@ def test_search_totals_equal_a_count(many, text):
         assert search.search_total(filtered, text, unfiltered=False) == expected
 
 
-def test_terms_count_plain_queries_only(many):
-    if not POSTGRESQL:
-        return
-    assert search.plain_lexemes("Printers REFUND printer") == ["printer", "refund"]
-    assert search.plain_lexemes("the of a") == []
-    assert search.plain_lexemes("it's") is not None
-    for text in ['"printer refund"', "printer or toner", "printer -refund", "print-er"]:
-        assert search.plain_lexemes(text) is None, text
-    assert search.count_with_terms(["printer"]) == 9
-    assert search.count_with_terms(["printer", "refund"]) == 3
-    assert search.count_with_terms(["printer", "zebra"]) == 0
+def test_plain_queries_are_told_apart(many):
+    """PostgreSQL counts a plain AND of words from the terms; SQLite reads every query
+    into alternatives of FTS5 strings and matches them in its FTS5 table."""
+    if POSTGRESQL:
+        assert search.plain_lexemes("Printers REFUND printer") == ["printer", "refund"]
+        assert search.plain_lexemes("the of a") == []
+        assert search.plain_lexemes("it's") is not None
+        for text in ['"printer refund"', "printer or toner", "printer -refund", "print-er"]:
+            assert search.plain_lexemes(text) is None, text
+        assert search.count_with_terms(["printer"]) == 9
+        assert search.count_with_terms(["printer", "refund"]) == 3
+        assert search.count_with_terms(["printer", "zebra"]) == 0
+    else:
+        plain = matching.websearch_alternatives("Printers REFUND printer")
+        assert [a.fts5_query() for a in plain] == ['"printers" AND "refund" AND "printer"']
+        assert matching.websearch_alternatives("the of a") == []
+        assert matching.websearch_alternatives("it's") == []
+        assert [a.fts5_query() for a in matching.websearch_alternatives("print-er")] == [
+            '"print er"'
+        ]
+        with connection.cursor() as cursor:
+            for query, count in [('"printer"', 9), ('"printer" AND "refund"', 3), ('"zebra"', 0)]:
+                cursor.execute(matching.FTS5_MATCHING.replace("rowid", "count(*)", 1), [query])
+                assert cursor.fetchone()[0] == count
 
 
 def test_search_pages_equal_the_search(many):
@@ -292,7 +329,9 @@ def test_long_conversations_are_rebuilt_on_each_reply(conversation, agent):
     services.post_reply(ticket=conversation, text=long_text, author=agent, channel=Channel.WEB)
     services.post_reply(ticket=conversation, text="Zebra", author=agent, channel=Channel.WEB)
     assert_search_kept()
-    assert ("zebra" in terms_of(conversation)) is POSTGRESQL
+    if POSTGRESQL:
+        assert "zebra" in terms_of(conversation)
+    assert list(Ticket.objects.search("zebra printer")) == [conversation]
 
 
 def test_a_conversation_too_long_for_one_vector_is_shortened(conversation, agent):
@@ -313,3 +352,26 @@ def test_a_conversation_too_long_for_one_vector_is_shortened(conversation, agent
                 [conversation.pk],
             )
             assert set(cursor.fetchone()[0]) == terms
+    else:
+        # FTS5 has no such limit: the whole conversation is indexed.
+        assert_search_kept()
+        assert list(Ticket.objects.search("kangaroo w0x")) == [conversation]
+
+
+def test_the_backfill_writes_what_the_triggers_keep(conversation, agent):
+    """The migration that creates the search tables fills them for the tickets that
+    exist, as the triggers would have: 0006 on PostgreSQL, 0007 on SQLite."""
+    services.post_reply(ticket=conversation, text="Refund sent", author=agent, channel=Channel.WEB)
+    factories.TicketFactory(subject="No reply yet")
+    if POSTGRESQL:
+        migration = importlib.import_module("tickets.migrations.0006_search_documents")
+        TicketSearchTerm.objects.all().delete()
+        TicketSearchDocument.objects.all().delete()
+    else:
+        migration = importlib.import_module("tickets.migrations.0007_sqlite_search")
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM tickets_search_fts5")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+    assert_search_kept()
+    assert list(Ticket.objects.search("jammed refund sent")) == [conversation]

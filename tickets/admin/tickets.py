@@ -235,8 +235,8 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        """A number finds that ticket; words use the ticket search (full text on PostgreSQL)
-        and the client's name."""
+        """A number finds that ticket; words use the ticket search (full text) and the
+        client's name."""
         term = search_term.strip()
         if not term:
             return queryset, False

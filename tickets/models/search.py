@@ -1,13 +1,24 @@
-"""The search documents and terms of the tickets, kept by the database itself, and the
-matcher that `Ticket.objects.search()` filters with. Counting and paging a search are in
-tickets/search.py."""
+"""How the database matches a ticket's conversation against a query: the search documents
+and terms (PostgreSQL), the FTS5 table's query language (SQLite), and the matcher that
+`Ticket.objects.search()` filters with. Counting and paging a search are in
+tickets/search.py.
+
+The query is in websearch syntax on both databases: words (stemmed, all required),
+`"a phrase"`, `or` between terms, `-word` to exclude. PostgreSQL parses it itself
+(`websearch_to_tsquery`); for SQLite, `websearch_alternatives` reads it the same way.
+"""
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections, models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from .tickets import Ticket
 
@@ -29,24 +40,15 @@ def full_text_matches(text: str, *, using: str = "default") -> QuerySet:
 
 def matching_ticket_ids(text: str, *, using: str = "default") -> QuerySet:
     """The ids of the tickets whose conversation (subject, message, every reply and note)
-    matches `text`, as a subquery.
+    matches `text`, a websearch query, as a subquery.
 
-    PostgreSQL matches `text` as a websearch query against each ticket's search
-    document, so the words of `printer refund` may sit in different parts of the
-    conversation. Other databases fall back to a case-insensitive contains search of
-    the whole text in any one part.
+    The words of `printer refund` may sit in different parts of the conversation.
+    PostgreSQL matches each ticket's search document; SQLite its row of the FTS5 table,
+    with the query translated below.
     """
-    from .conversation import Reply  # the conversation module builds on the tickets one
-
     if connections[using].vendor == "postgresql":
         return full_text_matches(text, using=using)
-    in_reply = Reply.objects.using(using).filter(text__icontains=text).values("ticket_id")
-    return (
-        Ticket.objects.using(using)
-        .order_by()
-        .filter(Q(subject__icontains=text) | Q(message__icontains=text) | Q(pk__in=in_reply))
-        .values("pk")
-    )
+    return fts5_matches(text, using=using)
 
 
 class TicketSearchDocument(models.Model):
@@ -57,7 +59,7 @@ class TicketSearchDocument(models.Model):
     transaction as the change (migration 0006), whatever wrote it. A search matches a
     ticket when its document matches, so the words of a query may sit in different parts
     of the conversation. Nothing in the application writes this table; on SQLite it
-    stays empty (the search there is a contains search).
+    stays empty (the search there reads an FTS5 table, migration 0007).
     """
 
     # The foreign keys cascade in the database: migration 0006 declares them ON DELETE
@@ -106,3 +108,137 @@ class TicketSearchTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term} in #{self.ticket_id}"
+
+
+# SQLite --------------------------------------------------------------------------
+#
+# SQLite keeps each ticket's conversation in an FTS5 table (migration 0007), tokenized by
+# `porter unicode61`: lowercased, diacritics removed, stemmed by the Porter algorithm. FTS5
+# has its own query syntax, so a websearch query is translated here, the way
+# websearch_to_tsquery reads it, into an OR of alternatives, each an AND of required and
+# excluded terms. Every term is sent as an FTS5 string, so no input is an FTS5 operator.
+
+# The ids of the tickets whose conversation matches an FTS5 query, and of those whose
+# conversation does not, in the FTS5 table of migration 0007 (rowid is the ticket's id).
+FTS5_MATCHING = "SELECT rowid FROM tickets_search_fts5 WHERE tickets_search_fts5 MATCH %s"
+FTS5_NOT_MATCHING = (
+    "SELECT rowid FROM tickets_search_fts5 WHERE rowid NOT IN"
+    " (SELECT rowid FROM tickets_search_fts5 WHERE tickets_search_fts5 MATCH %s)"
+)
+
+# The english configuration's stop words (PostgreSQL's english.stop): PostgreSQL leaves
+# them out of documents and queries. FTS5 indexes every word, so queries drop these.
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves what which
+    who whom this that these those am is are was were be been being have has had having do
+    does did doing a an the and but if or because as until while of at by for with about
+    against between into through during before after above below to from up down in out on
+    off over under again further then once here there when where why how all any both each
+    few more most other some such no nor not only own same so than too very s t can will
+    just don should now
+    """.split()  # noqa: SIM905 (the list as PostgreSQL's file has it, compact)
+)
+
+# A step of websearch syntax, read as websearch_to_tsquery reads it: spaces; a quoted
+# phrase (to the closing quote, or to the end without one); a '-', which excludes the next
+# term; one of tsquery's operator characters, which ends a word and is otherwise ignored;
+# a word.
+WEBSEARCH_STEP = re.compile(
+    r'(?P<space>\s+)|"(?P<phrase>[^"]*)"?|(?P<minus>-)|[!&|()<:]|(?P<word>[^\s"!&|()<:]+)'
+)
+# `or` between two terms: not the start of a longer word, and something follows.
+OR_OPERATOR = re.compile(r"or[^\w-]\s*\S", re.IGNORECASE)
+# The words FTS5's unicode61 tokenizer finds: runs of letters and digits.
+WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One side of a websearch query's `or`s: FTS5 strings that a conversation must all
+    hold, and FTS5 strings that it must hold none of."""
+
+    required: tuple[str, ...]
+    excluded: tuple[str, ...]
+
+    def fts5_query(self) -> str:
+        """The FTS5 query of an alternative with required terms."""
+        query = " AND ".join(self.required)
+        if self.excluded:
+            query = f"({query}) NOT ({' OR '.join(self.excluded)})"
+        return query
+
+
+def fts5_string(term: str) -> str | None:
+    """A word or the text of a phrase as an FTS5 string of its words (a phrase when
+    several), without the stop words at either end; None when only stop words remain.
+
+    PostgreSQL drops every stop word but keeps its place: `"printer of refund"` finds
+    "printer" then any word then "refund". FTS5 strings have no such gap, so the stop
+    words inside a phrase stay and must match as written.
+    """
+    words = WORD.findall(unicodedata.normalize("NFC", term).lower())
+    while words and words[0] in STOP_WORDS:
+        words.pop(0)
+    while words and words[-1] in STOP_WORDS:
+        words.pop()
+    return f'"{" ".join(words)}"' if words else None
+
+
+def websearch_alternatives(text: str) -> list[Alternative]:
+    """`text` read as websearch_to_tsquery reads it: words and phrases, each required or
+    (after a '-', an odd number of them) excluded, are ANDed; `or` between two terms
+    separates alternatives. Terms of stop words only are dropped, then alternatives left
+    with no term: no alternative at all means the query finds nothing.
+    """
+    alternatives: list[list[tuple[bool, str]]] = [[]]
+    excluding = False
+    term_next = True  # where a term is awaited, `or` is a word (a stop word)
+    position = 0
+    while position < len(text):
+        if not term_next and OR_OPERATOR.match(text, position):
+            alternatives.append([])
+            term_next = True
+            position += len("or")
+            continue
+        step = WEBSEARCH_STEP.match(text, position)
+        position = step.end()
+        if step["minus"]:
+            excluding = not excluding
+            term_next = True
+        elif step["word"] is not None or step["phrase"] is not None:
+            string = fts5_string(step["word"] or step["phrase"])
+            if string:
+                alternatives[-1].append((excluding, string))
+            excluding = False
+            term_next = False
+    return [
+        Alternative(
+            required=tuple(string for excluded, string in terms if not excluded),
+            excluded=tuple(string for excluded, string in terms if excluded),
+        )
+        for terms in alternatives
+        if terms
+    ]
+
+
+def fts5_matches(text: str, *, using: str = "default") -> QuerySet:
+    """The ids of the tickets whose conversation matches `text` in the FTS5 table (SQLite)."""
+    tickets = Ticket.objects.using(using).order_by()
+    alternatives = websearch_alternatives(text)
+    if not alternatives:
+        return tickets.none().values("pk")
+    selects, params = [], []
+    with_required = [a.fts5_query() for a in alternatives if a.required]
+    if with_required:
+        selects.append(FTS5_MATCHING)
+        params.append(" OR ".join(f"({query})" for query in with_required))
+    for alternative in alternatives:
+        if not alternative.required:
+            # FTS5's NOT needs a left side: excluded terms alone, as on PostgreSQL, keep
+            # every conversation that holds none of them.
+            selects.append(FTS5_NOT_MATCHING)
+            params.append(" OR ".join(alternative.excluded))
+    matching = RawSQL(" UNION ".join(selects), params)  # noqa: S611 (constants, bound params)
+    return tickets.filter(pk__in=matching).values("pk")
