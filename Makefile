@@ -17,7 +17,8 @@ DEMO_TICKETS ?= 2000
 help:
 	@echo "make run    install, load demo data on SQLite, serve http://127.0.0.1:$(PORT)"
 	@echo "make test   run the whole test suite (SQLite, or DATABASE_URL when set)"
-	@echo "make lint   ruff check and format check; make checks: migrations and deploy checks"
+	@echo "make lint   ruff (lint, format, complexity), django-upgrade and mypy"
+	@echo "make checks migrations and deploy checks"
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.13, python3.12 or pyenv)."; exit 1; }
@@ -47,10 +48,13 @@ test: install chromium
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	git ls-files -z '*.py' | xargs -0 $(BIN)/django-upgrade --target-version 6.1 --check
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	git ls-files -z '*.py' | xargs -0 $(BIN)/django-upgrade --target-version 6.1 || true
 
 checks: install
 	$(BIN)/python manage.py makemigrations --check --dry-run

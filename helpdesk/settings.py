@@ -121,7 +121,6 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={STATEMENT_TIMEOUT} -c jit=off"
     )
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The reports' covering indexes (tickets.Ticket.Meta) include a column for an index-only
 # scan on PostgreSQL; SQLite builds them without it, which only makes them less fast.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,52 +23,72 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _text(field: CustomField, value: Any) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError("Enter text.")
+    text = str(value).strip()
+    if len(text) > 1000:
+        raise ValueError("Enter at most 1000 characters.")
+    return text
+
+
+def _number(field: CustomField, value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise ValueError("Enter a number.")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError("Enter a number.") from None
+    if not number.is_finite():
+        raise ValueError("Enter a number.")
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _date(field: CustomField, value: Any) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    try:
+        return datetime.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ValueError("Enter a date as YYYY-MM-DD.") from None
+
+
+def _choice(field: CustomField, value: Any) -> str:
+    text = str(value).strip()
+    if text not in field.choices:
+        raise ValueError(f"Select one of: {', '.join(field.choices)}.")
+    return text
+
+
+def _checkbox(field: CustomField, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("Enter true or false.")
+
+
+# How a value of each type is checked and stored.
+CLEANERS: dict[str, Callable[[CustomField, Any], Any]] = {
+    CustomField.Type.TEXT: _text,
+    CustomField.Type.NUMBER: _number,
+    CustomField.Type.DATE: _date,
+    CustomField.Type.CHOICE: _choice,
+    CustomField.Type.CHECKBOX: _checkbox,
+}
+
+
 def clean_value(field: CustomField, value: Any) -> Any:
     """Return the JSON-storable value for `field`, or raise ValueError with a message."""
     if is_empty(value):
-        if field.type == CustomField.Type.CHECKBOX:
-            return False
-        return None
-    match field.type:
-        case CustomField.Type.TEXT:
-            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-                raise ValueError("Enter text.")
-            text = str(value).strip()
-            if len(text) > 1000:
-                raise ValueError("Enter at most 1000 characters.")
-            return text
-        case CustomField.Type.NUMBER:
-            if isinstance(value, bool):
-                raise ValueError("Enter a number.")
-            try:
-                number = Decimal(str(value).strip())
-            except InvalidOperation:
-                raise ValueError("Enter a number.") from None
-            if not number.is_finite():
-                raise ValueError("Enter a number.")
-            return int(number) if number == number.to_integral_value() else float(number)
-        case CustomField.Type.DATE:
-            if isinstance(value, datetime.date):
-                return value.isoformat()
-            try:
-                return datetime.date.fromisoformat(str(value).strip()).isoformat()
-            except ValueError:
-                raise ValueError("Enter a date as YYYY-MM-DD.") from None
-        case CustomField.Type.CHOICE:
-            text = str(value).strip()
-            if text not in field.choices:
-                raise ValueError(f"Select one of: {', '.join(field.choices)}.")
-            return text
-        case CustomField.Type.CHECKBOX:
-            if isinstance(value, bool):
-                return value
-            word = str(value).strip().lower()
-            if word in TRUE_WORDS:
-                return True
-            if word in FALSE_WORDS:
-                return False
-            raise ValueError("Enter true or false.")
-    raise ValueError("Unknown field type.")
+        return False if field.type == CustomField.Type.CHECKBOX else None
+    cleaner = CLEANERS.get(field.type)
+    if cleaner is None:
+        raise ValueError("Unknown field type.")
+    return cleaner(field, value)
 
 
 def validate_values(

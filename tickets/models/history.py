@@ -20,7 +20,7 @@ that each kind's payload is defined once:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,48 +231,68 @@ def _contacts(ids: Any) -> str:
     return ", ".join(f"contact #{pk}" for pk in ids) if ids else "—"
 
 
-def describe_change(event: TicketEvent) -> Change:
-    """What `event` changed, as people read it."""
+def _deleted_reply(event: TicketEvent) -> Change:
     from .conversation import Reply  # the conversation module builds on the tickets one
 
-    Kind = TicketEvent.Kind
+    old = event.old_value
+    if not isinstance(old, dict):
+        return Change(old=readable(old)) if old is not None else Change()
+    label = "Note" if old.get("kind") == Reply.Kind.NOTE else "Reply"
+    files = f" ({_files(old)})" if _files(old) else ""
+    return Change(old=f"{label} #{old.get('reply_id')}: {_text(old)}{files}")
+
+
+def _created(event: TicketEvent) -> Change:
+    new = event.new_value
+    if not isinstance(new, dict):
+        return Change(new=readable(new)) if new is not None else Change()
+    parts = [f"“{new['subject']}”"] if new.get("subject") else []
+    if new.get("status"):
+        parts.append(f"status {readable(new['status'])}")
+    if _files(new):
+        parts.append(_files(new))
+    return Change(new=", ".join(parts) or None)
+
+
+def _rated(event: TicketEvent) -> Change:
+    new = event.new_value
+    if not isinstance(new, dict):
+        return Change(new=readable(new))
+    rating = str(new.get("value", "")).capitalize()
+    comment = new.get("comment")
+    return Change(new=f"{rating}: “{comment}”" if comment else rating)
+
+
+def _plain(event: TicketEvent) -> Change:
     old, new = event.old_value, event.new_value
-    match event.kind:
-        case Kind.REPLY_ADDED:
-            return _reply_link(event, new, "Reply")
-        case Kind.NOTE_ADDED:
-            return _reply_link(event, new, "Note")
-        case Kind.REPLY_DELETED:
-            if not isinstance(old, dict):
-                return Change(old=readable(old)) if old is not None else Change()
-            label = "Note" if old.get("kind") == Reply.Kind.NOTE else "Reply"
-            files = f" ({_files(old)})" if _files(old) else ""
-            return Change(old=f"{label} #{old.get('reply_id')}: {_text(old)}{files}")
-        case Kind.CREATED:
-            if isinstance(new, dict):
-                parts = [f"“{new['subject']}”"] if new.get("subject") else []
-                if new.get("status"):
-                    parts.append(f"status {readable(new['status'])}")
-                if _files(new):
-                    parts.append(_files(new))
-                return Change(new=", ".join(parts) or None)
-            return Change(new=readable(new)) if new is not None else Change()
-        case Kind.RATED:
-            if isinstance(new, dict):
-                rating = str(new.get("value", "")).capitalize()
-                comment = new.get("comment")
-                return Change(new=f"{rating}: “{comment}”" if comment else rating)
-            return Change(new=readable(new))
-        case Kind.DUE_DATE_CHANGED:
-            return Change(old=_date(old) if old else "—", new=_date(new) if new else "—")
-        case Kind.STICKY_NOTE_ADDED:
-            return Change(new=_text(new))
-        case Kind.STICKY_NOTE_REMOVED:
-            return Change(old=_text(old))
-        case Kind.STICKY_NOTE_CHANGED:
-            return Change(old=_text(old), new=_text(new))
-        case Kind.CC_CHANGED:
-            return Change(old=_contacts(old), new=_contacts(new))
     if old is None and new is None:
         return Change()
     return Change(old=readable(old), new=readable(new))
+
+
+_Kind = TicketEvent.Kind
+# How each kind's payload reads; the kinds not listed keep plain values (`_plain`).
+_DESCRIBERS: dict[str, Callable[[TicketEvent], Change]] = {
+    _Kind.REPLY_ADDED: lambda event: _reply_link(event, event.new_value, "Reply"),
+    _Kind.NOTE_ADDED: lambda event: _reply_link(event, event.new_value, "Note"),
+    _Kind.REPLY_DELETED: _deleted_reply,
+    _Kind.CREATED: _created,
+    _Kind.RATED: _rated,
+    _Kind.DUE_DATE_CHANGED: lambda event: Change(
+        old=_date(event.old_value) if event.old_value else "—",
+        new=_date(event.new_value) if event.new_value else "—",
+    ),
+    _Kind.STICKY_NOTE_ADDED: lambda event: Change(new=_text(event.new_value)),
+    _Kind.STICKY_NOTE_REMOVED: lambda event: Change(old=_text(event.old_value)),
+    _Kind.STICKY_NOTE_CHANGED: lambda event: Change(
+        old=_text(event.old_value), new=_text(event.new_value)
+    ),
+    _Kind.CC_CHANGED: lambda event: Change(
+        old=_contacts(event.old_value), new=_contacts(event.new_value)
+    ),
+}
+
+
+def describe_change(event: TicketEvent) -> Change:
+    """What `event` changed, as people read it."""
+    return _DESCRIBERS.get(event.kind, _plain)(event)

@@ -285,11 +285,9 @@ class Ticket(models.Model):
     status = models.ForeignKey(
         TicketStatus, on_delete=models.PROTECT, default=FixedStatus.OPEN, related_name="+"
     )
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
-    active_state = models.CharField(
-        max_length=10, choices=ActiveState.choices, default=ActiveState.ACTIVE
-    )
+    priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NORMAL)
+    source = models.CharField(max_length=10, choices=Source, default=Source.WEB)
+    active_state = models.CharField(max_length=10, choices=ActiveState, default=ActiveState.ACTIVE)
     department = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,

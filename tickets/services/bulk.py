@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -101,49 +102,77 @@ class BulkResult:
         return " ".join(parts)
 
 
+# Each action's value checked, with the summary's description (with a {tickets} slot).
+
+
+def _status_value(value: Any) -> tuple[Any, str]:
+    if not isinstance(value, TicketStatus):
+        raise ValidationError({"status": ["Choose a status."]})
+    return value, f"Status set to {value.title} on {{tickets}}."
+
+
+def _priority_value(value: Any) -> tuple[Any, str]:
+    if value not in Priority.values:
+        raise ValidationError({"priority": ["Choose normal, high or urgent."]})
+    value = Priority(value)
+    return value, f"Priority set to {value.label} on {{tickets}}."
+
+
+def _assignee_value(value: Any) -> tuple[Any, str]:
+    check_agent(value)
+    if value is None:
+        return None, "Unassigned {tickets}."
+    return value, f"Assigned {{tickets}} to {history.display_name(value)}."
+
+
+def _team_value(value: Any) -> tuple[Any, str]:
+    if value is not None and not isinstance(value, Team):
+        raise ValidationError({"team": ["Choose a team."]})
+    if value is None:
+        return None, "Team removed from {tickets}."
+    return value, f"Team set to {value.name} on {{tickets}}."
+
+
+def _department_value(value: Any) -> tuple[Any, str]:
+    if not isinstance(value, Category):
+        raise ValidationError({"department": ["Choose a department."]})
+    check_department(value)
+    return value, f"Moved {{tickets}} to {value.name}."
+
+
+def _tags_value(value: Any, *, verb: str) -> tuple[Any, str]:
+    tags = normalize_tags(value or ())
+    if not tags:
+        raise ValidationError({"tags": ["Enter at least one tag."]})
+    noun = "Tag" if len(tags) == 1 else "Tags"
+    return tags, f"{noun} {', '.join(tags)} {verb} {{tickets}}."
+
+
+_VALUE_CHECKS: dict[BulkAction, Callable[[Any], tuple[Any, str]]] = {
+    BulkAction.STATUS: _status_value,
+    BulkAction.PRIORITY: _priority_value,
+    BulkAction.ASSIGNEE: _assignee_value,
+    BulkAction.TEAM: _team_value,
+    BulkAction.DEPARTMENT: _department_value,
+    BulkAction.ADD_TAGS: partial(_tags_value, verb="added to"),
+    BulkAction.REMOVE_TAGS: partial(_tags_value, verb="removed from"),
+}
+# The actions that take no value.
+_DESCRIPTIONS = {
+    BulkAction.ARCHIVE: "Archived {tickets}.",
+    BulkAction.RESTORE: "Restored {tickets}.",
+    BulkAction.MARK_SPAM: "Marked {tickets} as spam.",
+    BulkAction.NOT_SPAM: "Marked {tickets} as not spam.",
+    BulkAction.DELETE: "Deleted {tickets}.",
+}
+
+
 def _check_value(action: BulkAction, value: Any) -> tuple[Any, str]:
     """The checked value and the summary's description (with a {tickets} slot)."""
-    match action:
-        case BulkAction.STATUS:
-            if not isinstance(value, TicketStatus):
-                raise ValidationError({"status": ["Choose a status."]})
-            return value, f"Status set to {value.title} on {{tickets}}."
-        case BulkAction.PRIORITY:
-            if value not in Priority.values:
-                raise ValidationError({"priority": ["Choose normal, high or urgent."]})
-            value = Priority(value)
-            return value, f"Priority set to {value.label} on {{tickets}}."
-        case BulkAction.ASSIGNEE:
-            check_agent(value)
-            if value is None:
-                return None, "Unassigned {tickets}."
-            return value, f"Assigned {{tickets}} to {history.display_name(value)}."
-        case BulkAction.TEAM:
-            if value is not None and not isinstance(value, Team):
-                raise ValidationError({"team": ["Choose a team."]})
-            if value is None:
-                return None, "Team removed from {tickets}."
-            return value, f"Team set to {value.name} on {{tickets}}."
-        case BulkAction.DEPARTMENT:
-            if not isinstance(value, Category):
-                raise ValidationError({"department": ["Choose a department."]})
-            check_department(value)
-            return value, f"Moved {{tickets}} to {value.name}."
-        case BulkAction.ADD_TAGS | BulkAction.REMOVE_TAGS:
-            tags = normalize_tags(value or ())
-            if not tags:
-                raise ValidationError({"tags": ["Enter at least one tag."]})
-            verb = "added to" if action == BulkAction.ADD_TAGS else "removed from"
-            noun = "Tag" if len(tags) == 1 else "Tags"
-            return tags, f"{noun} {', '.join(tags)} {verb} {{tickets}}."
-    descriptions = {
-        BulkAction.ARCHIVE: "Archived {tickets}.",
-        BulkAction.RESTORE: "Restored {tickets}.",
-        BulkAction.MARK_SPAM: "Marked {tickets} as spam.",
-        BulkAction.NOT_SPAM: "Marked {tickets} as not spam.",
-        BulkAction.DELETE: "Deleted {tickets}.",
-    }
-    return None, descriptions[action]
+    check = _VALUE_CHECKS.get(action)
+    if check is None:
+        return None, _DESCRIPTIONS[action]
+    return check(value)
 
 
 def _already(action: BulkAction, ticket: Ticket, value: Any, tags: dict[int, list[str]]) -> bool:

@@ -267,6 +267,50 @@ _FIELDS = (
 )
 
 
+def _drop_old_client_links(
+    locked: Ticket, given: dict[str, Any], cc: Iterable[Contact]
+) -> Iterable[Contact]:
+    """After a client change, the project, requester and CC contacts of the old client no
+    longer hold: unless given, they are cleared (`given` is updated) and the CC contacts
+    returned are those of the new client."""
+    if given["project"] is UNSET and locked.project_id is not None:
+        given["project"] = None
+    if given["requester"] is UNSET and locked.requester_id is not None:
+        given["requester"] = None
+    if cc is UNSET:
+        cc = [contact for contact in locked.cc.all() if contact.client_id == locked.client_id]
+    return cc
+
+
+def _change_custom_fields(
+    locked: Ticket, given: Mapping[str, Any], changed: list[str]
+) -> list[_Change]:
+    """Give the locked ticket the custom field values; one change per key that differs
+    (`changed` gets "custom_fields" when the stored values differ)."""
+    values = custom_fields.validate_values(given, current=locked.custom_fields)
+    changes = []
+    for key in sorted(set(values) | set(locked.custom_fields)):
+        before, after = locked.custom_fields.get(key), values.get(key)
+        if before != after:
+            changes.append(_Change(TicketEvent.Kind.CUSTOM_FIELD_CHANGED, before, after, key))
+    if values != locked.custom_fields:
+        locked.custom_fields = values
+        changed.append("custom_fields")
+    return changes
+
+
+def _change_cc(locked: Ticket, cc: Iterable[Contact]) -> list[_Change]:
+    """Give the locked ticket these CC contacts (of its client); the change, if any."""
+    cc = list(cc)
+    _check_contacts(locked.client, None, cc)
+    before = sorted(locked.cc.values_list("pk", flat=True))
+    after = sorted({contact.pk for contact in cc})
+    if before == after:
+        return []
+    locked.cc.set(cc)
+    return [_Change(TicketEvent.Kind.CC_CHANGED, before, after)]
+
+
 def update_ticket(
     *,
     ticket: Ticket,
@@ -311,34 +355,11 @@ def update_ticket(
             changes.append(change)
             changed.append(field.name)
             if field.name == "client":
-                # Links to the old client's contacts and project no longer hold.
-                if given["project"] is UNSET and locked.project_id is not None:
-                    given["project"] = None
-                if given["requester"] is UNSET and locked.requester_id is not None:
-                    given["requester"] = None
-                if cc is UNSET:
-                    cc = [c for c in locked.cc.all() if c.client_id == locked.client_id]
+                cc = _drop_old_client_links(locked, given, cc)
         if custom_field_values is not UNSET:
-            values = custom_fields.validate_values(
-                custom_field_values, current=locked.custom_fields
-            )
-            for key in sorted(set(values) | set(locked.custom_fields)):
-                before, after = locked.custom_fields.get(key), values.get(key)
-                if before != after:
-                    changes.append(
-                        _Change(TicketEvent.Kind.CUSTOM_FIELD_CHANGED, before, after, key)
-                    )
-            if values != locked.custom_fields:
-                locked.custom_fields = values
-                changed.append("custom_fields")
+            changes += _change_custom_fields(locked, custom_field_values, changed)
         if cc is not UNSET:
-            cc = list(cc)
-            _check_contacts(locked.client, None, cc)
-            before_cc = sorted(locked.cc.values_list("pk", flat=True))
-            after_cc = sorted({contact.pk for contact in cc})
-            if before_cc != after_cc:
-                locked.cc.set(cc)
-                changes.append(_Change(TicketEvent.Kind.CC_CHANGED, before_cc, after_cc))
+            changes += _change_cc(locked, cc)
 
         if changed or changes:
             locked.updated_at = now
