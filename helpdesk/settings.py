@@ -116,8 +116,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # otherwise keep a core busy for many minutes. "0" lifts the limit (for a
     # migration that rewrites a big table, say).
     STATEMENT_TIMEOUT = os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30s")
-    # JIT compiling costs 50-150 ms on each report query at a million tickets, which
-    # then runs in about that time without it; no query here runs long enough to gain.
+    # JIT compiling a report query costs about as long as running it without JIT: no
+    # query here runs long enough to gain from it (see docs/reports.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={STATEMENT_TIMEOUT} -c jit=off"
     )

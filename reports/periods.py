@@ -125,7 +125,7 @@ class ByPeriod:
         None, and the report groups by `expression` (always exact), for hours (a report
         of at most 31 days, grouped fast enough as it is); when a filter narrows the
         rows (the index holds the range, not the filtered columns: each row would be
-        fetched from the table to check it, ten times slower than grouping, measured);
+        fetched from the table to check it, far slower than grouping: see docs/reports.md);
         and when a period would start at a local time that a DST change repeats or skips.
         """
         if self.kind == GroupBy.HOUR or self.narrowed:

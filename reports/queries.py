@@ -154,10 +154,10 @@ def _figures_per_interval(
     """One statement: for each interval, the ORM's aggregate of `queryset`'s rows whose
     field falls in it, once per field of `figures_by_field` (their figure names differ).
 
-    Grouping a million rows by their local day costs PostgreSQL a time-zone conversion
-    and a hash lookup per row, 250-300 ns each here; an aggregate per period over an
-    index range of `field` (the covering indexes of Ticket.Meta) reads the same rows
-    from the index alone, 3-4x faster. The periods come in as two arrays, so the
+    Grouping rows by their local day costs PostgreSQL a time-zone conversion and a hash
+    lookup per row; an aggregate per period over an index range of `field` (the covering
+    indexes of Ticket.Meta) reads the same rows from the index alone, and does no per-row
+    work (figures in docs/reports.md). The periods come in as two arrays, so the
     statement has the same text, and one plan, for any number of them.
     """
     columns, lateral_joins, params = ["period.number"], [], []
@@ -221,10 +221,10 @@ def median_by_range(
     "resolution_time") over each whole range of `grouping`: the Reports page's tiles.
 
     A median is the middle of the range's durations in order. PercentileCont sorts
-    them all (240-370 ms for a year at a million tickets); here a count and then the
-    two middle rows in duration order, which PostgreSQL reads by walking an index
-    ordered by duration to that offset (65 ms) or, for a short range, by sorting its
-    rows, as its planner finds cheaper. Interpolated as percentile_cont does.
+    them all; here a count and then the two middle rows in duration order, which
+    PostgreSQL reads by walking an index ordered by duration to that offset or, for a
+    short range, by sorting its rows, as its planner finds cheaper (figures in
+    docs/reports.md). Interpolated as percentile_cont does.
     """
     end_field, seconds_field = DURATIONS[report]
     rows = []

@@ -80,8 +80,9 @@ class Panel:
 
     @property
     def body(self) -> SafeString:
-        """The table's rows as HTML. A year by day is some 2,500 cells per table: the
-        template engine, or format_html, took 100 ms over the page's seven tables."""
+        """The table's rows as HTML. A year by day is thousands of cells per table, which
+        the template engine, or format_html, renders several times slower than joining
+        escaped strings (see docs/reports.md)."""
         return mark_safe(  # noqa: S308 (every cell is escaped)
             "".join(
                 f'<tr><th scope="row">{escape(str(period))}</th>'

@@ -197,7 +197,7 @@ def search_total(queryset: QuerySet[Ticket], text: str, *, unfiltered: bool) -> 
     `unfiltered` says that `queryset` holds every ticket (no other filter). On
     PostgreSQL a query that is a plain AND of words is counted from the terms: alone
     when unfiltered, else as the tickets of `queryset` that hold each word (a semi-join
-    on the terms per word, several times faster than matching their documents). Any
+    on the terms per word, faster than matching their documents: benchmarks/README.md). Any
     other query counts the matching documents, alone when unfiltered (every ticket has
     one document, so the join with the tickets is spared), else joined with `queryset`.
     """

@@ -10,8 +10,8 @@ class TicketCount(models.Model):
 
     On PostgreSQL, triggers on the ticket table keep these rows exact in the same
     transaction as the change (migration 0004), whatever wrote it: the services, the
-    admin, a cascade or seed_demo's COPY. Counting a million tickets takes PostgreSQL
-    well over 100 ms; summing the few matching rows here takes about one. Nothing in
+    admin, a cascade or seed_demo's COPY. Counting tickets reads every one of them;
+    summing the few matching rows here reads a handful, however many tickets. Nothing in
     the application writes this table. SQLite has no such triggers: there the lists
     simply count (see `tickets.counts`).
     """

@@ -101,8 +101,8 @@ class TicketSearchTerm(models.Model):
         indexes = [
             # Deleting a ticket deletes its terms through this one (see TicketSearchDocument).
             models.Index(fields=["ticket"], name="ticket_search_term_ticket_idx"),
-            # A word's entries share one deduplicated key here: counting a single word scans
-            # a quarter of the primary key's pages, 17 ms against 27 for 341,701 tickets.
+            # A word's entries share one deduplicated key here, so counting a single word
+            # scans far fewer pages than in the primary key (see benchmarks/README.md).
             models.Index(fields=["term"], name="ticket_search_term_term_idx"),
         ]
 

@@ -249,8 +249,8 @@ class SecondsBetween(models.Func):
     arity = 2
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        # date_part computes in double precision; EXTRACT goes through numeric, which made
-        # the duration reports a third slower on a million rows.
+        # date_part computes in double precision; EXTRACT goes through numeric, which is
+        # much slower over the many rows a duration report reads.
         return self.as_sql(
             compiler, connection, template="date_part('epoch', %(expressions)s)", arg_joiner=" - "
         )
