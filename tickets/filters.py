@@ -30,7 +30,7 @@ from .models import (
     Ticket,
     TicketStatus,
 )
-from .queries import as_id
+from .queries import MAX_ID, as_id
 
 ME = "me"
 UNASSIGNED = "unassigned"
@@ -102,6 +102,18 @@ class CommaSeparatedField(forms.CharField):
         # nothing; PostgreSQL refuses a NUL in a query, so check the text itself.
         ProhibitNullCharactersValidator()(text)
         return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class IdFilter(django_filters.Filter):
+    """A database id: a whole number the database can hold."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("error_messages", {"invalid": "Enter a whole number (an id)."})
+        super().__init__(**kwargs)
 
 
 class AnyTagFilter(django_filters.Filter):

@@ -15,21 +15,8 @@ from django.http import QueryDict
 from taggit.models import Tag
 
 from helpdesk.api import validation_error
-from tickets.filters import AnyTagFilter
+from tickets.filters import AnyTagFilter, IdFilter
 from tickets.models import ActiveState, Category, Client, Priority, Project, Ticket
-from tickets.queries import MAX_ID
-
-
-class IdFilter(django_filters.Filter):
-    """A database id: a whole number the database can hold."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        kwargs.setdefault("error_messages", {"invalid": "Enter a whole number (an id)."})
-        super().__init__(**kwargs)
 
 
 class TextListField(forms.Field):
