@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, DateTimeField, Expression, Value, When
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Trunc
 from django.db.models.lookups import LessThan
 
@@ -112,7 +113,7 @@ class ByPeriod:
         self.starts = self._starts(filters)
         self.keys = [self.format(start) for start in self.starts]
 
-    def expression(self, value: Expression) -> Expression:
+    def expression(self, value: Combinable) -> Expression:
         return Trunc(value, self.kind, output_field=DateTimeField(), tzinfo=self.tz)
 
     def key(self, value: datetime.datetime | str) -> str:
@@ -130,9 +131,12 @@ class ByPeriod:
         """
         if self.kind == GroupBy.HOUR or self.narrowed:
             return None
-        boundaries = [unambiguous(start, self.tz) for start in self.starts[1:]]
-        if None in boundaries:
-            return None
+        boundaries = []
+        for start in self.starts[1:]:
+            boundary = unambiguous(start, self.tz)
+            if boundary is None:
+                return None
+            boundaries.append(boundary)
         starts = [self.start, *boundaries]
         ends = [*boundaries, self.end]
         return list(zip(self.keys, starts, ends, strict=True))
@@ -190,7 +194,7 @@ class PreviousAndCurrent:
         self.end = filters.end
         self.narrowed = filters.narrowed
 
-    def expression(self, value: Expression) -> Expression:
+    def expression(self, value: Combinable) -> Expression:
         boundary = Value(self.boundary, output_field=DateTimeField())
         return Case(
             When(LessThan(value, boundary), then=Value("previous")),
@@ -216,7 +220,7 @@ class WholeRange:
         self.start, self.end = filters.start, filters.end
         self.narrowed = filters.narrowed
 
-    def expression(self, value: Expression) -> Expression:
+    def expression(self, value: Combinable) -> Expression:
         return Value("total")
 
     def key(self, value: str) -> str:

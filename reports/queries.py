@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import connections
@@ -25,6 +26,7 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -32,7 +34,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.aggregates import Aggregate
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Combinable, RawSQL
 from django.db.models.functions import Cast, Greatest, RowNumber
 from taggit.models import Tag
 
@@ -59,7 +61,7 @@ class PercentileCont(Aggregate):
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
     output_field = FloatField()
 
-    def __init__(self, expression, fraction: float, **extra) -> None:
+    def __init__(self, expression: Combinable | str, fraction: float, **extra: Any) -> None:
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
@@ -106,7 +108,7 @@ def _has_any_tag(names: tuple[str, ...], ticket_id: OuterRef) -> Exists:
     )
 
 
-def _in_range(queryset: QuerySet, field: str, grouping: Grouping) -> QuerySet:
+def _in_range[M: Model](queryset: QuerySet[M], field: str, grouping: Grouping) -> QuerySet[M]:
     return queryset.filter(**{f"{field}__gte": grouping.start, f"{field}__lt": grouping.end})
 
 
@@ -114,13 +116,13 @@ def _grouping(filters: ReportFilters, grouping: Grouping | None) -> Grouping:
     return grouping if grouping is not None else ByPeriod(filters)
 
 
-def _count_by_period(queryset: QuerySet, field: str, grouping: Grouping) -> list[Row]:
+def _count_by_period(queryset: QuerySet[Ticket], field: str, grouping: Grouping) -> list[Row]:
     counts = _figures_by_period(queryset, field, grouping, {"count": Count("*")})
     return [{"period": key, "count": counts.get(key, {}).get("count", 0)} for key in grouping.keys]
 
 
 def _figures_by_period(
-    queryset: QuerySet, field: str, grouping: Grouping, figures: dict[str, Aggregate]
+    queryset: QuerySet[Model], field: str, grouping: Grouping, figures: dict[str, Aggregate]
 ) -> dict[str, Row]:
     """The aggregates `figures` over the rows of each period (by `field`), keyed by period;
     a period without rows may be missing or have a count of 0.
@@ -140,7 +142,7 @@ def _figures_by_period(
     return {grouping.key(row.pop("period")): row for row in rows}
 
 
-def _intervals(queryset: QuerySet, grouping: Grouping) -> list[Interval] | None:
+def _intervals(queryset: QuerySet[Model], grouping: Grouping) -> list[Interval] | None:
     """The periods as ranges of instants when `_figures_per_interval` can count them so
     (PostgreSQL, and see the groupings' `intervals`), else None: group by period."""
     if connections[queryset.db].vendor != "postgresql":
@@ -149,7 +151,9 @@ def _intervals(queryset: QuerySet, grouping: Grouping) -> list[Interval] | None:
 
 
 def _figures_per_interval(
-    queryset: QuerySet, intervals: list[Interval], figures_by_field: dict[str, dict[str, Aggregate]]
+    queryset: QuerySet[Model],
+    intervals: list[Interval],
+    figures_by_field: dict[str, dict[str, Aggregate]],
 ) -> dict[str, Row]:
     """One statement: for each interval, the ORM's aggregate of `queryset`'s rows whose
     field falls in it, once per field of `figures_by_field` (their figure names differ).
@@ -347,11 +351,11 @@ def backlog(filters: ReportFilters, *, grouping: Grouping | None = None) -> list
     return report
 
 
-def _backlog_changes(tickets: QuerySet, grouping: Grouping) -> dict[str, int]:
+def _backlog_changes(tickets: QuerySet[Ticket], grouping: Grouping) -> dict[str, int]:
     """Tickets created minus tickets resolved per period, by grouping on the period."""
     range_start = Value(grouping.start)
 
-    def changes(field: str, sign: int) -> QuerySet:
+    def changes(field: str, sign: int) -> QuerySet[Ticket, Mapping[str, Any]]:
         return (
             tickets.filter(**{f"{field}__lt": grouping.end})
             .annotate(period=grouping.expression(Greatest(F(field), range_start)))
@@ -375,7 +379,7 @@ def tickets_open_at_start(filters: ReportFilters) -> int:
     the helpdesk).
     """
     start = filters.start
-    counts = (
+    counts: dict[str, int] = (
         _tickets(filters)
         .filter(created_at__lt=start)
         .aggregate(created=Count("*"), resolved=Count("pk", filter=Q(resolved_at__lt=start)))
@@ -402,7 +406,7 @@ def backlog_from_counts(
 
 
 def _durations(
-    queryset: QuerySet, end_field: str, seconds_field: str, grouping: Grouping
+    queryset: QuerySet[Ticket], end_field: str, seconds_field: str, grouping: Grouping
 ) -> list[Row]:
     """Count, mean, median and 90th percentile of `seconds_field` (the seconds from
     created_at to end_field, stored by the database) per period of end_field."""
@@ -440,7 +444,7 @@ def _durations(
     return report
 
 
-def _durations_with_window(queryset: QuerySet, seconds: F) -> dict[Any, Row]:
+def _durations_with_window(queryset: QuerySet[Ticket], seconds: F) -> dict[Any, Row]:
     """The same figures without percentile_cont (SQLite), still in one query.
 
     The inner query numbers each period's durations in order; the outer one

@@ -8,10 +8,21 @@ reports offer former agents in their filters too.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+# The types that name people, for annotations. An agent is a user (the user model); whether
+# a user is an agent is a runtime check (`is_agent`), which a type cannot express: code that
+# needs an agent takes an `Agent`, and is reached only through a check (agent_required, the
+# API's IsAgent, the admin site) or checks itself.
+type Agent = User
+# Whom a request comes from: a signed-in user, agent or not, or an anonymous visitor.
+type AnyUser = User | AnonymousUser
 
 # Agents are listed by name, as people read them.
 BY_NAME = ("first_name", "last_name", "username")

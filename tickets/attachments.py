@@ -33,13 +33,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
-from .models import PREVIEWABLE_IMAGE_TYPES, Attachment, Reply, Ticket
+from .models import PREVIEWABLE_IMAGE_TYPES, Attachment, Reply, Ticket, max_length
 
 logger = logging.getLogger("tickets.attachments")
 
 FIELD = "attachments"
-NAME_MAX_LENGTH = Attachment._meta.get_field("name").max_length
-CONTENT_TYPE_MAX_LENGTH = Attachment._meta.get_field("content_type").max_length
+NAME_MAX_LENGTH = max_length(Attachment, "name")
+CONTENT_TYPE_MAX_LENGTH = max_length(Attachment, "content_type")
 FALLBACK_TYPE = "application/octet-stream"
 
 # Pages, scripts and programs: a browser could run them from our origin, a client's

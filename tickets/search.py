@@ -29,16 +29,17 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
-from tickets.models import Client, Ticket, TicketSearchDocument, TicketSearchTerm
+from tickets.models import Client, Ticket, TicketQuerySet, TicketSearchDocument, TicketSearchTerm
 from tickets.models.search import (
     CONFIG,
+    TicketIds,
     full_text_matches,
     matching_ticket_ids,
     search_query,
 )
 
 
-def matching_ids(text: str, *, or_client_name: bool = False, using: str = "default") -> QuerySet:
+def matching_ids(text: str, *, or_client_name: bool = False, using: str = "default") -> TicketIds:
     """The ids of the tickets whose conversation matches `text`, as a subquery (see
     `tickets.models.search.matching_ticket_ids`); with `or_client_name`, also those whose
     client's name contains it (the admin's search)."""
@@ -104,7 +105,7 @@ LIST_CAP = 20_000
 
 
 def search_page(
-    queryset: QuerySet[Ticket], text: str, start: int, stop: int, *, total: int | None = None
+    queryset: TicketQuerySet, text: str, start: int, stop: int, *, total: int | None = None
 ) -> list[Ticket]:
     """Rows start:stop of `queryset.search(text)`, in the queryset's order.
 
@@ -188,10 +189,11 @@ def count_with_terms(lexemes: list[str], *, using: str = "default") -> int:
     sql = f"SELECT count(*) FROM {table} AS t0{joins} WHERE t0.term = %s"  # noqa: S608 (names only)
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [*lexemes[1:], lexemes[0]])
-        return cursor.fetchone()[0]
+        count: int = cursor.fetchone()[0]
+    return count
 
 
-def search_total(queryset: QuerySet[Ticket], text: str, *, unfiltered: bool) -> int:
+def search_total(queryset: TicketQuerySet, text: str, *, unfiltered: bool) -> int:
     """The number of tickets in `queryset.search(text)`, exactly.
 
     `unfiltered` says that `queryset` holds every ticket (no other filter). On

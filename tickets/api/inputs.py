@@ -22,6 +22,7 @@ from tickets.models import (
     Reply,
     Ticket,
     TicketStatus,
+    max_length,
 )
 from tickets.queries import MAX_ID
 
@@ -86,7 +87,7 @@ class TicketInput(serializers.Serializer):
     ticket_projectid = IdField(
         required=False, allow_null=True, help_text="A project of the client; empty for none."
     )
-    ticket_subject = serializers.CharField(max_length=Ticket._meta.get_field("subject").max_length)
+    ticket_subject = serializers.CharField(max_length=max_length(Ticket, "subject"))
     ticket_message = serializers.CharField()
     ticket_priority = PriorityField(help_text="normal, high or urgent.")
     tags = TagListField(

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tickets.attachments import AttachmentsField
-from tickets.models import Client, Contact, CustomField, Priority, Project, Ticket
+from tickets.models import Client, Contact, CustomField, Priority, Project, Ticket, max_length
 
 from .base import CustomFieldsMixin, WorkspaceForm, departments, split_tags
 from .widgets import ClientSelect
@@ -31,7 +31,7 @@ class NewTicketForm(CustomFieldsMixin, WorkspaceForm):
     project = forms.ModelChoiceField(
         queryset=Project.objects.none(), required=False, empty_label="No project"
     )
-    subject = forms.CharField(max_length=Ticket._meta.get_field("subject").max_length)
+    subject = forms.CharField(max_length=max_length(Ticket, "subject"))
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
     tags = forms.CharField(required=False, max_length=1000, help_text="Separate tags with commas.")

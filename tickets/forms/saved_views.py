@@ -7,9 +7,9 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from tickets.filters import canonical_query
-from tickets.models import SavedView
+from tickets.models import SavedView, max_length
 
-QUERY_MAX_LENGTH = SavedView._meta.get_field("query").max_length
+QUERY_MAX_LENGTH = max_length(SavedView, "query")
 
 
 class SavedViewForm(forms.ModelForm):

@@ -9,7 +9,17 @@ from django import forms
 
 from tickets.agents import agents
 from tickets.attachments import AttachmentsField
-from tickets.models import Client, CustomField, Priority, Project, Reply, Team, Ticket, TicketStatus
+from tickets.models import (
+    Client,
+    CustomField,
+    Priority,
+    Project,
+    Reply,
+    Team,
+    Ticket,
+    TicketStatus,
+    max_length,
+)
 
 from .base import (
     AgentChoiceField,
@@ -40,7 +50,7 @@ class ReplyForm(WorkspaceForm):
 
 
 class SubjectForm(WorkspaceForm):
-    subject = forms.CharField(max_length=Ticket._meta.get_field("subject").max_length)
+    subject = forms.CharField(max_length=max_length(Ticket, "subject"))
 
 
 class StatusForm(WorkspaceForm):

@@ -7,6 +7,9 @@ Models hold data and integrity rules only. Every change to a ticket goes through
 `tickets.services`, which keeps the denormalized fields and the history true.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Field, Model
+
 from .api_keys import ApiKey, ApiKeyQuerySet
 from .conversation import (
     PREVIEWABLE_IMAGE_TYPES,
@@ -67,4 +70,13 @@ __all__ = [
     "TicketStar",
     "TicketStatus",
     "attachment_path",
+    "max_length",
 ]
+
+
+def max_length(model: type[Model], field_name: str) -> int:
+    """The most characters a model's text field holds, for checks made before saving."""
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, Field) or field.max_length is None:
+        raise ImproperlyConfigured(f"{model.__name__}.{field_name} has no max_length.")
+    return field.max_length

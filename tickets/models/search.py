@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
@@ -25,20 +27,24 @@ from .tickets import Ticket
 # The text search configuration of the search documents (migration 0006).
 CONFIG = "english"
 
+# What the matchers return: the matching tickets' ids as a one-column subquery (of search
+# documents or of tickets), for `pk__in=`.
+type TicketIds = QuerySet[Any, Mapping[str, object]]
+
 
 def search_query(text: str) -> SearchQuery:
     """`text` as PostgreSQL's websearch query, in the configuration of the search documents."""
     return SearchQuery(text, config=CONFIG, search_type="websearch")
 
 
-def full_text_matches(text: str, *, using: str = "default") -> QuerySet:
+def full_text_matches(text: str, *, using: str = "default") -> TicketIds:
     """The ids of the tickets whose search document matches `text` (PostgreSQL only),
     found through the documents' GIN index."""
     documents = TicketSearchDocument.objects.using(using)
     return documents.filter(document=search_query(text)).values("ticket_id")
 
 
-def matching_ticket_ids(text: str, *, using: str = "default") -> QuerySet:
+def matching_ticket_ids(text: str, *, using: str = "default") -> TicketIds:
     """The ids of the tickets whose conversation (subject, message, every reply and note)
     matches `text`, a websearch query, as a subquery.
 
@@ -203,6 +209,7 @@ def websearch_alternatives(text: str) -> list[Alternative]:
             position += len("or")
             continue
         step = WEBSEARCH_STEP.match(text, position)
+        assert step is not None  # every character starts a step
         position = step.end()
         if step["minus"]:
             excluding = not excluding
@@ -223,7 +230,7 @@ def websearch_alternatives(text: str) -> list[Alternative]:
     ]
 
 
-def fts5_matches(text: str, *, using: str = "default") -> QuerySet:
+def fts5_matches(text: str, *, using: str = "default") -> TicketIds:
     """The ids of the tickets whose conversation matches `text` in the FTS5 table (SQLite)."""
     tickets = Ticket.objects.using(using).order_by()
     alternatives = websearch_alternatives(text)

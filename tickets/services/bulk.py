@@ -16,11 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 
+from tickets.agents import Agent
 from tickets.models import Category, Channel, Priority, Team, Ticket, TicketStatus, history
 from tickets.queries import tag_names_for
 
 from .common import (
-    Agent,
     Conflict,
     check_agent,
     check_department,
@@ -179,11 +179,11 @@ def _already(action: BulkAction, ticket: Ticket, value: Any, tags: dict[int, lis
     """Whether the locked `ticket` already is as the action would leave it."""
     match action:
         case BulkAction.STATUS | BulkAction.DEPARTMENT:
-            return getattr(ticket, f"{action.value}_id") == value.pk
+            return _points_at(ticket, action, value.pk)
         case BulkAction.ASSIGNEE | BulkAction.TEAM:
-            return getattr(ticket, f"{action.value}_id") == (value.pk if value else None)
+            return _points_at(ticket, action, value.pk if value else None)
         case BulkAction.PRIORITY:
-            return ticket.priority == value
+            return ticket.priority == int(value)
         case BulkAction.ADD_TAGS | BulkAction.REMOVE_TAGS:
             current = {name.lower() for name in tags.get(ticket.pk, [])}
             wanted = {name.lower() for name in value}
@@ -195,6 +195,12 @@ def _already(action: BulkAction, ticket: Ticket, value: Any, tags: dict[int, lis
         case BulkAction.NOT_SPAM:
             return not ticket.is_spam
     return False  # archive and restore let the service say why it refuses
+
+
+def _points_at(ticket: Ticket, action: BulkAction, related_id: int | None) -> bool:
+    """Whether the ticket's relation that `action` changes holds `related_id`."""
+    current_id: int | None = getattr(ticket, f"{action.value}_id")
+    return current_id == related_id
 
 
 def _change(action: BulkAction, value: Any) -> Callable[..., Any]:

@@ -10,11 +10,11 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db.models import ForeignKey
 from django.utils import timezone
 
-from tickets.agents import is_agent
+from tickets.agents import Agent, is_agent
 from tickets.models import (
     Category,
     Channel,
@@ -23,9 +23,8 @@ from tickets.models import (
     TicketEvent,
     TicketStatus,
     history,
+    max_length,
 )
-
-Agent = AbstractBaseUser
 
 
 class Conflict(Exception):
@@ -49,7 +48,7 @@ class _Unset:
 UNSET: Any = _Unset()
 """Marks a keyword argument that was not given, as distinct from None."""
 
-SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
+SUBJECT_MAX_LENGTH = max_length(Ticket, "subject")
 
 
 def record_event(
@@ -118,9 +117,9 @@ def refresh_from(target: Ticket, source: Ticket) -> None:
     for field in Ticket._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
     for name in ("status", "department", "client", "project", "assignee", "team", "requester"):
-        field = Ticket._meta.get_field(name)
-        if field.is_cached(target):
-            field.delete_cached_value(target)
+        relation = Ticket._meta.get_field(name)
+        if isinstance(relation, ForeignKey) and relation.is_cached(target):
+            relation.delete_cached_value(target)
 
 
 def clean_text(value: str, field: str, *, max_length: int | None = None) -> str:

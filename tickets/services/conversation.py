@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tickets import attachments as files
 from tickets import notifications, presence, tasks
+from tickets.agents import Agent
 from tickets.models import (
     Channel,
     Contact,
@@ -25,7 +26,6 @@ from tickets.models import (
 )
 
 from .common import (
-    Agent,
     Stale,
     apply_status,
     check_agent,
@@ -44,7 +44,7 @@ def post_reply(
     author: Agent | Contact,
     channel: Channel,
     source: Source | None = None,
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[UploadedFile[bytes]] = (),
     seen_version: datetime.datetime | None = None,
 ) -> Reply:
     """Add a reply or an internal note to the conversation, with its files.
@@ -63,19 +63,19 @@ def post_reply(
     checked = files.check_uploads(attachments)
     if kind not in Reply.Kind.values:
         raise ValidationError({"kind": ["Select reply or note."]})
-    by_contact = isinstance(author, Contact)
-    if by_contact and kind == Reply.Kind.NOTE:
+    agent = None if isinstance(author, Contact) else author
+    contact = author if isinstance(author, Contact) else None
+    if contact is not None and kind == Reply.Kind.NOTE:
         raise ValidationError({"kind": ["Only agents can write notes."]})
-    if by_contact and author.client_id != ticket.client_id:
+    if contact is not None and contact.client_id != ticket.client_id:
         raise ValidationError({"author": ["The contact does not belong to the ticket's client."]})
-    if not by_contact:
-        check_agent(author, "author")
+    check_agent(agent, "author")
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        if seen_version is not None:
-            changes = presence.changes_since(locked, seen_version, author)
+        if seen_version is not None and agent is not None:
+            changes = presence.changes_since(locked, seen_version, agent)
             if changes:
                 raise Stale(changes)
         now = timezone.now()
@@ -83,23 +83,19 @@ def post_reply(
             ticket=locked,
             kind=kind,
             text=text,
-            author_agent=None if by_contact else author,
-            author_contact=author if by_contact else None,
+            author_agent=agent,
+            author_contact=contact,
             source=source,
             created_at=now,
         )
-        stored = files.store(
-            checked, ticket=locked, reply=reply, uploaded_by=None if by_contact else author
-        )
-        actor = None if by_contact else author
-        actor_contact = author if by_contact else None
+        stored = files.store(checked, ticket=locked, reply=reply, uploaded_by=agent)
         changed = ["updated_at"]
         locked.updated_at = now
         if kind == Reply.Kind.REPLY:
             locked.replies_count += 1
             locked.last_reply_at = now
             changed += ["replies_count", "last_reply_at"]
-            if by_contact:
+            if contact is not None:
                 target = TicketStatus.client_replied()
             else:
                 target = TicketStatus.team_replied()
@@ -107,7 +103,7 @@ def post_reply(
                     locked.first_response_at = now
                     changed.append("first_response_at")
             changed += apply_status(
-                locked, target, actor=actor, actor_contact=actor_contact, channel=channel, now=now
+                locked, target, actor=agent, actor_contact=contact, channel=channel, now=now
             )
         locked.save(update_fields=changed)
         record_event(
@@ -115,15 +111,15 @@ def post_reply(
             TicketEvent.Kind.NOTE_ADDED
             if kind == Reply.Kind.NOTE
             else TicketEvent.Kind.REPLY_ADDED,
-            actor=actor,
-            actor_contact=actor_contact,
+            actor=agent,
+            actor_contact=contact,
             channel=channel,
             new=history.reply_value(reply_id=reply.pk, files=[a.name for a in stored]),
             at=now,
         )
         if (
             kind == Reply.Kind.REPLY
-            and not by_contact
+            and agent is not None
             and channel in notifications.EMAILING_CHANNELS
         ):
             transaction.on_commit(

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tickets.agents import Agent
 from tickets.models import (
     Channel,
     Contact,
@@ -18,7 +19,6 @@ from tickets.models import (
 )
 
 from .common import (
-    Agent,
     lock_ticket,
     record_event,
     refresh_from,

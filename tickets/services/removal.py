@@ -13,9 +13,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from tickets.agents import Agent
 from tickets.models import Channel, Contact, Team, Ticket, TicketEvent, history
 
-from .common import Agent, record_events
+from .common import record_events
 
 
 def delete_team(*, team: Team, actor: Agent | None, channel: Channel) -> int:

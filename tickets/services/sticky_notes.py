@@ -12,11 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tickets.models import Channel, StickyNote, Ticket, TicketEvent
+from tickets.agents import Agent
+from tickets.models import Channel, StickyNote, Ticket, TicketEvent, max_length
 
-from .common import Agent, Conflict, lock_ticket, record_event, refresh_from
+from .common import Conflict, lock_ticket, record_event, refresh_from
 
-STICKY_NOTE_MAX_LENGTH = StickyNote._meta.get_field("text").max_length
+STICKY_NOTE_MAX_LENGTH = max_length(StickyNote, "text")
 
 
 def _clean_note_text(text: str) -> str:

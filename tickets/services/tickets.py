@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tickets import attachments as files
 from tickets import custom_fields, notifications, tasks
+from tickets.agents import Agent
 from tickets.models import (
     ActiveState,
     Category,
@@ -35,7 +36,6 @@ from tickets.statuses import FixedStatus
 from .common import (
     SUBJECT_MAX_LENGTH,
     UNSET,
-    Agent,
     Conflict,
     apply_status,
     check_agent,
@@ -112,7 +112,7 @@ def create_ticket(
     tags: Iterable[str] = (),
     custom_field_values: Mapping[str, Any] | None = None,
     status: TicketStatus | None = None,
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[UploadedFile[bytes]] = (),
 ) -> Ticket:
     """Open a new ticket, with files on its opening message. The source follows the
     channel unless given."""
@@ -519,7 +519,8 @@ def _change_tags(
                 at=now,
             )
     refresh_from(ticket, locked)
-    ticket._prefetched_objects_cache = {}
+    # Drops the tags prefetched before the change (Django's prefetch cache is not in the stubs).
+    ticket._prefetched_objects_cache = {}  # type: ignore[attr-defined]
     return ticket
 
 

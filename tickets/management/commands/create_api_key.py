@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets.agents import is_agent
-from tickets.models import ApiKey
+from tickets.models import ApiKey, max_length
 
 
 class Command(BaseCommand):
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         expires_days = options["expires_days"]
         if expires_days is not None and expires_days < 1:
             raise CommandError("--expires-days must be at least 1.")
-        if len(name) > ApiKey._meta.get_field("name").max_length:
+        if len(name) > max_length(ApiKey, "name"):
             raise CommandError("--name is too long (at most 100 characters).")
         users = get_user_model()
         with transaction.atomic():
