@@ -102,7 +102,8 @@ class ReportParametersForm(forms.Form):
         return pk
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         tz = data.get("timezone")
         if tz is None or self.has_error("date_from") or self.has_error("date_to"):
             return data

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.db import connection, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
-from tickets.agents import agents_and_former_agents
+from tickets.agents import AgentRequest, agents_and_former_agents
+from tickets.forms.base import declared_as
 from tickets.forms.widgets import ClientSelect
 from tickets.models import Category, Client, Source
 from tickets.views.access import agent_required
@@ -94,7 +95,7 @@ class Panel:
 
 
 @agent_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AgentRequest) -> HttpResponse:
     data = with_default_period(request.GET.copy())
     form = ReportParametersForm(data)
     context: dict[str, Any] = {
@@ -139,7 +140,9 @@ def filter_options(data) -> dict[str, Any]:
         "departments": Category.objects.filter(type=Category.Type.TICKET).only("pk", "name"),
         "client_select": client_select(data.get("client")),
         "tags": Tag.objects.order_by("name").values_list("name", flat=True),
-        "group_by": ReportParametersForm.base_fields["group_by"].choices,
+        "group_by": declared_as(
+            ReportParametersForm.base_fields, "group_by", forms.ChoiceField
+        ).choices,
     }
 
 

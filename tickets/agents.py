@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from django_htmx.middleware import HtmxDetails
 
 # The types that name people, for annotations. An agent is a user (the user model); whether
 # a user is an agent is a runtime check (`is_agent`), which a type cannot express: code that
@@ -23,6 +25,19 @@ if TYPE_CHECKING:
 type Agent = User
 # Whom a request comes from: a signed-in user, agent or not, or an anonymous visitor.
 type AnyUser = User | AnonymousUser
+
+
+class AgentRequest(HttpRequest):
+    """The request of a workspace view behind `agent_required` (tickets.views.access),
+    which checks what this class says: its user is an agent.
+
+    For annotations only, as django-stubs' "AuthenticatedHttpRequest": Django builds plain
+    HttpRequests. `htmx` is set on every request by django-htmx's middleware.
+    """
+
+    user: Agent
+    htmx: HtmxDetails
+
 
 # Agents are listed by name, as people read them.
 BY_NAME = ("first_name", "last_name", "username")

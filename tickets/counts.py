@@ -19,14 +19,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import OperationalError, connections
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, QueryDict
+from django.http import QueryDict
 
+from tickets.agents import Agent, AgentRequest
 from tickets.filters import ME, QueueFilter, filter_choices
 from tickets.models import (
     ActiveState,
@@ -107,33 +108,35 @@ VIEW_KEYS = ["mine", "starred", "unassigned", *SHARED_VIEW_KEYS]
 def count_shared_views() -> dict[int | None, dict[str, int]]:
     """Each shared view's count per assignee id (None: unassigned), in one query; cached."""
     conditions = shared_view_conditions()
-    rows = (
+    # The stubs' plugin drops the keys that annotate(**...) adds: a row holds the counts too.
+    rows = cast(
+        QuerySet[Ticket, dict[str, Any]],
         Ticket.objects.order_by()
         .values("assignee_id")
-        .annotate(**{key: Count("pk", filter=condition) for key, condition in conditions.items()})
+        .annotate(**{key: Count("pk", filter=condition) for key, condition in conditions.items()}),
     )
     counts = {row.pop("assignee_id"): row for row in rows}
     cache.set(SHARED_COUNTS_KEY, counts, CACHE_SECONDS)
     return counts
 
 
-def starred_key(agent: AbstractBaseUser) -> str:
+def starred_key(agent: Agent) -> str:
     return f"queue:starred-count:{agent.pk}"
 
 
-def count_starred(agent: AbstractBaseUser) -> int:
+def count_starred(agent: Agent) -> int:
     """How many tickets the agent's Starred view lists; cached like the other counts."""
     count = Ticket.objects.for_agent(agent).not_spam().active().starred_by(agent).count()
     cache.set(starred_key(agent), count, CACHE_SECONDS)
     return count
 
 
-def forget_starred_count(agent: AbstractBaseUser) -> None:
+def forget_starred_count(agent: Agent) -> None:
     """The agent's Starred count is theirs alone: a star they add shows at once."""
     cache.delete(starred_key(agent))
 
 
-def built_in_view_counts(agent: AbstractBaseUser, *, compute: bool) -> dict[str, int] | None:
+def built_in_view_counts(agent: Agent, *, compute: bool) -> dict[str, int] | None:
     """Each built-in view's count for `agent`, by view key.
 
     The cached counts when the cache holds them; else, if `compute`, counted now, or
@@ -164,7 +167,7 @@ def built_in_view_counts(agent: AbstractBaseUser, *, compute: bool) -> dict[str,
 UNKNOWN = -1
 
 
-def saved_view_key(view: SavedView, agent: AbstractBaseUser) -> str:
+def saved_view_key(view: SavedView, agent: Agent) -> str:
     """The cache key of a view's count. The key holds the query, so a changed view is
     counted afresh; a view with "me" or "starred" counts differently for each agent."""
     params = QueryDict(view.query)
@@ -174,7 +177,7 @@ def saved_view_key(view: SavedView, agent: AbstractBaseUser) -> str:
 
 
 def saved_view_counts(
-    request: HttpRequest, views: list[SavedView], *, compute: bool
+    request: AgentRequest, views: list[SavedView], *, compute: bool
 ) -> dict[int, int | None]:
     """Each view's count by id: the cached ones, and if `compute` the others counted now
     with the queue's filters (one COUNT each, so never in the queue page's own request);

@@ -8,7 +8,8 @@ the sidebar's counts (tickets.counts) use too. The saved views and the bulk acti
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -16,9 +17,9 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from tickets.agents import agent_name, agents
+from tickets.agents import AgentRequest, agent_name, agents
 
-from .forms.base import WorkspaceForm
+from .forms.base import WorkspaceForm, declared_as
 from .forms.widgets import ClientSelect
 from .models import (
     ActiveState,
@@ -28,6 +29,7 @@ from .models import (
     Project,
     Team,
     Ticket,
+    TicketQuerySet,
     TicketStatus,
 )
 from .queries import MAX_ID, as_id
@@ -65,6 +67,12 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
             *((str(agent.pk), agent_name(agent)) for agent in agents()),
         ],
     }
+
+
+def ticket_queryset(queryset: QuerySet[Any]) -> TicketQuerySet:
+    """`queryset` as what it is in a FilterSet of tickets: the TicketQuerySet it was given,
+    which its filters hand on (django-filter's stubs type them for any model)."""
+    return cast(TicketQuerySet, queryset)
 
 
 def order_tickets(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
@@ -119,10 +127,10 @@ class IdFilter(django_filters.Filter):
 class AnyTagFilter(django_filters.Filter):
     """Tickets carrying any of the tags; the web reads them comma-separated."""
 
-    field_class = CommaSeparatedField
+    field_class: type[forms.Field] = CommaSeparatedField
 
-    def filter(self, qs: QuerySet[Ticket], value: list[str]) -> QuerySet[Ticket]:
-        return qs.with_any_tag(value) if value else qs
+    def filter(self, qs: QuerySet[Any], value: list[str]) -> QuerySet[Ticket]:
+        return ticket_queryset(qs).with_any_tag(value) if value else qs
 
 
 class QueueFilter(django_filters.FilterSet):
@@ -192,10 +200,13 @@ class QueueFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = WorkspaceForm
 
+    request: AgentRequest  # the queue's: "me" and "starred" are its agent's
+
     def __init__(
         self,
         data=None,
         *args,
+        request: AgentRequest,
         defer_search: bool = False,
         choices: dict[str, list[tuple[str, str]]] | None = None,
         **kwargs,
@@ -208,7 +219,7 @@ class QueueFilter(django_filters.FilterSet):
             data["active_state"] = ActiveState.ACTIVE
         if not data.get("sort"):
             data["sort"] = DEFAULT_SORT
-        super().__init__(data, *args, **kwargs)
+        super().__init__(data, *args, request=request, **kwargs)
         choices = choices or filter_choices()
         self.filters["status"].extra["choices"] = choices["status"]
         self.filters["assignee"].extra["choices"] = choices["assignee"]
@@ -220,16 +231,20 @@ class QueueFilter(django_filters.FilterSet):
             projects = Project.objects.filter(pk=project_id)
         else:
             projects = Project.objects.none()
-        self.filters["project"].queryset = projects
+        declared_as(self.filters, "project", django_filters.ModelChoiceFilter).queryset = projects
 
-    def filter_queryset(self, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-        queryset = super().filter_queryset(queryset)
+    @property
+    def qs(self) -> TicketQuerySet:
+        return ticket_queryset(super().qs)
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Ticket]:
+        tickets = ticket_queryset(super().filter_queryset(queryset))
         if "active_state" not in self.form.cleaned_data:
             # An unreadable value must not widen the queue to archived tickets.
-            queryset = queryset.in_state(ActiveState.ACTIVE)
-        queryset = queryset.spam() if self.form.cleaned_data.get("spam") else queryset.not_spam()
+            tickets = tickets.in_state(ActiveState.ACTIVE)
+        tickets = tickets.spam() if self.form.cleaned_data.get("spam") else tickets.not_spam()
         # The sort runs last whatever the order of the parameters.
-        return order_tickets(queryset, self.form.cleaned_data.get("sort") or DEFAULT_SORT)
+        return order_tickets(tickets, self.form.cleaned_data.get("sort") or DEFAULT_SORT)
 
     @property
     def chosen_sort(self) -> str:
@@ -241,10 +256,10 @@ class QueueFilter(django_filters.FilterSet):
         self.is_valid()
         return self.form.cleaned_data.get("search") or ""
 
-    def apply_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+    def apply_search(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return queryset if self.defer_search else queryset.search(value)
 
-    def apply_status(self, queryset: QuerySet[Ticket], name: str, value: list[str]) -> Any:
+    def apply_status(self, queryset: TicketQuerySet, name: str, value: list[str]) -> TicketQuerySet:
         """Status ids, plus "open" and "closed" for every status of that kind; any matches."""
         ids = [number for number in map(as_id, value) if number]
         any_open, any_closed = ANY_OPEN in value, ANY_CLOSED in value
@@ -252,11 +267,13 @@ class QueueFilter(django_filters.FilterSet):
             return queryset
         return queryset.with_statuses(ids, any_open=any_open, any_closed=any_closed)
 
-    def apply_priority(self, queryset: QuerySet[Ticket], name: str, value: list[str]) -> Any:
+    def apply_priority(
+        self, queryset: TicketQuerySet, name: str, value: list[str]
+    ) -> TicketQuerySet:
         priorities = [Priority.from_code(code) for code in value]
         return queryset.with_priorities(priorities) if priorities else queryset
 
-    def apply_assignee(self, queryset: QuerySet[Ticket], name: str, value: str) -> Any:
+    def apply_assignee(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         """An agent's id, "me" (the signed-in agent) or "unassigned"."""
         user = self.request.user
         if value == ME:
@@ -265,19 +282,23 @@ class QueueFilter(django_filters.FilterSet):
             return queryset.assigned_to(None)
         return queryset.filter(assignee_id=int(value))
 
-    def apply_active_state(self, queryset: QuerySet[Ticket], name: str, value: str) -> Any:
+    def apply_active_state(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         if value == ALL_STATES:
             return queryset
         return queryset.in_state(value or ActiveState.ACTIVE)
 
-    def apply_created_after(self, queryset: QuerySet[Ticket], name: str, value) -> Any:
+    def apply_created_after(
+        self, queryset: TicketQuerySet, name: str, value: datetime.date | None
+    ) -> TicketQuerySet:
         return queryset.created_between(value, None)
 
-    def apply_created_before(self, queryset: QuerySet[Ticket], name: str, value) -> Any:
+    def apply_created_before(
+        self, queryset: TicketQuerySet, name: str, value: datetime.date | None
+    ) -> TicketQuerySet:
         return queryset.created_between(None, value)
 
-    def apply_starred(self, queryset: QuerySet[Ticket], name: str, value: str) -> Any:
+    def apply_starred(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return queryset.starred_by(self.request.user) if value else queryset
 
-    def keep(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+    def keep(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return queryset  # applied in filter_queryset

@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.utils import timezone
 
+from .agents import Agent
 from .models import Ticket, TicketEvent, TicketPresence
 
 PRESENCE_TTL = datetime.timedelta(seconds=30)
@@ -32,7 +32,7 @@ EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 POLL_SECONDS = 5
 
 
-def record_presence(*, ticket: Ticket, agent: AbstractBaseUser, is_replying: bool) -> None:
+def record_presence(*, ticket: Ticket, agent: Agent, is_replying: bool) -> None:
     """Insert or refresh the agent's row for `ticket`, in one query."""
     # One INSERT ... ON CONFLICT DO UPDATE: two polls racing cannot both insert.
     TicketPresence.objects.bulk_create(
@@ -47,7 +47,7 @@ def record_presence(*, ticket: Ticket, agent: AbstractBaseUser, is_replying: boo
     )
 
 
-def others_present(ticket: Ticket, agent: AbstractBaseUser) -> list[TicketPresence]:
+def others_present(ticket: Ticket, agent: Agent) -> list[TicketPresence]:
     """The other agents seen on `ticket` within PRESENCE_TTL, replying ones first."""
     return list(
         TicketPresence.objects.filter(ticket=ticket, seen_at__gte=timezone.now() - PRESENCE_TTL)
@@ -92,9 +92,7 @@ def parse_version(value: str | None) -> datetime.datetime | None:
     return version
 
 
-def changes_since(
-    ticket: Ticket, version: datetime.datetime, agent: AbstractBaseUser
-) -> list[TicketEvent]:
+def changes_since(ticket: Ticket, version: datetime.datetime, agent: Agent) -> list[TicketEvent]:
     """Events of `ticket` after `version` by anyone but `agent`, oldest first.
 
     The agent's own changes (a status set in the side panel, say) are not news to them.

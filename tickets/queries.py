@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from tickets.agents import is_agent
+from tickets.agents import AnyUser, is_agent
 
 from .models import (
     Attachment,
@@ -34,7 +33,7 @@ from .models import (
 MAX_ID = 2**63 - 1
 
 
-def as_id(value) -> int | None:
+def as_id(value: object) -> int | None:
     """A usable database id from a URL value, or None."""
     try:
         number = int(str(value))
@@ -53,7 +52,7 @@ def _checked_pk(pk: int | str) -> int:
     return value
 
 
-def tickets_for_agent(user: AbstractBaseUser) -> QuerySet[Ticket]:
+def tickets_for_agent(user: AnyUser) -> QuerySet[Ticket]:
     """The tickets an agent may see, with what the API's ticket object shows (but the
     tags: see `tag_names_for`), in a fixed number of queries.
 
@@ -85,11 +84,12 @@ def tag_names_for(tickets: Iterable[Ticket]) -> dict[int, list[str]]:
     return names
 
 
-def get_ticket_for_agent(user: AbstractBaseUser, pk: int | str, *, related: bool = True) -> Ticket:
+def get_ticket_for_agent(user: AnyUser, pk: int | str, *, related: bool = True) -> Ticket:
     """The ticket, if the agent may see it: with everything its API object and page show
     (tags prefetched), or with `related=False` the ticket row alone (to act on it)."""
     tickets = (
-        tickets_for_agent(user).prefetch_related("tags")
+        # taggit has no types: the stubs' plugin cannot see its `tags` manager.
+        tickets_for_agent(user).prefetch_related("tags")  # type: ignore[misc]
         if related
         else Ticket.objects.for_agent(user)
     )
@@ -99,7 +99,7 @@ def get_ticket_for_agent(user: AbstractBaseUser, pk: int | str, *, related: bool
         raise Http404("No ticket has this id.") from None
 
 
-def get_reply_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -> Reply:
+def get_reply_for_agent(user: AnyUser, ticket: Ticket, pk: int | str) -> Reply:
     """A reply or note of `ticket`; a reply of another ticket is not found."""
     if not is_agent(user):
         raise Http404
@@ -111,7 +111,7 @@ def get_reply_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -
         raise Http404("This ticket has no reply with this id.") from None
 
 
-def get_attachment_for_agent(user: AbstractBaseUser, pk: int | str) -> Attachment:
+def get_attachment_for_agent(user: AnyUser, pk: int | str) -> Attachment:
     """A file, if the agent may see its ticket (checked with get_ticket_for_agent)."""
     if not is_agent(user):
         raise Http404("No attachment has this id.")
@@ -122,37 +122,39 @@ def get_attachment_for_agent(user: AbstractBaseUser, pk: int | str) -> Attachmen
     return attachment
 
 
-def _get_for_agent(user: AbstractBaseUser, queryset, pk: int | str, message: str):
+def _get_for_agent[M: Model](
+    user: AnyUser, queryset: QuerySet[M], pk: int | str, message: str
+) -> M:
     if not is_agent(user):
         raise Http404(message)
     try:
         return queryset.get(pk=_checked_pk(pk))
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise Http404(message) from None
 
 
-def get_category_for_agent(user: AbstractBaseUser, pk: int | str) -> Category:
+def get_category_for_agent(user: AnyUser, pk: int | str) -> Category:
     return _get_for_agent(user, Category.objects.all(), pk, "No category has this id.")
 
 
-def get_client_for_agent(user: AbstractBaseUser, pk: int | str) -> Client:
+def get_client_for_agent(user: AnyUser, pk: int | str) -> Client:
     return _get_for_agent(user, Client.objects.all(), pk, "No client has this id.")
 
 
-def get_contact_for_agent(user: AbstractBaseUser, client: Client, pk: int | str) -> Contact:
+def get_contact_for_agent(user: AnyUser, client: Client, pk: int | str) -> Contact:
     return _get_for_agent(
         user, Contact.objects.filter(client=client), pk, "This client has no contact with this id."
     )
 
 
-def get_project_for_agent(user: AbstractBaseUser, pk: int | str) -> Project:
+def get_project_for_agent(user: AnyUser, pk: int | str) -> Project:
     return _get_for_agent(
         user, Project.objects.select_related("client"), pk, "No project has this id."
     )
 
 
 def canned_responses_for_agent(
-    user: AbstractBaseUser, *, ticket: Ticket | None = None
+    user: AnyUser, *, ticket: Ticket | None = None
 ) -> QuerySet[CannedResponse]:
     """The shared canned responses and the agent's own; with `ticket`, only those offered
     on its department (a response without a department is offered everywhere)."""
@@ -167,7 +169,7 @@ def canned_responses_for_agent(
 
 
 def get_canned_response_for_agent(
-    user: AbstractBaseUser, pk: int | str, *, ticket: Ticket | None = None
+    user: AnyUser, pk: int | str, *, ticket: Ticket | None = None
 ) -> CannedResponse:
     """A canned response the agent may see (another agent's personal one is not found)."""
     try:
@@ -176,7 +178,7 @@ def get_canned_response_for_agent(
         raise Http404("No canned response has this id.") from None
 
 
-def get_sticky_note_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | str) -> StickyNote:
+def get_sticky_note_for_agent(user: AnyUser, ticket: Ticket, pk: int | str) -> StickyNote:
     """A sticky note of `ticket`; a note of another ticket is not found."""
     if not is_agent(user):
         raise Http404
@@ -188,14 +190,14 @@ def get_sticky_note_for_agent(user: AbstractBaseUser, ticket: Ticket, pk: int | 
     return note
 
 
-def saved_views_for_agent(user: AbstractBaseUser) -> QuerySet[SavedView]:
+def saved_views_for_agent(user: AnyUser) -> QuerySet[SavedView]:
     """The saved views in an agent's sidebar: their own and those others shared."""
     if not is_agent(user):
         return SavedView.objects.none()
     return SavedView.objects.filter(Q(owner=user) | Q(is_shared=True)).select_related("owner")
 
 
-def get_saved_view_for_owner(user: AbstractBaseUser, pk: int | str) -> SavedView:
+def get_saved_view_for_owner(user: AnyUser, pk: int | str) -> SavedView:
     """A saved view its owner (or a superuser) may change.
 
     Unlike the helpers above, a colleague's shared view, which the agent sees in the

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 
 from tickets import services
 from tickets.agents import agents
+from tickets.forms.base import declared_as
 from tickets.models import (
     ApiKey,
     Category,
@@ -275,8 +276,9 @@ class ApiKeyForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "agent" in self.fields:
-            self.fields["agent"].queryset = agents()
-            self.fields["agent"].help_text = "The key acts as this agent."
+            agent = declared_as(self.fields, "agent", forms.ModelChoiceField)
+            agent.queryset = agents()
+            agent.help_text = "The key acts as this agent."
 
 
 @admin.register(ApiKey)

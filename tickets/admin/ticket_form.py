@@ -19,6 +19,7 @@ from taggit.utils import edit_string_for_tags, parse_tags
 
 from tickets import custom_fields, services
 from tickets.agents import agents
+from tickets.forms.base import declared_as
 from tickets.models import CustomField, Ticket
 
 User = get_user_model()
@@ -70,7 +71,8 @@ class TicketAdminForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "assignee" in self.fields:
-            self.fields["assignee"].queryset = agents()
+            assignee = declared_as(self.fields, "assignee", forms.ModelChoiceField)
+            assignee.queryset = agents()
         if self.instance.pk:
             for name, field in self.fields.items():
                 # Compare with what the administrator saw rather than with the database at
@@ -83,14 +85,15 @@ class TicketAdminForm(forms.ModelForm):
                 name = CUSTOM_FIELD_PREFIX + definition.key
                 self.initial.setdefault(name, self._initial_value(definition, stored))
                 value = stored.get(definition.key)
-                field = self.fields[name]
                 if (
                     definition.type == CustomField.Type.CHOICE
                     and value not in (None, "")
                     and value not in definition.choices
                 ):
                     # Keep a value whose choice was withdrawn visible (and unchanged).
-                    field.choices = [*field.choices, (value, f"{value} (no longer offered)")]
+                    field = declared_as(self.fields, name, forms.ChoiceField)
+                    # The stubs give the getter the setter's types, callables among them.
+                    field.choices = [*field.choices, (value, f"{value} (no longer offered)")]  # type: ignore[misc]
         self.changed_custom_fields: dict[str, Any] = {}
 
     @staticmethod
@@ -108,7 +111,8 @@ class TicketAdminForm(forms.ModelForm):
         return str(value)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self._clean_custom_fields(cleaned)
         return cleaned
 
@@ -144,7 +148,7 @@ class TicketAdminForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         # Ticket.clean() (run by super) checks some links; the services check the rest.
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # a private method of Django's, not in the stubs
         data = self.cleaned_data
         if not data.get("client") or not data.get("department"):
             return

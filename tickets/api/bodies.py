@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.datastructures import MultiValueDict
 from rest_framework import exceptions
 from rest_framework.request import Request
 
@@ -45,7 +46,7 @@ def request_values(request: Request) -> dict[str, Any]:
     `custom_fields` dict.
     """
     data = request.data
-    if hasattr(data, "getlist"):
+    if isinstance(data, MultiValueDict):  # a form-encoded or multipart body: a QueryDict
         values: dict[str, Any] = {}
         custom_fields: dict[str, Any] = {}
         for key in data:

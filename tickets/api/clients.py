@@ -7,10 +7,10 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api import ApiView, data_response, validated
+from helpdesk.api_access import AgentApiRequest
 from tickets.models import Client, Contact, Project
 from tickets.queries import (
     get_client_for_agent,
@@ -59,7 +59,7 @@ class ClientListView(LookupListView):
         ],
         responses=responses(200, ClientSchema, 422, many=True),
     )
-    def get(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: AgentApiRequest, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)
 
     @extend_schema(
@@ -69,7 +69,7 @@ class ClientListView(LookupListView):
         request=inputs.ClientInput,
         responses=responses(201, ClientSchema, 422),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AgentApiRequest) -> Response:
         data = validated(inputs.ClientInput(data=request_values(request)))
         client = Client.objects.create(**client_fields(data))
         return data_response(client_data(client), status.HTTP_201_CREATED)
@@ -103,16 +103,16 @@ CLIENT_ID = path_id(description="The client id.")
 )
 @extend_schema(tags=["Clients"])
 class ClientDetailView(ApiView):
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: AgentApiRequest, pk: str) -> Response:
         return data_response(client_data(get_client_for_agent(request.user, pk)))
 
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: AgentApiRequest, pk: str) -> Response:
         client = get_client_for_agent(request.user, pk)
         data = validated(inputs.ClientInput(client, data=request_values(request), partial=True))
         update_fields(client, client_fields(data))
         return data_response(client_data(client))
 
-    def delete(self, request: Request, pk: str) -> Response:
+    def delete(self, request: AgentApiRequest, pk: str) -> Response:
         client = get_client_for_agent(request.user, pk)
         refuse_if_used(
             "This client still has tickets, projects or contacts; it cannot be deleted. "
@@ -139,7 +139,7 @@ class ContactListView(LookupListView):
         parameters=[CLIENT_ID, *PAGE_PARAMETERS],
         responses=responses(200, ContactSchema, 404, 422, many=True),
     )
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: AgentApiRequest, pk: str) -> Response:
         self.client_obj = get_client_for_agent(request.user, pk)
         return super().get(request)
 
@@ -151,7 +151,7 @@ class ContactListView(LookupListView):
         request=inputs.ContactInput,
         responses=responses(201, ContactSchema, 404, 422),
     )
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: AgentApiRequest, pk: str) -> Response:
         client = get_client_for_agent(request.user, pk)
         data = validated(
             inputs.ContactInput(data=request_values(request), context={"client": client})
@@ -188,14 +188,14 @@ CONTACT_PARAMETERS = [CLIENT_ID, path_id("contact_id", "The contact id.")]
 )
 @extend_schema(tags=["Clients"])
 class ContactDetailView(ApiView):
-    def _contact(self, request: Request, pk: str, contact_id: str) -> Contact:
+    def _contact(self, request: AgentApiRequest, pk: str, contact_id: str) -> Contact:
         client = get_client_for_agent(request.user, pk)
         return get_contact_for_agent(request.user, client, contact_id)
 
-    def get(self, request: Request, pk: str, contact_id: str) -> Response:
+    def get(self, request: AgentApiRequest, pk: str, contact_id: str) -> Response:
         return data_response(contact_data(self._contact(request, pk, contact_id)))
 
-    def patch(self, request: Request, pk: str, contact_id: str) -> Response:
+    def patch(self, request: AgentApiRequest, pk: str, contact_id: str) -> Response:
         contact = self._contact(request, pk, contact_id)
         serializer = inputs.ContactInput(
             contact, data=request_values(request), partial=True, context={"client": contact.client}
@@ -203,7 +203,7 @@ class ContactDetailView(ApiView):
         update_fields(contact, validated(serializer))
         return data_response(contact_data(contact))
 
-    def delete(self, request: Request, pk: str, contact_id: str) -> Response:
+    def delete(self, request: AgentApiRequest, pk: str, contact_id: str) -> Response:
         contact = self._contact(request, pk, contact_id)
         refuse_if_used(
             "Tickets still use this contact (as requester, copied contact or reply author); "
@@ -235,7 +235,7 @@ class ProjectListView(LookupListView):
         ],
         responses=responses(200, ProjectSchema, 422, many=True),
     )
-    def get(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: AgentApiRequest, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)
 
     @extend_schema(
@@ -245,7 +245,7 @@ class ProjectListView(LookupListView):
         request=inputs.ProjectInput,
         responses=responses(201, ProjectSchema, 422),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AgentApiRequest) -> Response:
         data = validated(inputs.ProjectInput(data=request_values(request)))
         project = Project.objects.create(
             client=data["client_id"], name=data["name"], description=data.get("description", "")
@@ -282,10 +282,10 @@ PROJECT_ID = path_id(description="The project id.")
 )
 @extend_schema(tags=["Projects"])
 class ProjectDetailView(ApiView):
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: AgentApiRequest, pk: str) -> Response:
         return data_response(project_data(get_project_for_agent(request.user, pk)))
 
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: AgentApiRequest, pk: str) -> Response:
         project = get_project_for_agent(request.user, pk)
         data = validated(inputs.ProjectInput(project, data=request_values(request), partial=True))
         if "client_id" in data:
@@ -299,7 +299,7 @@ class ProjectDetailView(ApiView):
         update_fields(project, data)
         return data_response(project_data(project))
 
-    def delete(self, request: Request, pk: str) -> Response:
+    def delete(self, request: AgentApiRequest, pk: str) -> Response:
         project = get_project_for_agent(request.user, pk)
         refuse_if_used(
             "Tickets still use this project; it cannot be deleted.", project.tickets.all()

@@ -15,8 +15,17 @@ from django.http import QueryDict
 from taggit.models import Tag
 
 from helpdesk.api import validation_error
-from tickets.filters import AnyTagFilter, IdFilter
-from tickets.models import ActiveState, Category, Client, Priority, Project, Ticket
+from tickets.filters import AnyTagFilter, IdFilter, ticket_queryset
+from tickets.models import (
+    ActiveState,
+    Category,
+    Client,
+    ClientQuerySet,
+    Priority,
+    Project,
+    Ticket,
+    TicketQuerySet,
+)
 
 
 class TextListField(forms.Field):
@@ -60,7 +69,7 @@ class ApiFilterSet(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
 
     @property
-    def qs(self) -> QuerySet:
+    def qs(self) -> QuerySet[Any]:
         if not self.is_valid():
             raise validation_error({name: list(messages) for name, messages in self.errors.items()})
         return super().qs
@@ -111,13 +120,13 @@ class ApiTicketFilter(ApiFilterSet):
         model = Ticket
         fields: list[str] = []
 
-    def filter_status(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+    def filter_status(self, qs: TicketQuerySet, name: str, value: int) -> TicketQuerySet:
         return qs.with_statuses([value])
 
-    def filter_active_state(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_active_state(self, qs: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return qs.in_state(value)
 
-    def filter_priority(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_priority(self, qs: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return qs.with_priorities([Priority.from_code(value)])
 
     # The filters on columns that TicketCount counts by: with no other filter, the list's
@@ -145,17 +154,21 @@ class ApiTicketFilter(ApiFilterSet):
             columns["priority"] = Priority.from_code(chosen["priority"])
         return columns
 
-    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_search(self, qs: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return qs  # the list view pages a search itself (see TicketListView.get)
 
     @property
     def search_text(self) -> str:
         return (self.form.cleaned_data.get("search") or "").strip()
 
-    def keep(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def keep(self, qs: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return qs  # applied with the sort in filter_queryset
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+    @property
+    def qs(self) -> TicketQuerySet:
+        return ticket_queryset(super().qs)
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
         fields = self.SORTS[self.form.cleaned_data.get("sort") or self.DEFAULT_SORT]
         if (self.form.cleaned_data.get("order") or "desc") == "desc":
@@ -182,7 +195,7 @@ class ClientFilter(ApiFilterSet):
         model = Client
         fields: list[str] = []
 
-    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_search(self, qs: ClientQuerySet, name: str, value: str) -> ClientQuerySet:
         return qs.search(value.strip())
 
 

@@ -56,8 +56,9 @@ class PriorityField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=PRIORITY_CODES, **kwargs)
 
-    def to_internal_value(self, data: Any) -> Priority:
-        code = super().to_internal_value(str(data).strip().lower() if data is not None else data)
+    # A code in, a Priority out (DRF's stubs expect a ChoiceField to give its choice back).
+    def to_internal_value(self, data: Any) -> Priority:  # type: ignore[override]
+        code = super().to_internal_value(str(data).strip().lower())
         return Priority.from_code(code)
 
 
@@ -120,8 +121,9 @@ class TicketInput(serializers.Serializer):
 class TicketUpdateInput(TicketInput):
     """PATCH /api/tickets/{id}: any of these, and custom fields; only those given change."""
 
-    ticket_clientid = None  # a ticket's client is set when it is created
-    tags = None  # tags have their own setter, PUT /api/tickets/{id}/tags
+    # None removes the parent's field (DRF's declared fields, which the stubs cannot follow).
+    ticket_clientid = None  # type: ignore[assignment]  # a ticket's client is set when it is created
+    tags = None  # type: ignore[assignment]  # tags have their own setter, PUT /api/tickets/{id}/tags
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs and not self.context.get("custom_field_values"):

@@ -10,11 +10,11 @@ from typing import Any
 from django.db.models import Count, Model, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from taggit.models import Tag
 
 from helpdesk.api import ApiView, data_response, paginated_response, validated
+from helpdesk.api_access import AgentApiRequest
 from tickets.agents import BY_NAME, agents
 from tickets.models import Category, TicketStatus
 from tickets.queries import get_category_for_agent
@@ -47,7 +47,7 @@ class LookupListView(ApiView):
     def serialize(self, obj: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def get(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: AgentApiRequest, *args: Any, **kwargs: Any) -> Response:
         queryset = self.get_queryset()
         if self.filterset_class is not None:
             queryset = self.filterset_class(request.query_params, queryset=queryset).qs
@@ -74,7 +74,7 @@ class CategoryListView(LookupListView):
         ],
         responses=responses(200, CategorySchema, 422, many=True),
     )
-    def get(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: AgentApiRequest, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)
 
     @extend_schema(
@@ -84,7 +84,7 @@ class CategoryListView(LookupListView):
         request=inputs.CategoryInput,
         responses=responses(201, CategorySchema, 422),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AgentApiRequest) -> Response:
         data = validated(inputs.CategoryInput(data=request_values(request)))
         category = Category.objects.create(**data)
         return data_response(category_data(category), status.HTTP_201_CREATED)
@@ -132,10 +132,10 @@ CATEGORY_ID = path_id(description="The category id.")
 )
 @extend_schema(tags=["Categories"])
 class CategoryDetailView(ApiView):
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: AgentApiRequest, pk: str) -> Response:
         return data_response(category_data(get_category_for_agent(request.user, pk)))
 
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: AgentApiRequest, pk: str) -> Response:
         category = get_category_for_agent(request.user, pk)
         data = validated(inputs.CategoryInput(category, data=request_values(request), partial=True))
         if data.get("type", category.type) != Category.Type.TICKET:
@@ -146,7 +146,7 @@ class CategoryDetailView(ApiView):
         update_fields(category, data)
         return data_response(category_data(category))
 
-    def delete(self, request: Request, pk: str) -> Response:
+    def delete(self, request: AgentApiRequest, pk: str) -> Response:
         category = get_category_for_agent(request.user, pk)
         refuse_if_used(
             "Tickets still use this category; move them to another department first.",
@@ -172,7 +172,7 @@ class StatusListView(LookupListView):
         parameters=PAGE_PARAMETERS,
         responses=responses(200, StatusSchema, 422, many=True),
     )
-    def get(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: AgentApiRequest, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)
 
 
@@ -191,7 +191,7 @@ class AgentListView(LookupListView):
         parameters=PAGE_PARAMETERS,
         responses=responses(200, AgentSchema, 422, many=True),
     )
-    def get(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: AgentApiRequest, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)
 
 
@@ -217,5 +217,5 @@ class TagListView(LookupListView):
         ],
         responses=responses(200, TagSchema, 422, many=True),
     )
-    def get(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: AgentApiRequest, **kwargs: Any) -> Response:
         return super().get(request, **kwargs)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api import ApiView, data_response, paginated_response, validated
+from helpdesk.api_access import AgentApiRequest
 from tickets import services
 from tickets.models import Channel, Reply
 from tickets.queries import get_reply_for_agent, get_ticket_for_agent
@@ -30,7 +30,7 @@ class ReplyListView(ApiView):
         parameters=[path_id(), *PAGE_PARAMETERS],
         responses=responses(200, ReplySchema, 404, 422, many=True),
     )
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk, related=False)
         replies = (
             Reply.objects.filter(ticket=ticket)
@@ -50,7 +50,7 @@ class ReplyListView(ApiView):
         request=inputs.ReplyInput,
         responses=responses(201, ReplySchema, 404, 422),
     )
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk, related=False)
         data = validated(inputs.ReplyInput(data=request_values(request)))
         with service_errors(REPLY_PARAMETERS):
@@ -73,7 +73,7 @@ class ReplyDetailView(ApiView):
         parameters=[path_id(), path_id("reply_id", "The reply id.")],
         responses=responses(204, None, 404),
     )
-    def delete(self, request: Request, pk: str, reply_id: str) -> Response:
+    def delete(self, request: AgentApiRequest, pk: str, reply_id: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk, related=False)
         reply = get_reply_for_agent(request.user, ticket, reply_id)
         services.delete_reply(reply=reply, actor=request.user, channel=Channel.API)

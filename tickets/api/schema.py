@@ -47,7 +47,8 @@ class ErrorSchema(serializers.Serializer):
 
 
 class ValidationErrorSchema(ErrorSchema):
-    errors = serializers.DictField(
+    # A declared field, which DRF's metaclass takes out of the class: not Serializer.errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="The messages for each parameter that was wrong.",
     )

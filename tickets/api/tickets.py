@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api import ApiView, Page, data_response, validated
+from helpdesk.api_access import AgentApiRequest
 from tickets import counts, services
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_agent
@@ -33,7 +33,9 @@ TICKET_PARAMETERS = {
 }
 
 
-def ticket_response(request: Request, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
+def ticket_response(
+    request: AgentApiRequest, ticket: Ticket, code: int = status.HTTP_200_OK
+) -> Response:
     """The ticket as it now is, read back with everything the object shows."""
     return data_response(ticket_data(get_ticket_for_agent(request.user, ticket.pk)), code)
 
@@ -79,7 +81,7 @@ class TicketListView(ApiView):
         parameters=LIST_PARAMETERS,
         responses=responses(200, TicketSchema, 422, many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AgentApiRequest) -> Response:
         filterset = ApiTicketFilter(request.query_params, queryset=tickets_for_agent(request.user))
         unsearched, text = filterset.qs, filterset.search_text
         page = Page(request)
@@ -112,7 +114,7 @@ class TicketListView(ApiView):
         request=inputs.TicketInput,
         responses=responses(201, TicketSchema, 422),
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AgentApiRequest) -> Response:
         values = request_values(request)
         custom, custom_errors = inputs.custom_field_values(values)
         data = validated(inputs.TicketInput(data=values), custom_errors)
@@ -141,7 +143,7 @@ class TicketDetailView(ApiView):
         parameters=[path_id()],
         responses=responses(200, TicketSchema, 404),
     )
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: AgentApiRequest, pk: str) -> Response:
         return data_response(ticket_data(get_ticket_for_agent(request.user, pk)))
 
     @extend_schema(
@@ -155,7 +157,7 @@ class TicketDetailView(ApiView):
         request=inputs.TicketUpdateInput,
         responses=responses(200, TicketSchema, 404, 422),
     )
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk)
         values = request_values(request)
         custom, custom_errors = inputs.custom_field_values(values, current=ticket.custom_fields)
@@ -192,7 +194,7 @@ class TicketDetailView(ApiView):
         parameters=[path_id()],
         responses=responses(204, None, 404),
     )
-    def delete(self, request: Request, pk: str) -> Response:
+    def delete(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk)
         services.delete_ticket(ticket=ticket, actor=request.user, channel=Channel.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -207,7 +209,7 @@ class TicketStatusView(ApiView):
         request=inputs.StatusInput,
         responses=responses(200, TicketSchema, 404, 422),
     )
-    def put(self, request: Request, pk: str) -> Response:
+    def put(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk)
         data = validated(inputs.StatusInput(data=request_values(request)))
         services.change_status(
@@ -226,7 +228,7 @@ class TicketArchiveView(ApiView):
         request=None,
         responses=responses(200, TicketSchema, 404, 409),
     )
-    def put(self, request: Request, pk: str) -> Response:
+    def put(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk)
         services.archive(ticket=ticket, actor=request.user, channel=Channel.API)
         return ticket_response(request, ticket)
@@ -242,7 +244,7 @@ class TicketRestoreView(ApiView):
         request=None,
         responses=responses(200, TicketSchema, 404, 409),
     )
-    def put(self, request: Request, pk: str) -> Response:
+    def put(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk)
         services.restore(ticket=ticket, actor=request.user, channel=Channel.API)
         return ticket_response(request, ticket)
@@ -258,7 +260,7 @@ class TicketTagsView(ApiView):
         request=inputs.TagsInput,
         responses=responses(200, TicketSchema, 404, 422),
     )
-    def put(self, request: Request, pk: str) -> Response:
+    def put(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk)
         data = validated(inputs.TagsInput(data=request_values(request)))
         with service_errors({}):

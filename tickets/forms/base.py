@@ -3,7 +3,7 @@ service errors shown on fields, tags typed as text, and custom fields."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
@@ -27,6 +27,15 @@ class WorkspaceForm(forms.Form):
             fast = widget_class.get(type(field.widget))
             if fast is not None:
                 field.widget = fast(attrs=field.widget.attrs, choices=field.widget.choices)
+
+
+def declared_as[T](fields: Mapping[str, object], name: str, kind: type[T]) -> T:
+    """A form's field or a FilterSet's filter, `fields[name]`, as the kind it is declared:
+    the stubs type a form's fields as plain Fields and a FilterSet's filters as Filters."""
+    field = fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}.")
+    return field
 
 
 def departments():

@@ -94,7 +94,8 @@ class BulkActionForm(forms.Form):
         return self
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         action = data.get("action")
         if action in BulkAction.values and action in VALUE_READERS:
             field = FIELD_OF.get(action, action)

@@ -14,6 +14,8 @@ from tickets.agents import agents_and_former_agents
 from tickets.canned import check_placeholders, valid_placeholders
 from tickets.models import CannedResponse, Category
 
+from .base import declared_as
+
 TEXT_HELP = (
     f"Placeholders, filled in for the ticket when you insert the response: {valid_placeholders()}. "
     "Write {{ or }} for a literal brace."
@@ -41,7 +43,7 @@ class CannedResponseForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        department = self.fields["department"]
+        department = declared_as(self.fields, "department", forms.ModelChoiceField)
         department.queryset = Category.objects.filter(type=Category.Type.TICKET)
         department.empty_label = "Every department"
         # The scope is chosen once, when the response is written.
@@ -55,14 +57,15 @@ class CannedResponseForm(forms.ModelForm):
         return _checked_text(self.cleaned_data["text"])
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk is None:
             self.instance.owner = None if cleaned.get("shared") else self.user
         return cleaned
 
     def _get_validation_exclusions(self) -> set[str]:
         # The owner is not a form field, but the unique-title rules are about it.
-        exclusions = super()._get_validation_exclusions()
+        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]  # a private method of Django's, not in the stubs
         exclusions.discard("owner")
         return exclusions
 
@@ -85,7 +88,7 @@ class CannedResponseForm(forms.ModelForm):
             if title_errors and "title" not in self.errors:
                 self.add_error("title", title_errors)
             if errors:
-                self._update_errors(ValidationError(errors))
+                self._update_errors(ValidationError(errors))  # type: ignore[attr-defined]  # a private method of Django's, not in the stubs
 
 
 class CannedResponseAdminForm(forms.ModelForm):
@@ -99,7 +102,8 @@ class CannedResponseAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "owner" in self.fields:
-            self.fields["owner"].queryset = agents_and_former_agents()
+            owner = declared_as(self.fields, "owner", forms.ModelChoiceField)
+            owner.queryset = agents_and_former_agents()
 
     def clean_text(self) -> str:
         return _checked_text(self.cleaned_data["text"])

@@ -44,7 +44,7 @@ class ClientOwnedForm(forms.ModelForm):
 
     def _get_validation_exclusions(self) -> set[str]:
         # The client is not a form field, but the rules about it must run.
-        exclusions = super()._get_validation_exclusions()
+        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]  # a private method of Django's, not in the stubs
         exclusions.discard("client")
         return exclusions
 
@@ -68,7 +68,7 @@ class ClientOwnedForm(forms.ModelForm):
             if self.unique_field not in self.errors:
                 self.add_error(self.unique_field, self.unique_message)
         if errors:
-            self._update_errors(ValidationError(errors))
+            self._update_errors(ValidationError(errors))  # type: ignore[attr-defined]  # a private method of Django's, not in the stubs
 
 
 class ContactForm(ClientOwnedForm):

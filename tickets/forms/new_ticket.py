@@ -11,7 +11,7 @@ from django.urls import reverse
 from tickets.attachments import AttachmentsField
 from tickets.models import Client, Contact, CustomField, Priority, Project, Ticket, max_length
 
-from .base import CustomFieldsMixin, WorkspaceForm, departments, split_tags
+from .base import CustomFieldsMixin, WorkspaceForm, declared_as, departments, split_tags
 from .widgets import ClientSelect
 
 
@@ -49,8 +49,10 @@ class NewTicketForm(CustomFieldsMixin, WorkspaceForm):
         )
         self.client = self.chosen_client()
         if self.client is not None:
-            self.fields["requester"].queryset = Contact.objects.filter(client=self.client)
-            self.fields["project"].queryset = Project.objects.filter(client=self.client)
+            requester = declared_as(self.fields, "requester", forms.ModelChoiceField)
+            requester.queryset = Contact.objects.filter(client=self.client)
+            project = declared_as(self.fields, "project", forms.ModelChoiceField)
+            project.queryset = Project.objects.filter(client=self.client)
         self.add_custom_fields(definitions)
 
     def chosen_client(self) -> Client | None:

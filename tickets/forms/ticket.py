@@ -25,6 +25,7 @@ from .base import (
     AgentChoiceField,
     CustomFieldsMixin,
     WorkspaceForm,
+    declared_as,
     departments,
     split_tags,
 )
@@ -99,7 +100,8 @@ class ProjectForm(WorkspaceForm):
 
     def __init__(self, *args, client: Client, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = Project.objects.filter(client=client)
+        project = declared_as(self.fields, "project", forms.ModelChoiceField)
+        project.queryset = Project.objects.filter(client=client)
 
 
 class DueDateForm(WorkspaceForm):

@@ -21,6 +21,8 @@ from tickets.statuses import FixedStatus
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
+    from tickets.agents import AnyUser
+
 from .organisation import Category, Client, Contact, Project, Team
 
 
@@ -208,13 +210,13 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         """Created from `first_day` to `last_day` included (local days; either may be None)."""
         return self.filter(created_condition(first_day, last_day))
 
-    def starred_by(self, agent: AbstractBaseUser) -> TicketQuerySet:
+    def starred_by(self, agent: AnyUser) -> TicketQuerySet:
         """The tickets `agent` starred (none for an anonymous user)."""
         if not agent.is_authenticated:
             return self.none()
         return self.filter(starred_condition(agent))
 
-    def for_agent(self, user: AbstractBaseUser) -> TicketQuerySet:
+    def for_agent(self, user: AnyUser) -> TicketQuerySet:
         """The tickets an agent may see and change: every agent sees every ticket."""
         if is_agent(user):
             return self

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import Concatenate, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
-from tickets.agents import is_agent
+from tickets.agents import AgentRequest, is_agent
 
 NOT_AN_AGENT = (
     "This account is not an agent account. Only active agents can use the helpdesk workspace."
@@ -42,11 +44,13 @@ def page_number(params: QueryDict) -> int:
         return 1
 
 
-def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def agent_required[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[AgentRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R | HttpResponse]:
     """Anonymous visitors are sent to sign in; signed-in users who are not agents get a 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> R | HttpResponse:
         if not request.user.is_authenticated:
             response = redirect_to_login(request.get_full_path())
             if getattr(request, "htmx", False):
@@ -55,15 +59,16 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return response
         if not is_agent(request.user):
             raise PermissionDenied(NOT_AN_AGENT)
-        return view(request, *args, **kwargs)
+        # Checked just above: the user is an agent.
+        return view(cast(AgentRequest, request), *args, **kwargs)
 
     return wrapper
 
 
 def wants_fragment(request: HttpRequest) -> bool:
     """An htmx request for part of a page (a history restore needs the whole page)."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    return bool(htmx and not htmx.history_restore_request)
 
 
 def render_fragments(

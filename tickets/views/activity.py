@@ -8,11 +8,11 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tickets.agents import agents_and_former_agents
+from tickets.agents import AgentRequest, agents_and_former_agents
 from tickets.days import day_end, day_start
 from tickets.filters import IdFilter
 from tickets.forms.base import AgentChoiceField, WorkspaceForm
@@ -25,7 +25,8 @@ PAGE_SIZE = 50
 
 class ActivityForm(WorkspaceForm):
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             raise ValidationError("The start date must be on or before the end date.")
@@ -99,7 +100,7 @@ def page_rows(events: QuerySet[TicketEvent], start: int, stop: int) -> list[Tick
 
 @require_GET
 @agent_required
-def activity(request: HttpRequest) -> HttpResponse:
+def activity(request: AgentRequest) -> HttpResponse:
     events = TicketEvent.objects.order_by("-created_at", "-id")
     if Ticket.objects.for_agent(request.user).query.is_empty():
         # Every agent sees every ticket (TicketQuerySet.for_agent); were that to change,

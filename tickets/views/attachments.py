@@ -9,9 +9,10 @@ Content-Security-Policy, so even a file a browser opened could run nothing.
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
+from tickets.agents import AgentRequest
 from tickets.attachments import BLOCKED_CONTENT_TYPES, FALLBACK_TYPE
 from tickets.models import PREVIEWABLE_IMAGE_TYPES, Attachment
 from tickets.queries import get_attachment_for_agent
@@ -43,13 +44,13 @@ def file_response(attachment: Attachment, *, inline: bool) -> FileResponse:
 
 @require_GET
 @agent_required
-def download(request: HttpRequest, pk: int) -> FileResponse:
+def download(request: AgentRequest, pk: int) -> FileResponse:
     return file_response(get_attachment_for_agent(request.user, pk), inline=False)
 
 
 @require_GET
 @agent_required
-def preview(request: HttpRequest, pk: int) -> FileResponse:
+def preview(request: AgentRequest, pk: int) -> FileResponse:
     """An image shown in the conversation; anything else has no preview."""
     attachment = get_attachment_for_agent(request.user, pk)
     if attachment.content_type not in PREVIEWABLE_IMAGE_TYPES:

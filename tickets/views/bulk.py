@@ -10,13 +10,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from tickets import services
+from tickets.agents import AgentRequest
 from tickets.filters import QueueFilter
 from tickets.forms.bulk import BulkActionForm
 from tickets.models import Channel, Ticket
@@ -33,13 +34,13 @@ from .access import agent_required, render_fragments
 CONFIRM_LIST = 100
 
 
-def matching_tickets(request: HttpRequest, params: QueryDict) -> QuerySet[Ticket]:
+def matching_tickets(request: AgentRequest, params: QueryDict) -> QuerySet[Ticket]:
     """Every ticket the queue lists for `params`, on all its pages."""
     tickets = Ticket.objects.for_agent(request.user)
     return QueueFilter(params, queryset=tickets, request=request).qs
 
 
-def selected_tickets(request: HttpRequest, form: BulkActionForm) -> QuerySet[Ticket]:
+def selected_tickets(request: AgentRequest, form: BulkActionForm) -> QuerySet[Ticket]:
     """The tickets the form selects; ids that name no ticket are an error."""
     if form.cleaned_data["select_all"]:
         return matching_tickets(request, form.filter_params)
@@ -59,7 +60,7 @@ def queue_url(query: str) -> str:
     return f"{reverse('queue')}?{params.urlencode()}" if params else reverse("queue")
 
 
-def refuse(request: HttpRequest, message: str, query: str) -> HttpResponse:
+def refuse(request: AgentRequest, message: str, query: str) -> HttpResponse:
     """Bad input: say why and change nothing. With htmx the queue and the selection stay."""
     messages.error(request, message)
     if request.htmx:
@@ -67,14 +68,14 @@ def refuse(request: HttpRequest, message: str, query: str) -> HttpResponse:
     return redirect(queue_url(query))
 
 
-def report(request: HttpRequest, result: services.BulkResult) -> None:
+def report(request: AgentRequest, result: services.BulkResult) -> None:
     level = messages.WARNING if result.refused else messages.SUCCESS
     messages.add_message(request, level, result.summary)
 
 
 @require_POST
 @agent_required
-def bulk_action(request: HttpRequest) -> HttpResponse:
+def bulk_action(request: AgentRequest) -> HttpResponse:
     """Apply the chosen action; deleting goes to its confirmation page first.
 
     Afterwards the queue is shown again with the summary: with htmx the redirect is
@@ -114,7 +115,7 @@ def confirmation_query(form: BulkActionForm) -> str:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def bulk_delete(request: HttpRequest) -> HttpResponse:
+def bulk_delete(request: AgentRequest) -> HttpResponse:
     """GET lists the tickets that will be deleted; POST deletes exactly those."""
     data = request.POST if request.method == "POST" else request.GET
     form = BulkActionForm({**data.dict(), "ticket": data.getlist("ticket"), "action": "delete"})
@@ -155,7 +156,7 @@ def bulk_delete(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @agent_required
-def bulk_count(request: HttpRequest) -> HttpResponse:
+def bulk_count(request: AgentRequest) -> HttpResponse:
     """How many tickets match the queue's filters, counted only when the agent asks."""
     params = request.GET.copy()
     params.pop("page", None)

@@ -13,12 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tickets import queries
+from tickets.agents import AgentRequest
 from tickets.canned import fill_placeholders, placeholder_values
 from tickets.forms.canned import CannedResponseForm
 from tickets.models import CannedResponse
@@ -62,7 +63,7 @@ def save(form: CannedResponseForm) -> CannedResponse | None:
 
 @require_GET
 @agent_required
-def canned_list(request: HttpRequest) -> HttpResponse:
+def canned_list(request: AgentRequest) -> HttpResponse:
     search = search_text(request)
     responses = matching(
         queries.canned_responses_for_agent(request.user).select_related("department"), search
@@ -80,7 +81,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def canned_create(request: HttpRequest) -> HttpResponse:
+def canned_create(request: AgentRequest) -> HttpResponse:
     """Any agent writes personal responses; the form offers "shared" only to those allowed."""
     form = CannedResponseForm(request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid() and (response := save(form)) is not None:
@@ -93,7 +94,7 @@ def canned_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def canned_edit(request: AgentRequest, pk: int) -> HttpResponse:
     response = queries.get_canned_response_for_agent(request.user, pk)
     if not may_change(request.user, response):
         raise PermissionDenied("You may not change shared canned responses.")
@@ -113,7 +114,7 @@ def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def canned_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def canned_delete(request: AgentRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes."""
     response = queries.get_canned_response_for_agent(request.user, pk)
     if not may_delete(request.user, response):
@@ -130,7 +131,7 @@ def canned_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @agent_required
-def canned_picker(request: HttpRequest, pk: int) -> HttpResponse:
+def canned_picker(request: AgentRequest, pk: int) -> HttpResponse:
     """The responses offered on this ticket that match the search, as a list fragment."""
     ticket = queries.get_ticket_for_agent(request.user, pk, related=False)
     search = search_text(request)
@@ -147,7 +148,7 @@ def canned_picker(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @agent_required
-def canned_text(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
+def canned_text(request: AgentRequest, pk: int, response_pk: int) -> HttpResponse:
     """The response's text with the placeholders filled in for this ticket, as plain text."""
     ticket = queries.get_ticket_for_agent(request.user, pk, related=False)
     response = queries.get_canned_response_for_agent(request.user, response_pk, ticket=ticket)

@@ -12,12 +12,13 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tickets import queries
+from tickets.agents import AgentRequest
 from tickets.filters import ANY_OPEN
 from tickets.forms import widgets
 from tickets.forms.clients import ClientForm, ClientOwnedForm, ContactForm, ProjectForm
@@ -60,7 +61,7 @@ def count_per_row(tickets: QuerySet[Ticket], link: str) -> Coalesce:
 
 @require_GET
 @agent_required
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: AgentRequest) -> HttpResponse:
     search = search_text(request)
     state = request.GET.get("state", "")
     if state not in STATES:
@@ -91,7 +92,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @agent_required
-def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def client_detail(request: AgentRequest, pk: int) -> HttpResponse:
     client = queries.get_client_for_agent(request.user, pk)
     tickets = Ticket.objects.for_agent(request.user).not_spam().filter(client=client)
     counts = tickets.aggregate(
@@ -121,7 +122,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: AgentRequest) -> HttpResponse:
     form = ClientForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         client = form.save()
@@ -138,7 +139,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def client_edit(request: AgentRequest, pk: int) -> HttpResponse:
     client = queries.get_client_for_agent(request.user, pk)
     form = ClientForm(request.POST if request.method == "POST" else None, instance=client)
     if form.is_bound and form.is_valid():
@@ -157,7 +158,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_create(request: AgentRequest, pk: int) -> HttpResponse:
     client = queries.get_client_for_agent(request.user, pk)
     return _owned_form(
         request, ContactForm, client, title="New contact", submit="Add contact", noun="Contact"
@@ -166,7 +167,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+def contact_edit(request: AgentRequest, pk: int, contact_pk: int) -> HttpResponse:
     client = queries.get_client_for_agent(request.user, pk)
     contact = queries.get_contact_for_agent(request.user, client, contact_pk)
     return _owned_form(
@@ -182,7 +183,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def project_create(request: HttpRequest, pk: int) -> HttpResponse:
+def project_create(request: AgentRequest, pk: int) -> HttpResponse:
     client = queries.get_client_for_agent(request.user, pk)
     return _owned_form(
         request, ProjectForm, client, title="New project", submit="Add project", noun="Project"
@@ -191,7 +192,7 @@ def project_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def project_edit(request: HttpRequest, pk: int, project_pk: int) -> HttpResponse:
+def project_edit(request: AgentRequest, pk: int, project_pk: int) -> HttpResponse:
     client = queries.get_client_for_agent(request.user, pk)
     project = queries.get_project_for_agent(request.user, project_pk)
     if project.client_id != client.pk:
@@ -209,7 +210,7 @@ def project_edit(request: HttpRequest, pk: int, project_pk: int) -> HttpResponse
 
 
 def _owned_form(
-    request: HttpRequest,
+    request: AgentRequest,
     form_class: type[ClientOwnedForm],
     client: Client,
     *,
@@ -244,7 +245,7 @@ def _owned_form(
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AgentRequest,
     form,
     *,
     title: str,
@@ -266,7 +267,7 @@ def _form_page(
 
 @require_GET
 @agent_required
-def clients_options(request: HttpRequest) -> HttpResponse:
+def clients_options(request: AgentRequest) -> HttpResponse:
     """The <option>s of a client select for what was typed (see tickets.forms.widgets.ClientSelect):
     the empty choice, the chosen client(s), then the first clients matching by name or email."""
     text = search_text(request)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from tickets import counts, services
+from tickets.agents import AgentRequest
 from tickets.models import Channel, Ticket, TicketPin, TicketStar
 from tickets.queries import get_ticket_for_agent
 
@@ -16,7 +17,7 @@ from .access import agent_required, render_fragments, wants_fragment
 TEMPLATE = "tickets/includes/ticket_marks.html"
 
 
-def marks_context(request: HttpRequest, ticket: Ticket) -> dict:
+def marks_context(request: AgentRequest, ticket: Ticket) -> dict:
     """Whether the agent starred and pinned the ticket (the ticket page's buttons)."""
     return {
         "ticket": ticket,
@@ -25,21 +26,21 @@ def marks_context(request: HttpRequest, ticket: Ticket) -> dict:
     }
 
 
-def marked(request: HttpRequest, ticket: Ticket, message: str) -> HttpResponse:
+def marked(request: AgentRequest, ticket: Ticket, message: str) -> HttpResponse:
     messages.success(request, message)
     if wants_fragment(request):
         return render_fragments(request, TEMPLATE, ["marks"], marks_context(request, ticket))
     return redirect("ticket", pk=ticket.pk)
 
 
-def set_star(request: HttpRequest, pk: int, starred: bool) -> HttpResponse:
+def set_star(request: AgentRequest, pk: int, starred: bool) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk, related=False)
     services.set_star(ticket=ticket, agent=request.user, starred=starred)
     counts.forget_starred_count(request.user)
     return marked(request, ticket, "Ticket starred." if starred else "Star removed.")
 
 
-def set_pin(request: HttpRequest, pk: int, pinned: bool) -> HttpResponse:
+def set_pin(request: AgentRequest, pk: int, pinned: bool) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk, related=False)
     services.set_pin(ticket=ticket, agent=request.user, pinned=pinned)
     return marked(
@@ -51,25 +52,25 @@ def set_pin(request: HttpRequest, pk: int, pinned: bool) -> HttpResponse:
 
 @require_POST
 @agent_required
-def star(request: HttpRequest, pk: int) -> HttpResponse:
+def star(request: AgentRequest, pk: int) -> HttpResponse:
     return set_star(request, pk, True)
 
 
 @require_POST
 @agent_required
-def unstar(request: HttpRequest, pk: int) -> HttpResponse:
+def unstar(request: AgentRequest, pk: int) -> HttpResponse:
     return set_star(request, pk, False)
 
 
 @require_POST
 @agent_required
-def pin(request: HttpRequest, pk: int) -> HttpResponse:
+def pin(request: AgentRequest, pk: int) -> HttpResponse:
     return set_pin(request, pk, True)
 
 
 @require_POST
 @agent_required
-def unpin(request: HttpRequest, pk: int) -> HttpResponse:
+def unpin(request: AgentRequest, pk: int) -> HttpResponse:
     """Also the queue's unpin button, which comes back to the queue."""
     response = set_pin(request, pk, False)
     if request.POST.get("next") == "queue":
@@ -77,7 +78,7 @@ def unpin(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def set_spam(request: HttpRequest, pk: int, is_spam: bool) -> HttpResponse:
+def set_spam(request: AgentRequest, pk: int, is_spam: bool) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk, related=False)
     services.mark_spam(ticket=ticket, is_spam=is_spam, actor=request.user, channel=Channel.WEB)
     if is_spam:
@@ -89,11 +90,11 @@ def set_spam(request: HttpRequest, pk: int, is_spam: bool) -> HttpResponse:
 
 @require_POST
 @agent_required
-def mark_spam(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_spam(request: AgentRequest, pk: int) -> HttpResponse:
     return set_spam(request, pk, True)
 
 
 @require_POST
 @agent_required
-def unmark_spam(request: HttpRequest, pk: int) -> HttpResponse:
+def unmark_spam(request: AgentRequest, pk: int) -> HttpResponse:
     return set_spam(request, pk, False)

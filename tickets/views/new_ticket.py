@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tickets import custom_fields, services
+from tickets.agents import AgentRequest
 from tickets.forms.base import add_service_errors
 from tickets.forms.new_ticket import NewTicketForm
 from tickets.models import Channel
@@ -20,7 +21,7 @@ TEMPLATE = "tickets/new_ticket.html"
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def new_ticket(request: HttpRequest) -> HttpResponse:
+def new_ticket(request: AgentRequest) -> HttpResponse:
     definitions = custom_fields.enabled_fields()
     if request.method != "POST":
         form = NewTicketForm(definitions=definitions, initial={"client": request.GET.get("client")})
@@ -53,7 +54,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @agent_required
-def client_fields(request: HttpRequest) -> HttpResponse:
+def client_fields(request: AgentRequest) -> HttpResponse:
     """The requester and project choices of the chosen client, swapped into the form."""
     form = NewTicketForm(definitions=[], initial={"client": request.GET.get("client")})
     template = f"{TEMPLATE}#client_fields" if wants_fragment(request) else TEMPLATE

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets import presence
+from tickets.agents import AgentRequest
 from tickets.models import Reply, Ticket, TicketEvent
 from tickets.queries import get_ticket_for_agent
 
@@ -47,7 +48,7 @@ def signed_out_quietly(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 @require_POST
 @signed_out_quietly
 @agent_required
-def presence_status(request: HttpRequest, pk: int) -> HttpResponse:
+def presence_status(request: AgentRequest, pk: int) -> HttpResponse:
     """Record that the agent has the ticket open; say who else has, and whether it changed."""
     ticket = get_ticket_for_agent(request.user, pk, related=False)
     presence.record_presence(
@@ -65,7 +66,7 @@ def presence_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @agent_required
-def refresh(request: HttpRequest, pk: int) -> HttpResponse:
+def refresh(request: AgentRequest, pk: int) -> HttpResponse:
     """The ticket as it is now, swapped into the page; the reply box keeps its text and
     takes the new version, so a reply sent next is no longer held back."""
     ticket = get_ticket_for_agent(request.user, pk)
@@ -79,7 +80,7 @@ def refresh(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse("".join(html))
 
 
-def form_version(request: HttpRequest) -> datetime.datetime | None:
+def form_version(request: AgentRequest) -> datetime.datetime | None:
     """The version the reply form was written against, for `services.post_reply`.
 
     A form without a version (a client without the field) is not checked; an
@@ -92,7 +93,7 @@ def form_version(request: HttpRequest) -> datetime.datetime | None:
 
 
 def held_reply(
-    request: HttpRequest, ticket: Ticket, form: Form, changes: list[TicketEvent]
+    request: AgentRequest, ticket: Ticket, form: Form, changes: list[TicketEvent]
 ) -> HttpResponse:
     """The reply is not posted: the page shows what changed, keeps the text, and carries
     the new version so that sending again ("Send anyway") posts it.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tickets.agents import AgentRequest
 from tickets.filters import canonical_query
 from tickets.forms.saved_views import SavedViewForm
 from tickets.models import SavedView
@@ -27,7 +28,7 @@ def queue_url(view: SavedView) -> str:
     return f"{reverse('queue')}?{view.query}" if view.query else reverse("queue")
 
 
-def save_form(request: HttpRequest, form: SavedViewForm) -> SavedView | None:
+def save_form(request: AgentRequest, form: SavedViewForm) -> SavedView | None:
     """Save a valid form; a name taken at the same moment by a parallel request
     becomes a form error instead of a server error."""
     if not form.is_valid():
@@ -42,7 +43,7 @@ def save_form(request: HttpRequest, form: SavedViewForm) -> SavedView | None:
 
 @require_POST
 @agent_required
-def create_view(request: HttpRequest) -> HttpResponse:
+def create_view(request: AgentRequest) -> HttpResponse:
     form = SavedViewForm(request.POST, owner=request.user)
     view = save_form(request, form)
     if view is None:
@@ -53,7 +54,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_view(request: AgentRequest, pk: int) -> HttpResponse:
     """Rename, share or unshare, or replace the filters with the queue's current ones
     (the sidebar's edit link carries them as ?current=)."""
     view = get_saved_view_for_owner(request.user, pk)
@@ -72,7 +73,7 @@ def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def delete_view(request: AgentRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the view."""
     view = get_saved_view_for_owner(request.user, pk)
     if request.method == "POST":

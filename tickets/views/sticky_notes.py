@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tickets import services
+from tickets.agents import AgentRequest
 from tickets.forms.base import add_service_errors
 from tickets.forms.sticky_notes import StickyNoteForm
 from tickets.models import Channel, StickyNote, Ticket
@@ -28,7 +29,7 @@ BLOCK = "tickets/includes/sticky_notes.html#sticky_notes"
 
 
 def respond(
-    request: HttpRequest,
+    request: AgentRequest,
     ticket: Ticket,
     form: StickyNoteForm,
     note: StickyNote | None = None,
@@ -56,7 +57,7 @@ def respond(
 
 @require_POST
 @agent_required
-def add_sticky_note(request: HttpRequest, pk: int) -> HttpResponse:
+def add_sticky_note(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk, related=False)
     form = StickyNoteForm(request.POST, auto_id="sticky_%s")
     if form.is_valid():
@@ -76,7 +77,7 @@ def add_sticky_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_sticky_note(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+def change_sticky_note(request: AgentRequest, pk: int, note_pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk, related=False)
     note = get_sticky_note_for_agent(request.user, ticket, note_pk)
     form = StickyNoteForm(request.POST, auto_id=f"sticky_{note.pk}_%s")
@@ -96,7 +97,7 @@ def change_sticky_note(request: HttpRequest, pk: int, note_pk: int) -> HttpRespo
 
 @require_POST
 @agent_required
-def remove_sticky_note(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+def remove_sticky_note(request: AgentRequest, pk: int, note_pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk, related=False)
     note = get_sticky_note_for_agent(request.user, ticket, note_pk)
     try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tickets import custom_fields, services
+from tickets.agents import AgentRequest
 from tickets.attachments import attach_files
 from tickets.forms.sticky_notes import StickyNoteForm
 from tickets.forms.ticket import (
@@ -60,7 +61,7 @@ def panel_forms(ticket: Ticket, definitions) -> dict:
     }
 
 
-def ticket_context(request: HttpRequest, ticket: Ticket, **bound_forms) -> dict:
+def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict:
     """Everything the ticket page shows, in a fixed number of queries.
 
     `bound_forms` replaces a form by one carrying the agent's input and its errors.
@@ -91,7 +92,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **bound_forms) -> dict:
 
 @require_GET
 @agent_required
-def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_page(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
     context = {**ticket_context(request, ticket), **marks.marks_context(request, ticket)}
     return render(request, TEMPLATE, context)
@@ -99,7 +100,7 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @agent_required
-def ticket_history(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_history(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
     events = list(ticket.events.select_related("actor", "actor_contact"))
     return render(request, "tickets/history.html", {"ticket": ticket, "events": events})
@@ -107,7 +108,7 @@ def ticket_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def archive_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+def archive_ticket(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
     try:
         services.archive(ticket=ticket, actor=request.user, channel=Channel.WEB)
@@ -120,7 +121,7 @@ def archive_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def restore_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+def restore_ticket(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
     try:
         services.restore(ticket=ticket, actor=request.user, channel=Channel.WEB)
@@ -133,7 +134,7 @@ def restore_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @agent_required
-def delete_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+def delete_ticket(request: AgentRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the ticket with its conversation and history."""
     if not request.user.has_perm(DELETE_PERMISSION):
         raise PermissionDenied(NO_DELETE_PERMISSION)

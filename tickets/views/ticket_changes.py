@@ -13,13 +13,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tickets import custom_fields, services
-from tickets.agents import agent_name
+from tickets.agents import AgentRequest, agent_name
 from tickets.forms.base import CUSTOM_FIELD_PREFIX, add_service_errors
 from tickets.forms.ticket import (
     AssigneeForm,
@@ -49,7 +49,7 @@ Apply = Callable[[Ticket, dict], str]
 
 
 def respond(
-    request: HttpRequest,
+    request: AgentRequest,
     ticket: Ticket,
     *,
     regions: list[str],
@@ -72,7 +72,7 @@ def respond(
 
 
 def change(
-    request: HttpRequest, pk: int, form_name: str, make_form: Callable, apply: Apply
+    request: AgentRequest, pk: int, form_name: str, make_form: Callable, apply: Apply
 ) -> HttpResponse:
     """Validate a side-panel form and apply it through the services."""
     ticket = get_ticket_for_agent(request.user, pk)
@@ -94,13 +94,13 @@ def panel_form(form_class: type[forms.Form]) -> Callable:
     return lambda ticket, data: form_class(data, auto_id="panel_%s")
 
 
-def web(request: HttpRequest) -> dict:
+def web(request: AgentRequest) -> dict:
     return {"actor": request.user, "channel": Channel.WEB}
 
 
 @require_POST
 @agent_required
-def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
     """A public reply or an internal note, optionally followed by a status change."""
     ticket = get_ticket_for_agent(request.user, pk)
     form = ReplyForm(request.POST, request.FILES, auto_id="reply_%s")
@@ -141,7 +141,7 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_subject(request: HttpRequest, pk: int) -> HttpResponse:
+def change_subject(request: AgentRequest, pk: int) -> HttpResponse:
     def apply(ticket, data):
         services.update_ticket(ticket=ticket, subject=data["subject"], **web(request))
         return "Subject saved."
@@ -151,7 +151,7 @@ def change_subject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+def change_status(request: AgentRequest, pk: int) -> HttpResponse:
     def apply(ticket, data):
         services.change_status(ticket=ticket, status=data["status"], **web(request))
         return f"Status set to {data['status'].title}."
@@ -161,7 +161,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_priority(request: HttpRequest, pk: int) -> HttpResponse:
+def change_priority(request: AgentRequest, pk: int) -> HttpResponse:
     def apply(ticket, data):
         services.update_ticket(ticket=ticket, priority=data["priority"], **web(request))
         return f"Priority set to {ticket.get_priority_display()}."
@@ -171,7 +171,7 @@ def change_priority(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_department(request: HttpRequest, pk: int) -> HttpResponse:
+def change_department(request: AgentRequest, pk: int) -> HttpResponse:
     def apply(ticket, data):
         services.update_ticket(ticket=ticket, department=data["department"], **web(request))
         return f"Department set to {data['department'].name}."
@@ -181,7 +181,7 @@ def change_department(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_assignee(request: HttpRequest, pk: int) -> HttpResponse:
+def change_assignee(request: AgentRequest, pk: int) -> HttpResponse:
     def apply(ticket, data):
         services.assign(ticket=ticket, assignee=data["assignee"], **web(request))
         if data["assignee"] is None:
@@ -193,7 +193,7 @@ def change_assignee(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_team(request: HttpRequest, pk: int) -> HttpResponse:
+def change_team(request: AgentRequest, pk: int) -> HttpResponse:
     def apply(ticket, data):
         services.set_team(ticket=ticket, team=data["team"], **web(request))
         return f"Team set to {data['team'].name}." if data["team"] else "Team removed."
@@ -203,7 +203,7 @@ def change_team(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_tags(request: HttpRequest, pk: int) -> HttpResponse:
+def change_tags(request: AgentRequest, pk: int) -> HttpResponse:
     def apply(ticket, data):
         services.set_tags(ticket=ticket, tags=data["tags"], **web(request))
         return "Tags saved."
@@ -213,7 +213,7 @@ def change_tags(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_project(request: HttpRequest, pk: int) -> HttpResponse:
+def change_project(request: AgentRequest, pk: int) -> HttpResponse:
     def make_form(ticket, data):
         return ProjectForm(data, client=ticket.client, auto_id="panel_%s")
 
@@ -226,7 +226,7 @@ def change_project(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_due_date(request: HttpRequest, pk: int) -> HttpResponse:
+def change_due_date(request: AgentRequest, pk: int) -> HttpResponse:
     def apply(ticket, data):
         services.update_ticket(ticket=ticket, due_at=data["due_at"], **web(request))
         return "Due date saved." if data["due_at"] else "Due date cleared."
@@ -236,7 +236,7 @@ def change_due_date(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def change_custom_fields(request: HttpRequest, pk: int) -> HttpResponse:
+def change_custom_fields(request: AgentRequest, pk: int) -> HttpResponse:
     def make_form(ticket, data):
         return CustomFieldsForm(
             data,
