@@ -8,9 +8,10 @@ reports offer former agents in their filters too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -49,17 +50,25 @@ def agent_condition(prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_active": True, f"{prefix}is_staff": True})
 
 
-def is_agent(user: Any) -> bool:
+def is_agent(user: Any) -> TypeGuard[Agent]:
     """Whether `user` (a signed-in user, an anonymous one, or None) is an agent."""
     return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
 
 
-def agents() -> QuerySet[Any]:
+def request_agent(request: HttpRequest) -> Agent:
+    """The agent `request` comes from, where only agents get in: the admin site lets in
+    active staff only. Anyone else is refused."""
+    if not is_agent(request.user):
+        raise PermissionDenied
+    return request.user
+
+
+def agents() -> QuerySet[Agent]:
     """Every agent, by name."""
     return get_user_model().objects.filter(agent_condition()).order_by(*BY_NAME)
 
 
-def agents_and_former_agents() -> QuerySet[Any]:
+def agents_and_former_agents() -> QuerySet[Agent]:
     """Every staff user, active or not, by name: whose work the history may show."""
     return get_user_model().objects.filter(is_staff=True).order_by(*BY_NAME)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib import admin
 from django.core.paginator import Paginator
@@ -55,7 +55,7 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if connections[queryset.db].vendor != "postgresql":
+        if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
             return super().count
         estimate = estimated_row_count(queryset)
         if estimate is not None and estimate >= ESTIMATE_FROM_ROWS:
@@ -85,7 +85,7 @@ def _next_period(start: datetime.datetime, kind: str) -> datetime.datetime:
     return (start + datetime.timedelta(days=1)).replace(hour=0)
 
 
-class IndexedDatesMixin:
+class IndexedDatesMixin(QuerySet[Any]):
     """datetimes() for the admin's date hierarchy, answered by an index on the field.
 
     Django asks for the distinct years, months or days of the listed rows, which the
@@ -96,8 +96,8 @@ class IndexedDatesMixin:
     def datetimes(
         self,
         field_name: str,
-        kind: str,
-        order: str = "ASC",
+        kind: Literal["year", "month", "week", "day", "hour", "minute", "second"],
+        order: Literal["ASC", "DESC"] = "ASC",
         tzinfo: datetime.tzinfo | None = None,
     ) -> Any:
         if kind not in ("year", "month", "day") or order != "ASC":
@@ -137,7 +137,7 @@ def with_indexed_dates(queryset: QuerySet) -> QuerySet:
     return clone
 
 
-class BigTableAdminMixin:
+class BigTableAdminMixin(admin.ModelAdmin):
     """For the ModelAdmin of a table with millions of rows."""
 
     paginator = EstimatedCountPaginator

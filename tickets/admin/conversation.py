@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from taggit.models import Tag
 
 from tickets import services
+from tickets.agents import request_agent
 from tickets.models import (
     Channel,
     Rating,
@@ -34,7 +35,7 @@ from tickets.models import (
 from .big_tables import BigTableAdminMixin
 
 
-class TicketNumberSearchMixin:
+class TicketNumberSearchMixin(admin.ModelAdmin):
     """Search a big table by ticket number only: an indexed lookup, never a text scan."""
 
     search_help_text = "A ticket number, e.g. 1234 or #1234."
@@ -96,8 +97,8 @@ class ReplyAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelAdmin):
         reply = services.post_reply(
             ticket=obj.ticket,
             text=obj.text,
-            kind=obj.kind,
-            author=request.user,
+            kind=Reply.Kind(obj.kind),
+            author=request_agent(request),
             channel=Channel.ADMIN,
         )
         for field in Reply._meta.concrete_fields:
@@ -106,11 +107,11 @@ class ReplyAdmin(TicketNumberSearchMixin, BigTableAdminMixin, admin.ModelAdmin):
         obj._state.db = reply._state.db
 
     def delete_model(self, request: HttpRequest, obj: Reply) -> None:
-        services.delete_reply(reply=obj, actor=request.user, channel=Channel.ADMIN)
+        services.delete_reply(reply=obj, actor=request_agent(request), channel=Channel.ADMIN)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for reply in queryset.select_related("ticket").order_by("pk"):
-            services.delete_reply(reply=reply, actor=request.user, channel=Channel.ADMIN)
+            services.delete_reply(reply=reply, actor=request_agent(request), channel=Channel.ADMIN)
 
 
 @admin.register(TicketEvent)
@@ -240,7 +241,7 @@ class TaggedTicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
         services.remove_tags(
             ticket=obj.content_object,
             tags=[obj.tag.name],
-            actor=request.user,
+            actor=request_agent(request),
             channel=Channel.ADMIN,
         )
 
@@ -271,7 +272,10 @@ class TagAdmin(admin.ModelAdmin):
             tickets = Ticket.objects.filter(tagged_items__tag=obj).order_by("pk")
             for ticket in tickets:
                 services.remove_tags(
-                    ticket=ticket, tags=[obj.name], actor=request.user, channel=Channel.ADMIN
+                    ticket=ticket,
+                    tags=[obj.name],
+                    actor=request_agent(request),
+                    channel=Channel.ADMIN,
                 )
             obj.delete()
 

@@ -3,7 +3,7 @@ statuses, custom fields and API keys."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from tickets import services
-from tickets.agents import agents
+from tickets.agents import agents, request_agent
 from tickets.forms.base import declared_as
 from tickets.models import (
     ApiKey,
@@ -33,6 +33,9 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.statuses import FixedStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 User = get_user_model()
 
@@ -66,7 +69,9 @@ class ClientAdmin(admin.ModelAdmin):
             return
         formset.save(commit=False)
         for contact in formset.deleted_objects:
-            services.delete_contact(contact=contact, actor=request.user, channel=Channel.ADMIN)
+            services.delete_contact(
+                contact=contact, actor=request_agent(request), channel=Channel.ADMIN
+            )
         for contact in formset.new_objects + [changed for changed, _ in formset.changed_objects]:
             contact.save()
 
@@ -80,7 +85,7 @@ class ContactAdmin(admin.ModelAdmin):
 
     # Tickets that had the contact as requester or CC record losing them.
     def delete_model(self, request: HttpRequest, obj: Contact) -> None:
-        services.delete_contact(contact=obj, actor=request.user, channel=Channel.ADMIN)
+        services.delete_contact(contact=obj, actor=request_agent(request), channel=Channel.ADMIN)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for contact in queryset:
@@ -95,6 +100,12 @@ class ProjectAdmin(admin.ModelAdmin):
     autocomplete_fields = ("client",)
 
 
+class MemberTotal(TypedDict):
+    """What TeamAdmin.get_queryset annotates each team with."""
+
+    member_total: int
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "member_count")
@@ -105,12 +116,12 @@ class TeamAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_total=Count("members"))
 
     @admin.display(description="members", ordering="member_total")
-    def member_count(self, team: Team) -> int:
+    def member_count(self, team: WithAnnotations[Team, MemberTotal]) -> int:
         return team.member_total
 
     # The team's tickets record losing it.
     def delete_model(self, request: HttpRequest, obj: Team) -> None:
-        services.delete_team(team=obj, actor=request.user, channel=Channel.ADMIN)
+        services.delete_team(team=obj, actor=request_agent(request), channel=Channel.ADMIN)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for team in queryset:
@@ -176,7 +187,7 @@ class TicketStatusAdmin(admin.ModelAdmin):
 
         return status_badge(status)
 
-    def get_fields(self, request: HttpRequest, obj: TicketStatus | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: TicketStatus | None = None) -> tuple[str, ...]:
         fields = [
             "title",
             "position",
@@ -185,7 +196,7 @@ class TicketStatusAdmin(admin.ModelAdmin):
             "use_for_team_replied",
             "use_for_client_replied",
         ]
-        return ["id", *fields]
+        return ("id", *fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: TicketStatus | None = None) -> tuple:
         # Changing the primary key in a form would copy the status, not renumber it.
@@ -336,7 +347,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         obj._state.adding = False
         obj._state.db = key._state.db
         # Shown once by response_add; only the hash is stored.
-        request._helpdesk_raw_api_key = raw_key
+        request._helpdesk_raw_api_key = raw_key  # type: ignore[attr-defined]  # a note on the request, for response_add
 
     def response_add(
         self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None
@@ -374,7 +385,7 @@ class AgentUserAdmin(UserAdmin):
     """Django's user admin, but deleting an agent unassigns their tickets with events."""
 
     def delete_model(self, request: HttpRequest, obj) -> None:
-        services.delete_agent(agent=obj, actor=request.user, channel=Channel.ADMIN)
+        services.delete_agent(agent=obj, actor=request_agent(request), channel=Channel.ADMIN)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for user in queryset:

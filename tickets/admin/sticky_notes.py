@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.text import Truncator
 
 from tickets import services
+from tickets.agents import request_agent
 from tickets.models import Channel, StickyNote
 
 from .conversation import TicketNumberSearchMixin, ticket_link
@@ -42,18 +43,21 @@ class StickyNoteAdmin(TicketNumberSearchMixin, admin.ModelAdmin):
         if change:
             note = StickyNote.objects.select_related("ticket").get(pk=obj.pk)
             note = services.change_sticky_note(
-                note=note, text=obj.text, actor=request.user, channel=Channel.ADMIN
+                note=note, text=obj.text, actor=request_agent(request), channel=Channel.ADMIN
             )
         else:
             note = services.add_sticky_note(
-                ticket=obj.ticket, text=obj.text, actor=request.user, channel=Channel.ADMIN
+                ticket=obj.ticket,
+                text=obj.text,
+                actor=request_agent(request),
+                channel=Channel.ADMIN,
             )
         for field in ("pk", "text", "author_id", "created_at", "updated_at"):
             setattr(obj, field, getattr(note, field))
         obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.remove_sticky_note(note=obj, actor=request.user, channel=Channel.ADMIN)
+        services.remove_sticky_note(note=obj, actor=request_agent(request), channel=Channel.ADMIN)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for note in queryset.select_related("ticket"):

@@ -9,7 +9,7 @@ and recorded in the history with channel "admin" and the administrator as actor.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 
 from tickets import custom_fields, search, services
-from tickets.agents import agent_name, agents
+from tickets.agents import Agent, agent_name, agents, request_agent
 from tickets.models import (
     ActiveState,
     Channel,
@@ -66,6 +66,13 @@ TIMELINE_FIELDS = (
     "replies_count",
     "last_reply_at",
 )
+
+
+class Who(TypedDict):
+    """Who makes a change in the admin: the keywords every service takes."""
+
+    actor: Agent
+    channel: Channel
 
 
 def status_badge(status: TicketStatus) -> str:
@@ -257,9 +264,13 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
         return field
 
     def _custom_field_definitions(self, request: HttpRequest) -> tuple[CustomField, ...]:
-        if not hasattr(request, "_helpdesk_custom_fields"):
-            request._helpdesk_custom_fields = tuple(custom_fields.enabled_fields())
-        return request._helpdesk_custom_fields
+        definitions: tuple[CustomField, ...] | None = getattr(
+            request, "_helpdesk_custom_fields", None
+        )
+        if definitions is None:
+            definitions = tuple(custom_fields.enabled_fields())
+            request._helpdesk_custom_fields = definitions  # type: ignore[attr-defined]  # a note on the request, for its other calls
+        return definitions
 
     def get_fieldsets(self, request: HttpRequest, obj: Ticket | None = None) -> list:
         handling = ["assignee", "team", "due_at"]
@@ -310,7 +321,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
                 self._apply_changes(request, obj, form)
         except (ValidationError, services.Conflict) as error:
             # The form checked everything it could; this is a race with another change.
-            request._helpdesk_save_failed = True
+            request._helpdesk_save_failed = True  # type: ignore[attr-defined]  # a note on the request, for the steps that follow
             self.message_user(request, f"Nothing was saved: {error_text(error)}", messages.ERROR)
 
     def _create(self, request: HttpRequest, obj: Ticket, form: TicketAdminForm) -> None:
@@ -330,7 +341,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             due_at=data.get("due_at"),
             tags=data.get("tags") or (),
             custom_field_values=form.changed_custom_fields,
-            actor=request.user,
+            actor=request_agent(request),
             channel=Channel.ADMIN,
         )
         # The admin goes on with `obj` (log entry, redirect): give it the saved state.
@@ -342,7 +353,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def _apply_changes(self, request: HttpRequest, ticket: Ticket, form: TicketAdminForm) -> None:
         changed = set(form.changed_data)
         data = form.cleaned_data
-        who = {"actor": request.user, "channel": Channel.ADMIN}
+        who: Who = {"actor": request_agent(request), "channel": Channel.ADMIN}
         updates = {name: data[name] for name in UPDATE_TICKET_FIELDS if name in changed}
         if form.changed_custom_fields:
             updates["custom_field_values"] = form.changed_custom_fields
@@ -382,7 +393,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Reply:
             return  # The history inline is read only.
-        who = {"actor": request.user, "channel": Channel.ADMIN}
+        who: Who = {"actor": request_agent(request), "channel": Channel.ADMIN}
         for reply in formset.deleted_objects:
             services.delete_reply(reply=reply, **who)
         for reply in formset.new_objects:
@@ -390,7 +401,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
                 ticket=form.instance,
                 text=reply.text,
                 kind=reply.kind,
-                author=request.user,
+                author=request_agent(request),
                 channel=Channel.ADMIN,
             )
 
@@ -411,11 +422,13 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
         return deleted, model_count, perms_needed, protected
 
     def delete_model(self, request: HttpRequest, obj: Ticket) -> None:
-        services.delete_ticket(ticket=obj, actor=request.user, channel=Channel.ADMIN)
+        services.delete_ticket(ticket=obj, actor=request_agent(request), channel=Channel.ADMIN)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for ticket in queryset.order_by("pk"):
-            services.delete_ticket(ticket=ticket, actor=request.user, channel=Channel.ADMIN)
+            services.delete_ticket(
+                ticket=ticket, actor=request_agent(request), channel=Channel.ADMIN
+            )
 
     # Actions --------------------------------------------------------------------------
 
@@ -459,7 +472,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             change=lambda t: services.change_status(
-                ticket=t, status=closed, actor=request.user, channel=Channel.ADMIN
+                ticket=t, status=closed, actor=request_agent(request), channel=Channel.ADMIN
             ),
             skip=lambda t: t.status.is_closed,
             done="Closed",
@@ -471,7 +484,9 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
         self._run_for_each(
             request,
             queryset,
-            change=lambda t: services.archive(ticket=t, actor=request.user, channel=Channel.ADMIN),
+            change=lambda t: services.archive(
+                ticket=t, actor=request_agent(request), channel=Channel.ADMIN
+            ),
             skip=lambda t: t.is_archived,
             done="Archived",
             skipped_because="that were already archived",
@@ -482,7 +497,9 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
         self._run_for_each(
             request,
             queryset,
-            change=lambda t: services.restore(ticket=t, actor=request.user, channel=Channel.ADMIN),
+            change=lambda t: services.restore(
+                ticket=t, actor=request_agent(request), channel=Channel.ADMIN
+            ),
             skip=lambda t: not t.is_archived,
             done="Restored",
             skipped_because="that were not archived",
@@ -505,7 +522,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             change=lambda t: services.assign(
-                ticket=t, assignee=agent, actor=request.user, channel=Channel.ADMIN
+                ticket=t, assignee=agent, actor=request_agent(request), channel=Channel.ADMIN
             ),
             skip=lambda t: t.assignee_id == agent.pk,
             done=f"Assigned to {agent_name(agent)}:",
@@ -518,7 +535,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             change=lambda t: services.assign(
-                ticket=t, assignee=None, actor=request.user, channel=Channel.ADMIN
+                ticket=t, assignee=None, actor=request_agent(request), channel=Channel.ADMIN
             ),
             skip=lambda t: t.assignee_id is None,
             done="Unassigned",
@@ -531,7 +548,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             change=lambda t: services.mark_spam(
-                ticket=t, is_spam=True, actor=request.user, channel=Channel.ADMIN
+                ticket=t, is_spam=True, actor=request_agent(request), channel=Channel.ADMIN
             ),
             skip=lambda t: t.is_spam,
             done="Marked as spam:",
@@ -544,7 +561,7 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             change=lambda t: services.mark_spam(
-                ticket=t, is_spam=False, actor=request.user, channel=Channel.ADMIN
+                ticket=t, is_spam=False, actor=request_agent(request), channel=Channel.ADMIN
             ),
             skip=lambda t: not t.is_spam,
             done="No longer spam:",
