@@ -70,7 +70,7 @@ def validation_error(
 ) -> exceptions.ValidationError:
     """A 422 with the error envelope; raise it."""
     error = exceptions.ValidationError(errors)
-    error.envelope_message = message or first_message(errors)
+    error.envelope_message = message or first_message(errors)  # type: ignore[attr-defined]  # read by error_response
     return error
 
 
@@ -123,11 +123,11 @@ def error_response(exc: Exception, context: dict, envelope: ErrorEnvelope) -> Re
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
-        response = Response(
+        unauthenticated = Response(
             envelope(401, UNAUTHENTICATED, None), status=status.HTTP_401_UNAUTHORIZED
         )
-        response["WWW-Authenticate"] = ApiKeyAuthentication.keyword
-        return response
+        unauthenticated["WWW-Authenticate"] = ApiKeyAuthentication.keyword
+        return unauthenticated
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         message = getattr(exc, "envelope_message", None) or first_message(errors)

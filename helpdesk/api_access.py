@@ -86,5 +86,6 @@ class ApiRateThrottle(UserRateThrottle):
     """
 
     def __init__(self) -> None:
-        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        # DRF's stubs type the setting's rates as numbers; they are texts such as "60/minute".
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
         super().__init__()

@@ -167,7 +167,7 @@ def csv_url(name: str, query: str) -> str:
     return f"{path}?{query}&format=csv" if query else f"{path}?format=csv"
 
 
-def run_reports(filters: ReportFilters) -> dict[str, list[dict]]:
+def run_reports(filters: ReportFilters) -> dict[str, Any]:
     """The page's ten report calls: four for the charts (new tickets are the sum
     of the sources, solved tickets the count of the resolution times, the backlog
     follows from both and the tickets open at the start), the ranking, and for the
@@ -218,7 +218,7 @@ def run_concurrently(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
         return {name: future.result() for name, future in futures.items()}
 
 
-def report_series(results: dict[str, list[dict]]) -> dict[str, list[dict]]:
+def report_series(results: dict[str, Any]) -> dict[str, list[dict]]:
     """Every charted report's rows."""
     sources, resolution = results["ticket_sources"], results["resolution_time"]
     new_tickets = [
@@ -238,7 +238,7 @@ def report_series(results: dict[str, list[dict]]) -> dict[str, list[dict]]:
     }
 
 
-def tiles(results: dict[str, list[dict]], series: dict[str, list[dict]]) -> list[Tile]:
+def tiles(results: dict[str, Any], series: dict[str, list[dict]]) -> list[Tile]:
     """The headline figures for the range and the same number of days before it."""
 
     def total(rows: list[dict], figure: str) -> int:

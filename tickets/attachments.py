@@ -298,7 +298,7 @@ def attach_files(ticket: Ticket, replies: Iterable[Reply]) -> list[Attachment]:
     for attachment in Attachment.objects.filter(ticket=ticket).order_by("created_at", "id"):
         files[attachment.reply_id].append(attachment)
     for reply in replies:
-        reply.files = files.get(reply.pk, [])
+        reply.files = files.get(reply.pk, [])  # type: ignore[attr-defined]  # for the templates, not a field
     return files.get(None, [])
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from email.utils import formataddr
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -156,7 +157,7 @@ def build_assignment_email(
     if not assignee.email:
         return None
     actor_name = agent_name(actor)
-    context = {
+    context: dict[str, Any] = {
         "ticket": ticket,
         "assignee_name": agent_name(assignee),
         "actor_name": actor_name,

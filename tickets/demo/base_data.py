@@ -263,17 +263,17 @@ def _ensure_clients() -> list[ClientInfo]:
     Contact.objects.bulk_create(new_contacts)
     Project.objects.bulk_create(new_projects)
 
-    contacts: dict[int, dict[str, int]] = {}
+    contact_pks: dict[int, dict[str, int]] = {}
     for client_id, email, pk in Contact.objects.values_list("client_id", "email", "pk"):
-        contacts.setdefault(client_id, {})[email] = pk
-    projects: dict[int, dict[str, int]] = {}
+        contact_pks.setdefault(client_id, {})[email] = pk
+    project_pks: dict[int, dict[str, int]] = {}
     for client_id, project, pk in Project.objects.values_list("client_id", "name", "pk"):
-        projects.setdefault(client_id, {})[project] = pk
+        project_pks.setdefault(client_id, {})[project] = pk
     return [
         ClientInfo(
             id=existing[name].pk,
-            contact_ids=[contacts[existing[name].pk][email] for _, email in contact_plan],
-            project_ids=[projects[existing[name].pk][project] for project in project_plan],
+            contact_ids=[contact_pks[existing[name].pk][email] for _, email in contact_plan],
+            project_ids=[project_pks[existing[name].pk][project] for project in project_plan],
         )
         for name, _, contact_plan, project_plan in plan
     ]

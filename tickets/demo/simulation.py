@@ -7,9 +7,10 @@ import json
 import math
 import random
 from bisect import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import Any, overload
 
 from tickets.demo.base_data import DEPARTMENT_WEIGHTS, DEPARTMENTS, Catalog
 from tickets.models import (
@@ -192,7 +193,7 @@ class LifeStops(Exception):
     """The ticket stays as it is now: its life has reached the present, or it waits."""
 
 
-def _cumulative(weights: list[float]) -> list[float]:
+def _cumulative(weights: Sequence[float]) -> list[float]:
     return list(accumulate(weights))
 
 
@@ -351,13 +352,13 @@ class TicketLife:
         self.batch = batch
         self.ticket_id = ticket_id
         self.at = created
-        self.status = FixedStatus.OPEN
+        self.status: int = FixedStatus.OPEN
         self.updated = created
-        self.status_changed = None
-        self.first_response = None
-        self.resolved = None
+        self.status_changed: float | None = None
+        self.first_response: float | None = None
+        self.resolved: float | None = None
         self.replies_count = 0
-        self.last_reply = None
+        self.last_reply: float | None = None
 
     def later(self, delay: float) -> float:
         at = self.at + delay
@@ -452,7 +453,9 @@ class TicketLife:
     def close(self, username: str) -> None:
         self.set_status(FixedStatus.CLOSED, actor_id=self.sim.catalog.agents[username]["id"])
 
-    def conversation(self, agent: str, priority: Priority, contact_id: int, source: str) -> str:
+    def conversation(
+        self, agent: str, priority: Priority, contact_id: int, source: str
+    ) -> ActiveState:
         """First response, back and forth, closing, maybe reopening and archiving.
 
         Returns the active state the ticket ends in.
@@ -511,6 +514,7 @@ class TicketLife:
     def rate(self, agent_id: int, contact_id: int) -> None:
         """The client rates the closed ticket; like services.rate_ticket, it moves updated_at."""
         rng = self.rng
+        assert self.resolved is not None  # only a closed ticket is rated
         at = self.resolved + self.sim.delay(3 * HOUR)
         if at > self.sim.now:
             return
@@ -527,6 +531,10 @@ class TicketLife:
         )
 
 
+@overload
+def _utc(timestamp: float) -> datetime.datetime: ...
+@overload
+def _utc(timestamp: float | None) -> datetime.datetime | None: ...
 def _utc(timestamp: float | None) -> datetime.datetime | None:
     if timestamp is None:
         return None

@@ -79,10 +79,10 @@ def _insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     params = []
     for row in rows:
-        row = list(row)
+        values = list(row)
         for position in datetimes:
-            row[position] = adapt(row[position])
-        params.append(row)
+            values[position] = adapt(values[position])
+        params.append(values)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 

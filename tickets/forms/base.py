@@ -79,7 +79,7 @@ def custom_form_field(definition: CustomField, value: Any) -> forms.Field:
     return forms.CharField(max_length=1000, **common)
 
 
-class CustomFieldsMixin:
+class CustomFieldsMixin(forms.BaseForm):
     """Adds one form field per enabled custom field, named cf_<key>."""
 
     def add_custom_fields(

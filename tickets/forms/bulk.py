@@ -34,8 +34,14 @@ class TicketIdsField(forms.Field):
     def to_python(self, value) -> list[int]:
         values = [part.strip() for item in value or [] for part in str(item).split(",")]
         values = [part for part in values if part]
-        ids = [as_id(item) for item in values]
-        bad = [str(item) for item, pk in zip(values, ids, strict=True) if pk is None]
+        ids: list[int] = []
+        bad: list[str] = []
+        for item in values:
+            pk = as_id(item)
+            if pk is None:
+                bad.append(item)
+            else:
+                ids.append(pk)
         if bad:
             raise ValidationError(f"Unknown tickets: {', '.join(bad)}.")
         if len(set(ids)) > MAX_BULK_TICKETS:
@@ -118,7 +124,7 @@ class BulkActionForm(forms.Form):
 
     def error_text(self) -> str:
         """Every error in one line, for the messages area."""
-        return " ".join(message for errors in self.errors.values() for message in errors)
+        return " ".join(str(message) for errors in self.errors.values() for message in errors)
 
 
 def _lookup(rows: QuerySet, label: str, text: str | None):

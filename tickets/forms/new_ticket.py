@@ -47,12 +47,12 @@ class NewTicketForm(CustomFieldsMixin, WorkspaceForm):
                 "hx-swap": "outerHTML",
             }
         )
-        self.client = self.chosen_client()
-        if self.client is not None:
+        client = self.chosen_client()
+        if client is not None:
             requester = declared_as(self.fields, "requester", forms.ModelChoiceField)
-            requester.queryset = Contact.objects.filter(client=self.client)
+            requester.queryset = Contact.objects.filter(client=client)
             project = declared_as(self.fields, "project", forms.ModelChoiceField)
-            project.queryset = Project.objects.filter(client=self.client)
+            project.queryset = Project.objects.filter(client=client)
         self.add_custom_fields(definitions)
 
     def chosen_client(self) -> Client | None:

@@ -17,7 +17,8 @@ def start(settings_module: str, database: dict) -> None:
     import django
     from django.conf import settings
 
-    settings.DATABASES["default"] = dict(database)
+    # Django's settings of a database, which the stubs know as dj_database_url's DBConfig.
+    settings.DATABASES["default"] = dict(database)  # type: ignore[assignment]
     django.setup()
 
 

@@ -281,7 +281,8 @@ class TaggedTicket(TaggedItemBase):
         ]
 
 
-class Ticket(models.Model):
+# taggit has no types: the stubs' plugin cannot see TaggedTicket's manager on the ticket.
+class Ticket(models.Model):  # type: ignore[django-manager-missing]
     subject = models.CharField(max_length=255)
     message = models.TextField()
     status = models.ForeignKey(
@@ -445,9 +446,19 @@ class Ticket(models.Model):
         errors: dict[str, str] = {}
         if self.department_id and self.department.type != Category.Type.TICKET:
             errors["department"] = "The department must be a category of type ticket."
-        if self.project_id and self.client_id and self.project.client_id != self.client_id:
+        if (
+            self.project_id
+            and self.client_id
+            and self.project
+            and self.project.client_id != self.client_id
+        ):
             errors["project"] = "The project does not belong to the ticket's client."
-        if self.requester_id and self.client_id and self.requester.client_id != self.client_id:
+        if (
+            self.requester_id
+            and self.client_id
+            and self.requester
+            and self.requester.client_id != self.client_id
+        ):
             errors["requester"] = "The requester must be a contact of the ticket's client."
         if errors:
             raise ValidationError(errors)

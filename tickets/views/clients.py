@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,15 +39,16 @@ def open_tickets() -> QuerySet[Ticket]:
     return Ticket.objects.open().active().not_spam()
 
 
-def count_per_row(tickets: QuerySet[Ticket], link: str) -> Coalesce:
-    """The number of `tickets` whose `link` is the outer row, as a correlated subquery.
+def count_per_row(rows: QuerySet[Model], link: str) -> Coalesce:
+    """The number of `rows` (tickets, contacts) whose `link` is the outer row, as a
+    correlated subquery.
 
     A subquery is counted only for the rows of the page shown, through the
     ticket indexes on (client, ...) and (project, ...), where a join and
     GROUP BY would aggregate every ticket before the page is cut.
     """
     counted = (
-        tickets.filter(**{link: OuterRef("pk")})
+        rows.filter(**{link: OuterRef("pk")})
         .order_by()
         .values(link)
         .annotate(count=Count("pk"))

@@ -7,6 +7,8 @@ long text answers 422 with the service's message next to the field.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -39,7 +41,7 @@ def respond(
     `note` is the note being edited, so that its errors show beside it."""
     ticket = get_ticket_for_agent(request.user, ticket.pk)
     failed = bool(form.errors)
-    extra = {}
+    extra: dict[str, Any] = {}
     if failed:
         extra = {"sticky_form": form} if note is None else {"sticky_edit": (note.pk, form)}
     context = ticket_context(request, ticket, **extra)
