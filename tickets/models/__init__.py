@@ -20,7 +20,15 @@ from .conversation import (
 )
 from .counts import TicketCount
 from .history import TicketEvent
-from .organisation import Category, Client, ClientQuerySet, Contact, Project, Team
+from .organisation import (
+    Category,
+    Client,
+    ClientDomain,
+    ClientQuerySet,
+    Contact,
+    Project,
+    Team,
+)
 from .search import TicketSearchDocument, TicketSearchTerm
 from .tickets import (
     ActiveState,
@@ -35,7 +43,13 @@ from .tickets import (
     TicketStar,
     TicketStatus,
 )
-from .workspace import CannedResponse, SavedView, StickyNote, TicketPresence
+from .workspace import (
+    CannedResponse,
+    NotificationSettings,
+    SavedView,
+    StickyNote,
+    TicketPresence,
+)
 
 __all__ = [
     "PREVIEWABLE_IMAGE_TYPES",
@@ -47,9 +61,11 @@ __all__ = [
     "Category",
     "Channel",
     "Client",
+    "ClientDomain",
     "ClientQuerySet",
     "Contact",
     "CustomField",
+    "NotificationSettings",
     "Priority",
     "Project",
     "Rating",

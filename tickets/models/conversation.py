@@ -35,12 +35,22 @@ class Reply(models.Model):
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    message_id = models.CharField(
+        "Message-ID",
+        max_length=998,
+        blank=True,
+        help_text="The email's Message-ID: the one received, or the one our email carries.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "replies"
         indexes = [
+            # Threading incoming mail: the emails sent and received for a ticket's replies.
+            models.Index(
+                fields=["message_id"], condition=~Q(message_id=""), name="reply_message_id_idx"
+            ),
             models.Index(fields=["ticket", "created_at"], name="reply_ticket_created_idx"),
             models.Index(fields=["author_agent", "created_at"], name="reply_agent_created_idx"),
         ]

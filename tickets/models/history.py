@@ -69,6 +69,7 @@ class TicketEvent(models.Model):
         STICKY_NOTE_ADDED = "sticky_note_added", "Sticky note added"
         STICKY_NOTE_CHANGED = "sticky_note_changed", "Sticky note changed"
         STICKY_NOTE_REMOVED = "sticky_note_removed", "Sticky note removed"
+        EMAIL_BOUNCED = "email_bounced", "Email bounced"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

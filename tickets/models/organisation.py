@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 
@@ -70,6 +71,11 @@ class Contact(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True)
+    bounced_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When mail to this address last bounced; cleared when it writes to us again.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -82,10 +88,40 @@ class Contact(models.Model):
                 violation_error_message="This client already has a contact with this email.",
             )
         ]
-        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
+        indexes = [
+            models.Index(fields=["email"], name="contact_email_idx"),
+            # Incoming mail finds its sender whatever the case of the address.
+            models.Index(Upper("email"), name="contact_email_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+class ClientDomain(models.Model):
+    """An email domain of a client: mail from an unknown address at it makes a new contact
+    of that client (see mail.requesters)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="email_domains")
+    domain = models.CharField(
+        max_length=253, unique=True, help_text="Such as example.com, in lower case."
+    )
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(domain=Lower("domain")) & ~Q(domain=""),
+                name="client_domain_lower_case",
+                violation_error_message="The domain must be in lower case.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def clean(self) -> None:
+        self.domain = (self.domain or "").strip().lower().removeprefix("@")
 
 
 class Project(models.Model):

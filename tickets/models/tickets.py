@@ -327,6 +327,20 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
     is_spam = models.BooleanField("spam", default=False)
     tags = TaggableManager(through=TaggedTicket, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
+    mailbox = models.ForeignKey(
+        "mail.Mailbox",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        help_text="The mailbox the ticket came through; mail about it is sent from there.",
+    )
+    message_id = models.CharField(
+        "Message-ID",
+        max_length=998,
+        blank=True,
+        help_text="The Message-ID of the email that opened the ticket.",
+    )
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField("last updated", default=timezone.now)
@@ -376,6 +390,10 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
             models.Index(fields=["-updated_at"], condition=Q(is_spam=True), name="ticket_spam_idx"),
             models.Index(
                 fields=["due_at"], condition=Q(due_at__isnull=False), name="ticket_due_idx"
+            ),
+            # Threading incoming mail: the email that opened a ticket, by its Message-ID.
+            models.Index(
+                fields=["message_id"], condition=~Q(message_id=""), name="ticket_message_id_idx"
             ),
             # The reports (reports.queries): each period's rows are an index range, and
             # the included column makes it an index-only scan (no visit to the table).

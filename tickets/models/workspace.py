@@ -161,3 +161,25 @@ class TicketPresence(models.Model):
 
     def __str__(self) -> str:
         return f"Agent {self.agent_id} on #{self.ticket_id}"
+
+
+class NotificationSettings(models.Model):
+    """Which notification emails an agent wants; an agent without a row gets them all."""
+
+    agent = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    on_assignment = models.BooleanField(
+        "a ticket is assigned to me", default=True, help_text="By someone else."
+    )
+    on_client_reply = models.BooleanField(
+        "a client replies by email",
+        default=True,
+        help_text="To a ticket assigned to me, or, when nobody is, to one of a mailbox I watch.",
+    )
+
+    class Meta:
+        verbose_name_plural = "notification settings"
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.agent}"
