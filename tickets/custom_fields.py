@@ -96,12 +96,14 @@ def validate_values(
     *,
     current: Mapping[str, Any] | None = None,
     fields: Iterable[CustomField] | None = None,
+    require: bool = True,
 ) -> dict[str, Any]:
     """Validate `values` (by key) and return the complete set to store.
 
     `current` holds a ticket's stored values when updating; keys not given keep
-    them. Required fields must end up with a value. Unknown or disabled keys are
-    refused. Errors are raised as one ValidationError keyed by field key.
+    them. Required fields must end up with a value, unless `require` is false (a
+    ticket that arrives by email cannot be asked for them). Unknown or disabled keys
+    are refused. Errors are raised as one ValidationError keyed by field key.
     """
     definitions = {
         field.key: field for field in (fields if fields is not None else enabled_fields())
@@ -120,7 +122,7 @@ def validate_values(
     for key, field in definitions.items():
         if key in errors:
             continue
-        if field.required and (is_empty(result.get(key)) or result.get(key) is False):
+        if require and field.required and (is_empty(result.get(key)) or result.get(key) is False):
             errors[key] = ["This field is required."]
     if errors:
         raise ValidationError(errors)

@@ -18,6 +18,8 @@ conversation per ticket.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from collections.abc import Iterable
 from email.utils import formataddr
 from typing import Any
@@ -28,6 +30,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from tickets.agents import agent_name
 
@@ -35,8 +38,9 @@ from .models import Attachment, Channel, Contact, Reply, Ticket
 
 logger = logging.getLogger("tickets.notifications")
 
-# Changes made through these channels email people; the API and admin stay silent.
-EMAILING_CHANNELS = frozenset({Channel.WEB})
+# Changes made through these channels email people; the API and admin stay silent. An
+# agent's reply by email goes to the client like one written in the workspace.
+EMAILING_CHANNELS = frozenset({Channel.WEB, Channel.EMAIL})
 
 
 # Threading ---------------------------------------------------------------------
@@ -47,14 +51,41 @@ def mail_domain() -> str:
     return urlsplit(settings.HELPDESK_SITE_URL).hostname or str(DNS_NAME)
 
 
+def _ticket_signature(ticket_id: int) -> str:
+    return salted_hmac("helpdesk.mail.ticket", str(ticket_id)).hexdigest()[:12]
+
+
 def ticket_message_id(ticket: Ticket) -> str:
-    """The id of the ticket's root message, which every email about it refers to."""
-    return f"<ticket-{ticket.pk}@{mail_domain()}>"
+    """The id of the ticket's root message, which every email about it refers to (and the
+    acknowledgment carries). It is signed, so that nobody can write into a ticket by
+    naming it in In-Reply-To without having received our mail."""
+    return f"<ticket-{ticket.pk}.{_ticket_signature(ticket.pk)}@{mail_domain()}>"
+
+
+ROOT_MESSAGE_ID = re.compile(r"<ticket-(\d{1,18})\.([0-9a-f]{12})@[^<>@\s]+>")
+
+
+def ticket_id_of(message_id: str) -> int | None:
+    """The ticket a root Message-ID of ours names, if its signature is right."""
+    match = ROOT_MESSAGE_ID.fullmatch(message_id.strip())
+    if match is None:
+        return None
+    ticket_id = int(match.group(1))
+    if not constant_time_compare(match.group(2), _ticket_signature(ticket_id)):
+        return None
+    return ticket_id
+
+
+def new_reply_message_id(ticket: Ticket) -> str:
+    """A new, unguessable id for an agent's reply; the reply keeps it, so that a retried
+    send is the same message and the client's answer threads by it."""
+    return f"<reply-{secrets.token_hex(8)}.ticket-{ticket.pk}@{mail_domain()}>"
 
 
 def reply_message_id(reply: Reply) -> str:
-    """A stable id per reply: a retried send is recognised as the same message."""
-    return f"<reply-{reply.pk}.ticket-{reply.ticket_id}@{mail_domain()}>"
+    """The id of the email of `reply`: the one it keeps (replies made before Message-IDs
+    were kept get a stable one made from their ids)."""
+    return reply.message_id or f"<reply-{reply.pk}.ticket-{reply.ticket_id}@{mail_domain()}>"
 
 
 def assignment_message_id(ticket: Ticket, assignee_id: int, marker: str) -> str:
@@ -62,8 +93,28 @@ def assignment_message_id(ticket: Ticket, assignee_id: int, marker: str) -> str:
 
 
 def threading_headers(ticket: Ticket, message_id: str) -> dict[str, str]:
+    """Headers that put a message in the ticket's conversation: after the client's first
+    email when the ticket came by email, and our root message."""
     root = ticket_message_id(ticket)
-    return {"Message-ID": message_id, "In-Reply-To": root, "References": root}
+    references = f"{ticket.message_id} {root}" if ticket.message_id else root
+    return {"Message-ID": message_id, "In-Reply-To": root, "References": references}
+
+
+def sender(ticket: Ticket) -> str:
+    """Whom mail about `ticket` comes from: the mailbox it came through, else its
+    department's mailbox, else DEFAULT_FROM_EMAIL."""
+    from mail.models import Mailbox  # the mail app builds on the tickets app
+
+    mailbox = ticket.mailbox
+    if mailbox is None:
+        mailbox = (
+            Mailbox.objects.filter(department_id=ticket.department_id, is_active=True)
+            .order_by("pk")
+            .first()
+        )
+    if mailbox is None:
+        return settings.DEFAULT_FROM_EMAIL
+    return _address(mailbox.from_name, mailbox.address)
 
 
 def subject_line(ticket: Ticket, *, prefix: str = "") -> str:
@@ -128,7 +179,7 @@ def build_reply_email(
     message = EmailMultiAlternatives(
         subject=subject_line(ticket, prefix="Re: "),
         body=render_to_string("emails/reply.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(ticket),
         to=to,
         cc=cc,
         headers=threading_headers(ticket, reply_message_id(reply)),
@@ -166,9 +217,77 @@ def build_assignment_email(
     message = EmailMultiAlternatives(
         subject=subject_line(ticket, prefix="Assigned to you: "),
         body=render_to_string("emails/assigned.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(ticket),
         to=[_address(context["assignee_name"], assignee.email)],
         headers=threading_headers(ticket, assignment_message_id(ticket, assignee.pk, marker)),
     )
     message.attach_alternative(render_to_string("emails/assigned.html", context), "text/html")
+    return message
+
+
+# Automatic messages carry these, so that other robots do not answer them (RFC 3834).
+AUTOMATIC_HEADERS = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
+
+
+def build_acknowledgment_email(ticket: Ticket) -> EmailMultiAlternatives | None:
+    """The automatic answer to a new ticket from email: it was received, under which
+    reference. None when the requester has no address."""
+    requester: Contact | None = ticket.requester
+    if requester is None or not requester.email:
+        return None
+    reference = f"[#{ticket.pk}]"
+    context = {
+        "ticket": ticket,
+        "reference": reference,
+        "requester_name": requester.name if requester.name != requester.email else "",
+        "signature": ticket.mailbox.from_name or ticket.mailbox.address
+        if ticket.mailbox
+        else settings.DEFAULT_FROM_EMAIL,
+    }
+    root = ticket_message_id(ticket)
+    headers = {**AUTOMATIC_HEADERS, "Message-ID": root}
+    if ticket.message_id:
+        headers |= {"In-Reply-To": ticket.message_id, "References": ticket.message_id}
+    message = EmailMultiAlternatives(
+        subject=subject_line(ticket, prefix="Re: "),
+        body=render_to_string("emails/acknowledgment.txt", context),
+        from_email=sender(ticket),
+        to=[_address(requester.name, requester.email)],
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string("emails/acknowledgment.html", context), "text/html")
+    return message
+
+
+# A client's reply is quoted in its notification up to this many characters.
+EXCERPT_LENGTH = 1000
+
+
+def build_client_reply_email(
+    reply: Reply, agent: Any, *, reason: str
+) -> EmailMultiAlternatives | None:
+    """Tell `agent` that a client replied to a ticket they follow; None without an address."""
+    if not agent.email:
+        return None
+    ticket = reply.ticket
+    author = reply.author_contact
+    text = reply.text if len(reply.text) <= EXCERPT_LENGTH else reply.text[:EXCERPT_LENGTH] + "…"
+    context = {
+        "ticket": ticket,
+        "agent_name": agent_name(agent),
+        "author_name": author.name if author else "The client",
+        "excerpt": text,
+        "ticket_url": ticket_url(ticket),
+        "profile_url": settings.HELPDESK_SITE_URL.rstrip("/") + reverse("profile"),
+        "reason": reason,
+    }
+    message_id = f"<client-reply-{reply.pk}.agent-{agent.pk}.ticket-{ticket.pk}@{mail_domain()}>"
+    message = EmailMultiAlternatives(
+        subject=subject_line(ticket, prefix="Client replied: "),
+        body=render_to_string("emails/client_reply.txt", context),
+        from_email=sender(ticket),
+        to=[_address(agent_name(agent), agent.email)],
+        headers={"Auto-Submitted": "auto-generated", **threading_headers(ticket, message_id)},
+    )
+    message.attach_alternative(render_to_string("emails/client_reply.html", context), "text/html")
     return message

@@ -26,7 +26,8 @@ from django.tasks import Task, task
 from django.utils import timezone
 
 from . import notifications
-from .models import Attachment, Reply, Ticket
+from .agents import Agent, is_agent
+from .models import Attachment, NotificationSettings, Reply, Ticket
 
 logger = logging.getLogger("tickets.notifications")
 
@@ -90,6 +91,8 @@ def send_assignment_email(
     assignee = users.get(assignee_id)
     if assignee is None or not assignee.is_active:
         return "assignee inactive"
+    if not wants_email(assignee, "on_assignment"):
+        return "turned off by the assignee"
     message = notifications.build_assignment_email(
         ticket, assignee, users.get(actor_id) if actor_id else None, marker=marker or "0"
     )
@@ -104,6 +107,68 @@ def send_assignment_email(
         {"actor_id": actor_id, "marker": marker},
         attempt,
     )
+
+
+@task
+def send_acknowledgment_email(ticket_id: int, attempt: int = 1) -> str:
+    """Tell the requester of a ticket that came by email that it was received."""
+    ticket = (
+        Ticket.objects.select_related("requester", "mailbox", "client").filter(pk=ticket_id).first()
+    )
+    if ticket is None:
+        return "ticket deleted"
+    message = notifications.build_acknowledgment_email(ticket)
+    if message is None:
+        return "no address"
+    description = f"the acknowledgment of ticket #{ticket_id}"
+    return _deliver(message, description, send_acknowledgment_email, (ticket_id,), {}, attempt)
+
+
+@task
+def send_client_reply_email(reply_id: int, agent_id: int, reason: str, attempt: int = 1) -> str:
+    """Tell an agent that a client replied to a ticket they follow."""
+    reply = (
+        Reply.objects.select_related("ticket__mailbox", "author_contact")
+        .filter(pk=reply_id)
+        .first()
+    )
+    agent = get_user_model().objects.filter(pk=agent_id, is_active=True).first()
+    if reply is None:
+        return "reply deleted"
+    if agent is None:
+        return "agent inactive"
+    message = notifications.build_client_reply_email(reply, agent, reason=reason)
+    if message is None:
+        return "no address"
+    description = f"the notice of reply {reply_id} to agent {agent_id}"
+    return _deliver(
+        message, description, send_client_reply_email, (reply_id, agent_id, reason), {}, attempt
+    )
+
+
+def wants_email(agent: Agent, kind: str) -> bool:
+    """Whether `agent` wants notification emails of `kind` ("on_assignment",
+    "on_client_reply"): yes unless they turned it off."""
+    settings = NotificationSettings.objects.filter(agent=agent).first()
+    return settings is None or bool(getattr(settings, kind))
+
+
+def client_reply_recipients(reply: Reply) -> list[tuple[Agent, str]]:
+    """Who hears of a client's reply, and why: the ticket's assignee, or when nobody is
+    assigned, the agents its mailbox names; each unless they turned it off."""
+    ticket = reply.ticket
+    if ticket.assignee_id is not None:
+        candidates = [(ticket.assignee, "the ticket is assigned to you")]
+    elif ticket.mailbox is not None:
+        reason = f"you watch the mailbox {ticket.mailbox.address} and nobody is assigned"
+        candidates = [(agent, reason) for agent in ticket.mailbox.notify_agents.all()]
+    else:
+        candidates = []
+    return [
+        (agent, reason)
+        for agent, reason in candidates
+        if agent is not None and is_agent(agent) and wants_email(agent, "on_client_reply")
+    ]
 
 
 def _deliver(
@@ -174,3 +239,15 @@ def _enqueue(task, *args, **kwargs) -> None:
         task.enqueue(*args, **kwargs)
     except Exception:
         logger.exception("Could not queue %s%s", task.name, args)
+
+
+def acknowledge(ticket_id: int) -> None:
+    """Queue the acknowledgment of a new ticket that came by email."""
+    _enqueue(send_acknowledgment_email, ticket_id)
+
+
+def client_replied(reply_id: int) -> None:
+    """Queue the notices of a client's reply to the agents who follow its ticket."""
+    reply = Reply.objects.select_related("ticket__assignee", "ticket__mailbox").get(pk=reply_id)
+    for agent, reason in client_reply_recipients(reply):
+        _enqueue(send_client_reply_email, reply_id, agent.pk, reason)

@@ -12,6 +12,7 @@ that each kind's payload is defined once:
 - a reply or note added: `{"reply_id": ..., "attachments": [names]}` (`reply_value`);
   deleted: the same with its `kind` and `text` (`deleted_reply_value`);
 - a rating: `{"value": "good" | "bad", "comment": ...}` (`rating_value`);
+- a bounce: `{"addresses": [...], "message_id": ...}` (`bounce_value`);
 - CC contacts: their ids, sorted; tags: their names, sorted; a due date: ISO text; a sticky
   note: its text; a subject, message, priority or custom field: the plain value.
   "attachments" is present only when the change carried files.
@@ -164,6 +165,11 @@ def rating_value(*, value: str, comment: str) -> dict[str, Any]:
     return {"value": str(value), "comment": comment}
 
 
+def bounce_value(*, addresses: Sequence[str], message_id: str) -> dict[str, Any]:
+    """Mail that could not be delivered: to whom, and which of our messages it was."""
+    return {"addresses": list(addresses), "message_id": message_id}
+
+
 # Reading ------------------------------------------------------------------------
 
 
@@ -264,6 +270,13 @@ def _rated(event: TicketEvent) -> Change:
     return Change(new=f"{rating}: “{comment}”" if comment else rating)
 
 
+def _bounce(value: Any) -> str:
+    addresses = value.get("addresses") if isinstance(value, dict) else None
+    if not addresses:
+        return "mail could not be delivered"
+    return f"mail to {', '.join(map(str, addresses))} could not be delivered"
+
+
 def _plain(event: TicketEvent) -> Change:
     old, new = event.old_value, event.new_value
     if old is None and new is None:
@@ -288,6 +301,7 @@ _DESCRIBERS: dict[str, Callable[[TicketEvent], Change]] = {
     _Kind.STICKY_NOTE_CHANGED: lambda event: Change(
         old=_text(event.old_value), new=_text(event.new_value)
     ),
+    _Kind.EMAIL_BOUNCED: lambda event: Change(new=_bounce(event.new_value)),
     _Kind.CC_CHANGED: lambda event: Change(
         old=_contacts(event.old_value), new=_contacts(event.new_value)
     ),

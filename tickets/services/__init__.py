@@ -21,6 +21,7 @@ Callers use the package: `from tickets import services; services.post_reply(...)
 from .bulk import MAX_BULK_TICKETS, BulkAction, BulkResult, apply_bulk_action
 from .common import UNSET, Conflict, Stale
 from .conversation import delete_reply, post_reply
+from .delivery import record_bounce
 from .feedback import rate_ticket, set_pin, set_star
 from .removal import delete_agent, delete_contact, delete_team
 from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
@@ -66,6 +67,7 @@ __all__ = [
     "mark_spam",
     "post_reply",
     "rate_ticket",
+    "record_bounce",
     "remove_sticky_note",
     "remove_tags",
     "restore",

@@ -15,6 +15,7 @@ from tickets import attachments as files
 from tickets import notifications, presence, tasks
 from tickets.agents import Agent
 from tickets.models import (
+    Attachment,
     Channel,
     Contact,
     Reply,
@@ -46,6 +47,8 @@ def post_reply(
     source: Source | None = None,
     attachments: Sequence[UploadedFile[bytes]] = (),
     seen_version: datetime.datetime | None = None,
+    message_id: str = "",
+    notify: bool = True,
 ) -> Reply:
     """Add a reply or an internal note to the conversation, with its files.
 
@@ -58,20 +61,19 @@ def post_reply(
     `tickets.presence`): if others changed the ticket since, nothing is posted and
     `Stale` lists their changes. The check runs under the ticket's row lock, so a
     reply another agent sends at the same moment is either seen or waits for this one.
+
+    `message_id` is the Message-ID of the email a reply came in; an agent's public reply
+    gets one of ours, which its email carries, so that the client's answer threads. A
+    client's reply tells the agents who follow the ticket (its assignee, or the agents
+    its mailbox names), unless `notify` is false (an automatic reply).
     """
     text = clean_text(text, "text")
     checked = files.check_uploads(attachments)
-    if kind not in Reply.Kind.values:
-        raise ValidationError({"kind": ["Select reply or note."]})
-    agent = None if isinstance(author, Contact) else author
-    contact = author if isinstance(author, Contact) else None
-    if contact is not None and kind == Reply.Kind.NOTE:
-        raise ValidationError({"kind": ["Only agents can write notes."]})
-    if contact is not None and contact.client_id != ticket.client_id:
-        raise ValidationError({"author": ["The contact does not belong to the ticket's client."]})
-    check_agent(agent, "author")
+    agent, contact = _checked_author(author, kind, ticket)
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
+    if not message_id and agent is not None and kind == Reply.Kind.REPLY:
+        message_id = notifications.new_reply_message_id(ticket)
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if seen_version is not None and agent is not None:
@@ -86,6 +88,7 @@ def post_reply(
             author_agent=agent,
             author_contact=contact,
             source=source,
+            message_id=message_id,
             created_at=now,
         )
         stored = files.store(checked, ticket=locked, reply=reply, uploaded_by=agent)
@@ -117,16 +120,39 @@ def post_reply(
             new=history.reply_value(reply_id=reply.pk, files=[a.name for a in stored]),
             at=now,
         )
-        if (
-            kind == Reply.Kind.REPLY
-            and agent is not None
-            and channel in notifications.EMAILING_CHANNELS
-        ):
-            transaction.on_commit(
-                partial(tasks.reply_posted, reply.pk, [a.pk for a in stored]), robust=True
-            )
+        if kind == Reply.Kind.REPLY:
+            _schedule_emails(reply, stored, channel=channel, notify=notify)
     refresh_from(ticket, locked)
     return reply
+
+
+def _checked_author(
+    author: Agent | Contact, kind: Reply.Kind, ticket: Ticket
+) -> tuple[Agent | None, Contact | None]:
+    """(agent, contact): who writes, checked; notes are by agents only."""
+    if kind not in Reply.Kind.values:
+        raise ValidationError({"kind": ["Select reply or note."]})
+    agent = None if isinstance(author, Contact) else author
+    contact = author if isinstance(author, Contact) else None
+    if contact is not None and kind == Reply.Kind.NOTE:
+        raise ValidationError({"kind": ["Only agents can write notes."]})
+    if contact is not None and contact.client_id != ticket.client_id:
+        raise ValidationError({"author": ["The contact does not belong to the ticket's client."]})
+    check_agent(agent, "author")
+    return agent, contact
+
+
+def _schedule_emails(
+    reply: Reply, stored: Sequence[Attachment], *, channel: Channel, notify: bool
+) -> None:
+    """After the commit: an agent's public reply is emailed to the client (from the web
+    and by email), and a client's tells the agents who follow the ticket."""
+    if reply.author_agent_id is not None and channel in notifications.EMAILING_CHANNELS:
+        transaction.on_commit(
+            partial(tasks.reply_posted, reply.pk, [a.pk for a in stored]), robust=True
+        )
+    if reply.author_contact_id is not None and notify:
+        transaction.on_commit(partial(tasks.client_replied, reply.pk), robust=True)
 
 
 def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None:

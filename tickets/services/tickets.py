@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -32,6 +32,9 @@ from tickets.models import (
     history,
 )
 from tickets.statuses import FixedStatus
+
+if TYPE_CHECKING:
+    from mail.models import Mailbox
 
 from .common import (
     SUBJECT_MAX_LENGTH,
@@ -113,9 +116,15 @@ def create_ticket(
     custom_field_values: Mapping[str, Any] | None = None,
     status: TicketStatus | None = None,
     attachments: Sequence[UploadedFile[bytes]] = (),
+    mailbox: Mailbox | None = None,
+    message_id: str = "",
 ) -> Ticket:
     """Open a new ticket, with files on its opening message. The source follows the
-    channel unless given."""
+    channel unless given.
+
+    A ticket that arrives by email remembers its `mailbox` and the `message_id` of the
+    email, and is not refused for the required custom fields nobody could fill in.
+    """
     subject = clean_text(subject, "subject", max_length=SUBJECT_MAX_LENGTH)
     message = clean_text(message, "message")
     check_department(department)
@@ -124,7 +133,9 @@ def create_ticket(
     _check_contacts(client, requester, cc)
     check_agent(assignee)
     _check_priority(priority)
-    values = custom_fields.validate_values(custom_field_values or {})
+    values = custom_fields.validate_values(
+        custom_field_values or {}, require=channel != Channel.EMAIL
+    )
     tag_names = normalize_tags(tags)
     checked = files.check_uploads(attachments)
     if source is None:
@@ -147,6 +158,8 @@ def create_ticket(
             team=team,
             due_at=due_at,
             custom_fields=values,
+            mailbox=mailbox,
+            message_id=message_id,
             created_at=now,
             updated_at=now,
             status_changed_at=None,

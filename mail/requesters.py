@@ -1,0 +1,89 @@
+"""Who wrote: finding the contact (or agent) behind an email address, or making one.
+
+The new-requester rule (document 003's "new user" ingestion): a sender is found among the
+contacts by address, whatever its case. An unknown sender becomes a new contact of the
+client whose email domains include the sender's domain, or else of a new client named
+after the sender. The portal's contact form follows the same rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connections, transaction
+
+from tickets.agents import Agent, agents
+from tickets.models import Client, ClientDomain, Contact
+
+# The client of tickets from mail that has no usable sender address.
+UNKNOWN_SENDERS = "Unknown senders"
+
+
+def agent_with_address(address: str) -> Agent | None:
+    """The active agent who has this email address, if any."""
+    if not address:
+        return None
+    return agents().filter(email__iexact=address).order_by("pk").first()
+
+
+def contact_with_address(address: str, *, client: Client | None = None) -> Contact | None:
+    """The contact with this address (of `client` when given); the oldest if several."""
+    if not address:
+        return None
+    contacts = Contact.objects.select_related("client").filter(email__iexact=address)
+    if client is not None:
+        contacts = contacts.filter(client=client)
+    return contacts.order_by("pk").first()
+
+
+def client_for_domain(address: str) -> Client | None:
+    """The client that registered the domain of `address`."""
+    domain = address.rpartition("@")[2].lower()
+    if not domain:
+        return None
+    found = ClientDomain.objects.select_related("client").filter(domain=domain).first()
+    return found.client if found else None
+
+
+def requester_for(address: str, name: str) -> Contact:
+    """The contact who sent mail from `address`: found, or made by the new-requester rule."""
+    with _address_lock(address):
+        contact = contact_with_address(address)
+        if contact is not None:
+            return contact
+        client = client_for_domain(address)
+        if client is None:
+            client = Client.objects.create(name=(name or address)[:200], email=address)
+        return Contact.objects.create(client=client, name=(name or address)[:200], email=address)
+
+
+def contact_in_client(address: str, name: str, client: Client) -> Contact:
+    """The contact of `client` at `address`, made if the client has none (a person copied
+    on a ticket's mail joins the ticket's client)."""
+    with _address_lock(address):
+        contact = contact_with_address(address, client=client)
+        if contact is not None:
+            return contact
+        return Contact.objects.create(client=client, name=(name or address)[:200], email=address)
+
+
+def unknown_senders_client() -> Client:
+    """The client of tickets whose mail names no sender (found or made)."""
+    client = Client.objects.filter(name=UNKNOWN_SENDERS).order_by("pk").first()
+    return client or Client.objects.create(name=UNKNOWN_SENDERS)
+
+
+@contextmanager
+def _address_lock(address: str) -> Iterator[None]:
+    """Serialises the making of a contact for one address across processes (two messages
+    from a new sender at once must not make two clients): on PostgreSQL a transaction-level
+    advisory lock; SQLite's write transactions are serial already."""
+    key = int.from_bytes(hashlib.sha256(address.lower().encode()).digest()[:8], signed=True)
+    with transaction.atomic():
+        connection = connections["default"]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        yield
