@@ -5,6 +5,7 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
+from mail import models as mail_models
 from tickets import models
 from tickets.statuses import FixedStatus
 
@@ -241,3 +242,21 @@ class TicketPresenceFactory(DjangoModelFactory):
 
     ticket = factory.SubFactory(TicketFactory)
     agent = factory.SubFactory(AgentFactory)
+
+
+class ClientDomainFactory(DjangoModelFactory):
+    class Meta:
+        model = models.ClientDomain
+
+    client = factory.SubFactory(ClientFactory)
+    domain = factory.Sequence(lambda n: f"client{n}.example")
+
+
+class MailboxFactory(DjangoModelFactory):
+    class Meta:
+        model = mail_models.Mailbox
+
+    name = factory.Sequence(lambda n: f"Support {n}")
+    address = factory.Sequence(lambda n: f"support{n}@helpdesk.example.test")
+    department = factory.SubFactory(CategoryFactory)
+    from_name = "Example Support"

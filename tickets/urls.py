@@ -15,6 +15,7 @@ from tickets.views import (
     marks,
     new_ticket,
     presence,
+    profile,
     queue,
     saved_views,
     sticky_notes,
@@ -125,6 +126,8 @@ urlpatterns = [
         clients.project_edit,
         name="project_edit",
     ),
+    # The agent's own settings.
+    path("profile/", profile.profile, name="profile"),
     # The activity log across tickets.
     path("activity/", activity.activity, name="activity"),
 ]
