@@ -52,7 +52,7 @@ def mail_domain() -> str:
 
 
 def _ticket_signature(ticket_id: int) -> str:
-    return salted_hmac("helpdesk.mail.ticket", str(ticket_id)).hexdigest()[:12]
+    return salted_hmac("helpdesk.mail.ticket", str(ticket_id), algorithm="sha256").hexdigest()[:12]
 
 
 def ticket_message_id(ticket: Ticket) -> str:

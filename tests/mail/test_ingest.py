@@ -27,16 +27,10 @@ from tickets.statuses import FixedStatus
 
 from .conftest import DOMAIN, make_email
 
-pytestmark = pytest.mark.django_db
+# Real commits: the emails are queued after them, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 Outcome = InboundMessage.Outcome
-
-
-@pytest.fixture(autouse=True)
-def _run_after_commit(django_capture_on_commit_callbacks):
-    """Emails are queued after the commit: run those callbacks as a commit would."""
-    with django_capture_on_commit_callbacks(execute=True):
-        yield
 
 
 def receive(raw: bytes, mailbox=None) -> InboundMessage:

@@ -1,4 +1,4 @@
-"""Admin for the agents' saved queue views."""
+"""Admin for the agents' saved queue views and their notification settings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from tickets.filters import canonical_query
-from tickets.models import SavedView
+from tickets.models import NotificationSettings, SavedView
 
 
 class SavedViewAdminForm(forms.ModelForm):
@@ -36,3 +36,13 @@ class SavedViewAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: SavedView, form: Any, change: bool) -> None:
         obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    """Each agent changes their own on their profile page; an administrator may too."""
+
+    list_display = ("agent", "on_assignment", "on_client_reply")
+    list_select_related = ("agent",)
+    search_fields = ("agent__username", "agent__email")
+    autocomplete_fields = ("agent",)

@@ -26,6 +26,7 @@ from tickets.models import (
     Category,
     Channel,
     Client,
+    ClientDomain,
     Contact,
     CustomField,
     Project,
@@ -49,6 +50,15 @@ class ContactInline(admin.TabularInline):
     fields = ("name", "email", "phone")
 
 
+class ClientDomainInline(admin.TabularInline):
+    """Mail from an unknown address at one of these domains makes a contact of the client."""
+
+    model = ClientDomain
+    extra = 0
+    fields = ("domain",)
+    verbose_name = "email domain"
+
+
 class ProjectInline(admin.TabularInline):
     model = Project
     extra = 0
@@ -61,7 +71,7 @@ class ClientAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "email")
     date_hierarchy = "created_at"
-    inlines = (ContactInline, ProjectInline)
+    inlines = (ContactInline, ProjectInline, ClientDomainInline)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not Contact:

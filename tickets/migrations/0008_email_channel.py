@@ -87,6 +87,8 @@ class Migration(migrations.Migration):
             name="message_id",
             field=models.CharField(
                 blank=True,
+                db_default="",
+                default="",
                 help_text="The email's Message-ID: the one received, or the one our email carries.",
                 max_length=998,
                 verbose_name="Message-ID",
@@ -109,6 +111,8 @@ class Migration(migrations.Migration):
             name="message_id",
             field=models.CharField(
                 blank=True,
+                db_default="",
+                default="",
                 help_text="The Message-ID of the email that opened the ticket.",
                 max_length=998,
                 verbose_name="Message-ID",

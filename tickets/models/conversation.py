@@ -39,6 +39,9 @@ class Reply(models.Model):
         "Message-ID",
         max_length=998,
         blank=True,
+        default="",
+        # The demo data's COPY leaves the column out: the database fills it in.
+        db_default="",
         help_text="The email's Message-ID: the one received, or the one our email carries.",
     )
     created_at = models.DateTimeField(default=timezone.now)

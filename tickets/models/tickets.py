@@ -339,6 +339,9 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
         "Message-ID",
         max_length=998,
         blank=True,
+        default="",
+        # The demo data's COPY leaves the column out: the database fills it in.
+        db_default="",
         help_text="The Message-ID of the email that opened the ticket.",
     )
 
