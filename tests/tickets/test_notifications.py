@@ -116,9 +116,16 @@ class TestReplyEmail:
         assert "Please try &lt;b&gt;again&lt;/b&gt; &amp; tell us." in html
         assert "<b>again" not in html
         headers = email.message()
-        assert headers["Message-ID"] == f"<reply-{posted.pk}.ticket-{ticket.pk}@help.example.com>"
-        assert headers["In-Reply-To"] == f"<ticket-{ticket.pk}@help.example.com>"
-        assert headers["References"] == f"<ticket-{ticket.pk}@help.example.com>"
+        # The reply keeps the id its email carries: the client's answer threads by it.
+        posted.refresh_from_db()
+        assert headers["Message-ID"] == posted.message_id
+        assert posted.message_id.startswith("<reply-")
+        assert posted.message_id.endswith(f".ticket-{ticket.pk}@help.example.com>")
+        root = notifications.ticket_message_id(ticket)
+        assert root.startswith(f"<ticket-{ticket.pk}.") and root.endswith("@help.example.com>")
+        assert notifications.ticket_id_of(root) == ticket.pk
+        assert headers["In-Reply-To"] == root
+        assert headers["References"] == root
 
     def test_each_reply_has_its_own_message_id_in_the_same_thread(
         self, ticket, agent, mailoutbox, django_capture_on_commit_callbacks
@@ -235,7 +242,7 @@ class TestAssignmentEmail:
         assert mimetype == "text/html"
         assert "Acme Inc" in html
         headers = email.message()
-        assert headers["In-Reply-To"] == f"<ticket-{ticket.pk}@help.example.com>"
+        assert headers["In-Reply-To"] == notifications.ticket_message_id(ticket)
         assert headers["Message-ID"].endswith(f".ticket-{ticket.pk}@help.example.com>")
 
     def test_assigning_yourself_sends_nothing(

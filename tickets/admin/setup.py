@@ -86,6 +86,16 @@ class ClientAdmin(admin.ModelAdmin):
             contact.save()
 
 
+@admin.register(ClientDomain)
+class ClientDomainAdmin(admin.ModelAdmin):
+    """Which client an email domain belongs to (also edited on the client's page)."""
+
+    list_display = ("domain", "client")
+    list_select_related = ("client",)
+    search_fields = ("domain", "client__name")
+    autocomplete_fields = ("client",)
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = ("name", "email", "phone", "client", "created_at")
