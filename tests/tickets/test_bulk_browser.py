@@ -74,7 +74,7 @@ def test_tick_rows_and_bad_input_keeps_the_selection(signed_in_page: Page, live_
     first = factories.TicketFactory(subject="First")
     second = factories.TicketFactory(subject="Second")
     page.goto(live_server.url + "/")
-    page.get_by_role("checkbox", name=f"Select ticket #{first.pk}").check()
+    page.get_by_role("checkbox", name=f"Select ticket #{first.pk}", exact=True).check()
     bar = page.locator("#bulk-form")
     expect(bar.get_by_text("1 ticket selected.")).to_be_visible()
     # One page only: nothing more to select across pages.
@@ -83,7 +83,9 @@ def test_tick_rows_and_bad_input_keeps_the_selection(signed_in_page: Page, live_
     bar.get_by_label("Action").select_option("add_tags")
     bar.get_by_role("button", name="Apply").click()
     expect(page.locator("#messages")).to_contain_text("Enter at least one tag.")
-    expect(page.get_by_role("checkbox", name=f"Select ticket #{first.pk}")).to_be_checked()
+    expect(
+        page.get_by_role("checkbox", name=f"Select ticket #{first.pk}", exact=True)
+    ).to_be_checked()
 
     bar.get_by_label("Tags").fill("vip, billing")
     bar.get_by_role("button", name="Apply").click()
@@ -105,7 +107,7 @@ def test_phone_width_selects_a_page_and_keeps_the_bar_in_view(
     bar = page.locator("#bulk-form")
 
     # A card far down the list: the bar that says what is selected stays on screen.
-    last = page.get_by_role("checkbox", name=f"Select ticket #{tickets[0].pk}")
+    last = page.get_by_role("checkbox", name=f"Select ticket #{tickets[0].pk}", exact=True)
     last.check()
     expect(bar.get_by_text("1 ticket selected.")).to_be_in_viewport()
     last.uncheck()
@@ -134,7 +136,7 @@ def test_delete_goes_through_the_confirmation(page: Page, live_server, admin_use
     doomed = factories.TicketFactory(subject="Doomed")
     kept = factories.TicketFactory(subject="Kept")
     page.goto(live_server.url + "/")
-    page.get_by_role("checkbox", name=f"Select ticket #{doomed.pk}").check()
+    page.get_by_role("checkbox", name=f"Select ticket #{doomed.pk}", exact=True).check()
     bar = page.locator("#bulk-form")
     bar.get_by_label("Action").select_option("delete")
     bar.get_by_role("button", name="Apply").click()
@@ -161,7 +163,7 @@ def test_ticked_rows_work_without_javascript(browser, live_server, agent):
     page.goto(live_server.url + "/")
     bar = page.locator("#bulk-form")
     expect(bar).to_be_visible()
-    page.get_by_role("checkbox", name=f"Select ticket #{first.pk}").check()
+    page.get_by_role("checkbox", name=f"Select ticket #{first.pk}", exact=True).check()
     bar.get_by_label("Action").select_option("priority")
     bar.get_by_label("Priority").select_option(str(Priority.URGENT))
     bar.get_by_role("button", name="Apply").click()

@@ -160,11 +160,11 @@ def test_queue_shortcuts_after_ticking_a_row(signed_in_page, live_server, consol
     page.goto(live_server.url + "/")
     rows = page.locator("#queue-results tbody tr")
     # Newest first: the middle row is the second ticket.
-    page.get_by_role("checkbox", name=f"Select ticket #{tickets[1].pk}").check()
+    page.get_by_role("checkbox", name=f"Select ticket #{tickets[1].pk}", exact=True).check()
     page.keyboard.press("j")
     expect(rows.nth(2)).to_have_class(re.compile("is-highlighted"))
     expect(page.locator("#queue-results tbody tr.is-highlighted")).to_have_count(1)
-    page.get_by_role("checkbox", name=f"Select ticket #{tickets[2].pk}").check()
+    page.get_by_role("checkbox", name=f"Select ticket #{tickets[2].pk}", exact=True).check()
     page.keyboard.press("?")
     expect(page.locator("#shortcuts-dialog")).to_be_visible()
     assert console_errors == []
