@@ -31,7 +31,7 @@ from tickets.models import Channel, Client, Contact, Reply, Ticket
 from . import requesters
 from .models import InboundMessage, Mailbox
 from .parsing import EmailAttachment, ParsedEmail, parse_email
-from .threading import referenced_ticket, ticket_for, ticket_of_message_ids
+from .threading import referenced_ticket, ticket_for, ticket_of_our_message
 
 logger = logging.getLogger("mail.ingest")
 
@@ -322,7 +322,7 @@ def _should_acknowledge(mailbox: Mailbox, email: ParsedEmail, requester: Contact
 def _record_bounce(email: ParsedEmail) -> Result:
     bounce = email.bounce
     assert bounce is not None
-    ticket = ticket_of_message_ids([bounce.original_message_id])
+    ticket = ticket_of_our_message(bounce.original_message_id)
     if ticket is None:
         return Result(Outcome.IGNORED, "A delivery report about a message we did not send.")
     services.record_bounce(

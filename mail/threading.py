@@ -43,6 +43,17 @@ def ticket_of_message_ids(message_ids: Sequence[str]) -> Ticket | None:
     return None
 
 
+def ticket_of_our_message(message_id: str) -> Ticket | None:
+    """The ticket a message WE sent was about: our signed root id (acknowledgments), or
+    an agent's reply's (unguessable) id. A delivery report names the message it is about,
+    and anyone can write one: only these are trusted."""
+    ticket_id = ticket_id_of(message_id)
+    if ticket_id is None and message_id:
+        ours = Reply.objects.filter(message_id=message_id, author_agent__isnull=False)
+        ticket_id = ours.values_list("ticket_id", flat=True).first()
+    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+
+
 def tagged_ticket(email: ParsedEmail, *, agent: Agent | None) -> Ticket | None:
     """The ticket named by `[#123]` in the subject, if the sender may write into it: an
     agent, the ticket's requester, or one of its CC contacts."""

@@ -333,3 +333,11 @@ def test_received_at_is_now(mailbox):
         message = receive(make_email(), mailbox)
     assert message.received_at == datetime.datetime(2026, 12, 7, 9, tzinfo=datetime.UTC)
     assert Reply.objects.count() == 0
+
+
+def test_a_delivery_report_naming_a_client_s_own_message_is_not_trusted(mailbox):
+    ticket = receive(make_email(message_id="<client-own@acme.example>"), mailbox).ticket
+    message = receive(_dsn(bounce_of="<client-own@acme.example>", recipient="jane@acme.example"))
+    assert message.outcome == Outcome.IGNORED
+    assert not ticket.events.filter(kind=TicketEvent.Kind.EMAIL_BOUNCED).exists()
+    assert Contact.objects.get(email="jane@acme.example").bounced_at is None
