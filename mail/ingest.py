@@ -241,9 +241,9 @@ def _add_reply(ticket: Ticket, author: Agent | Contact, email: ParsedEmail) -> R
         channel=Channel.EMAIL,
         attachments=uploads,
         message_id=email.message_id[:998],
-        notify=not email.is_auto_reply,
+        notify=not email.suppress_auto_reply,
     )
-    notes = ["An automatic reply: nobody was notified."] if email.is_auto_reply else []
+    notes = ["An automatic message: nobody was notified."] if email.suppress_auto_reply else []
     return Result(Outcome.REPLY_ADDED, ticket=ticket, reply=reply, notes=[*notes, *dropped])
 
 

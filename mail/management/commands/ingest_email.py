@@ -23,6 +23,9 @@ EX_TEMPFAIL = 75
 
 class Command(BaseCommand):
     help = "Read one raw email (RFC 5322) on standard input and file it in its mailbox."
+    # Run once per message by the MTA: the system checks would cost a start-up each time,
+    # and some need the database, whose absence must give EX_TEMPFAIL, not a traceback.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
