@@ -142,6 +142,7 @@ def test_the_quoted_thread_is_stripped_from_a_gmail_reply(scene, mailbox):
     ticket, rewrite = scene
     pipe(rewrite(load("reply_gmail.eml")), "--mailbox", mailbox.name)
     reply = Reply.objects.get(author_contact__email="ana@acme.example")
+    assert reply.ticket == ticket
     assert reply.text.startswith("Thanks, that fixed it.")
     assert "Please power-cycle" not in reply.text
 
