@@ -112,6 +112,12 @@ def keep(
     try:
         with transaction.atomic():
             message.save()
+            if imap_uid is not None:
+                # Read from the mailbox's IMAP folder: the reading position passes it in
+                # the same commit, so that a crash never reads it twice.
+                Mailbox.objects.filter(pk=mailbox.pk, imap_last_uid__lt=imap_uid).update(
+                    imap_last_uid=imap_uid
+                )
     except IntegrityError:
         # The same Message-ID arrived at the same moment: that one is kept.
         message.raw.delete(save=False)
