@@ -10,7 +10,6 @@ queues no next one when another is queued already, so that two chains become one
 from __future__ import annotations
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.db.models import Q
@@ -18,8 +17,6 @@ from django.tasks import task
 from django.utils import timezone
 
 from . import imap
-
-logger = logging.getLogger("mail.imap")
 
 # A run that started longer ago than this is taken for dead (its worker was killed), so
 # that a new chain may start.

@@ -436,6 +436,20 @@ class TestWatchAndSchedule:
         assert "Queued" in fetch_mail("--schedule")
         assert DBTaskResult.objects.filter(status="READY").count() == 1
 
+    def test_a_run_queues_the_next_unless_one_is_queued_already(self, settings):
+        settings.TASKS = DATABASE_TASKS
+        settings.MAIL_FETCH_INTERVAL = 30
+        before = timezone.now()
+
+        assert tasks.fetch_all_mail.call() == "No active mailbox reads IMAP."
+
+        following = DBTaskResult.objects.get()
+        assert following.status == "READY"
+        assert following.run_after >= before + datetime.timedelta(seconds=30)
+
+        tasks.fetch_all_mail.call()  # a second chain's run: it ends there
+        assert DBTaskResult.objects.get() == following
+
     def test_schedule_needs_a_backend_that_runs_tasks_later(self):
         # The tests' (and development's) immediate backend runs a task at once.
         with pytest.raises(CommandError, match="fetch_mail --watch"):
