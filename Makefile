@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_TICKETS ?= 2000
 
-.PHONY: help install run test test-postgres lint format checks chromium
+.PHONY: help install run test test-postgres lint format checks chromium mailservers
 
 help:
 	@echo "make run    install, load demo data on SQLite, serve http://127.0.0.1:$(PORT)"
@@ -42,7 +42,14 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 
-test: install chromium
+# The email tests start a throwaway Dovecot (IMAP) of their own, never the system's service.
+mailservers:
+	@{ command -v dovecot || test -x /usr/sbin/dovecot; } >/dev/null && command -v openssl >/dev/null || { \
+		echo "Installing Dovecot and OpenSSL for the email tests"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq dovecot-imapd openssl; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq dovecot-imapd openssl; fi; }
+
+test: install chromium mailservers
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -280,8 +280,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # imapclient's debug log holds every IMAP command and the messages read.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "imapclient": {"level": "INFO"}},
 }
 
 # Helpdesk settings.
 HELPDESK_SITE_URL = os.environ.get("HELPDESK_SITE_URL", "http://127.0.0.1:8000")
+
+# Mail in over IMAP (mail/imap.py): a CA file trusted besides the system's (for a server
+# with a certificate of a private CA), the seconds before a silent server counts as down,
+# and the seconds between two runs of the worker's fetch_all_mail.
+MAIL_IMAP_CA_FILE = os.environ.get("MAIL_IMAP_CA_FILE", "")
+MAIL_IMAP_TIMEOUT = int(os.environ.get("MAIL_IMAP_TIMEOUT", "60"))
+MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL", "60"))

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from tickets import attachments as files
@@ -97,7 +98,7 @@ def keep(
     A Message-ID the mailbox already has is not kept twice."""
     if email.message_id:
         existing = InboundMessage.objects.filter(mailbox=mailbox, message_id=email.message_id)
-        if (found := existing.first()) is not None:
+        if (found := unordered_first(existing)) is not None:
             return Received(found, new=False)
     message = InboundMessage(
         mailbox=mailbox,
@@ -112,6 +113,12 @@ def keep(
     try:
         with transaction.atomic():
             message.save()
+            if imap_uid is not None:
+                # Read from the mailbox's IMAP folder: the reading position passes it in
+                # the same commit, so that a crash never reads it twice.
+                Mailbox.objects.filter(pk=mailbox.pk, imap_last_uid__lt=imap_uid).update(
+                    imap_last_uid=imap_uid
+                )
     except IntegrityError:
         # The same Message-ID arrived at the same moment: that one is kept.
         message.raw.delete(save=False)
@@ -121,6 +128,12 @@ def keep(
         message.raw.delete(save=False)
         raise
     return Received(message, new=True)
+
+
+def unordered_first[M: Model](queryset: QuerySet[M]) -> M | None:
+    """One row of `queryset`, found by its filter's index: with the model's default order
+    (or first()'s order by id) PostgreSQL may walk a whole table in that order instead."""
+    return next(iter(queryset.order_by()[:1]), None)
 
 
 def read_raw(message: InboundMessage) -> bytes:
@@ -190,7 +203,7 @@ def _handle(message: InboundMessage, email: ParsedEmail) -> Result:
         if author is not None:
             return _add_reply(ticket, author, email)
     if email.message_id:
-        existing = Ticket.objects.filter(message_id=email.message_id).first()
+        existing = unordered_first(Ticket.objects.filter(message_id=email.message_id))
         if existing is not None:
             return Result(
                 Outcome.IGNORED,

@@ -64,6 +64,9 @@ class Mailbox(models.Model):
     imap_last_uid = models.BigIntegerField(default=0, editable=False)
     imap_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     imap_error = models.TextField(blank=True, editable=False)
+    # A fetch holds the mailbox until then (renewing as it goes), so that two fetchers
+    # never read one folder at once; a fetcher that died lets go when it runs out.
+    imap_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

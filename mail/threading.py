@@ -31,9 +31,12 @@ def ticket_of_message_ids(message_ids: Sequence[str]) -> Ticket | None:
     ids = list(dict.fromkeys(message_ids))
     if not ids:
         return None
+    # Unordered, so that PostgreSQL reads the Message-ID indexes and nothing else.
+    tickets = Ticket.objects.filter(message_id__in=ids).order_by()
+    replies = Reply.objects.filter(message_id__in=ids).order_by()
     by_id: dict[str, int] = {}
-    by_id.update(Ticket.objects.filter(message_id__in=ids).values_list("message_id", "pk"))
-    by_id.update(Reply.objects.filter(message_id__in=ids).values_list("message_id", "ticket_id"))
+    by_id.update(tickets.values_list("message_id", "pk"))
+    by_id.update(replies.values_list("message_id", "ticket_id"))
     for message_id in ids:
         ticket_id = ticket_id_of(message_id) or by_id.get(message_id)
         if ticket_id is not None:
@@ -50,7 +53,7 @@ def ticket_of_our_message(message_id: str) -> Ticket | None:
     ticket_id = ticket_id_of(message_id)
     if ticket_id is None and message_id:
         ours = Reply.objects.filter(message_id=message_id, author_agent__isnull=False)
-        ticket_id = ours.values_list("ticket_id", flat=True).first()
+        ticket_id = next(iter(ours.order_by().values_list("ticket_id", flat=True)[:1]), None)
     return Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
 
 

@@ -48,3 +48,6 @@ def make_email(
         maintype, subtype = content_type.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message.as_bytes()
+
+
+from .servers import dovecot, smtp_server  # noqa: E402, F401
