@@ -86,8 +86,7 @@ def receive(raw: bytes, *, mailbox: Mailbox | None = None, imap_uid: int | None 
         raise NoMailbox("No active mailbox is among the message's recipients.")
     received = keep(raw, email, mailbox=mailbox, imap_uid=imap_uid)
     if received.new:
-        process(received.message, email)
-        received.message.refresh_from_db()
+        return Received(process(received.message, email), new=True)
     return received
 
 
@@ -96,10 +95,6 @@ def keep(
 ) -> Received:
     """Store the raw bytes and the message's row, committed before anything else happens.
     A Message-ID the mailbox already has is not kept twice."""
-    if email.message_id:
-        existing = InboundMessage.objects.filter(mailbox=mailbox, message_id=email.message_id)
-        if (found := unordered_first(existing)) is not None:
-            return Received(found, new=False)
     message = InboundMessage(
         mailbox=mailbox,
         message_id=email.message_id[:998],
@@ -120,10 +115,11 @@ def keep(
                     imap_last_uid=imap_uid
                 )
     except IntegrityError:
-        # The same Message-ID arrived at the same moment: that one is kept.
+        # The mailbox has this Message-ID already (the unique constraint says so, even
+        # for two copies arriving at the same moment): that message is the one kept.
         message.raw.delete(save=False)
-        found = InboundMessage.objects.get(mailbox=mailbox, message_id=email.message_id)
-        return Received(found, new=False)
+        found = InboundMessage.objects.filter(mailbox=mailbox, message_id=email.message_id)
+        return Received(found.get(), new=False)
     except DatabaseError:
         message.raw.delete(save=False)
         raise
@@ -152,7 +148,11 @@ def process(message: InboundMessage, email: ParsedEmail | None = None) -> Inboun
         email = parse_email(read_raw(message))
     try:
         with transaction.atomic():
-            locked = InboundMessage.objects.select_for_update().get(pk=message.pk)
+            locked = (
+                InboundMessage.objects.select_for_update(of=("self",))
+                .select_related("mailbox__department")
+                .get(pk=message.pk)
+            )
             if locked.outcome not in (Outcome.PENDING, Outcome.FAILED):
                 return locked  # processed meanwhile
             result = _handle(locked, email)
@@ -190,7 +190,8 @@ def process(message: InboundMessage, email: ParsedEmail | None = None) -> Inboun
 
 
 def _handle(message: InboundMessage, email: ParsedEmail) -> Result:
-    if email.sender and email.sender in own_addresses():
+    ours = own_addresses()
+    if email.sender and email.sender in ours:
         return Result(Outcome.IGNORED, "Mail from one of our own mailbox addresses.")
     if email.bounce is not None:
         return _record_bounce(email)
@@ -210,7 +211,7 @@ def _handle(message: InboundMessage, email: ParsedEmail) -> Result:
                 "Already a ticket (through another mailbox).",
                 ticket=existing,
             )
-    return _open_ticket(message.mailbox, email)
+    return _open_ticket(message.mailbox, email, ours)
 
 
 def own_addresses() -> set[str]:
@@ -231,7 +232,7 @@ def _reply_author(
         return agent
     if not email.sender:
         return None
-    contact = requesters.contact_with_address(email.sender, client=ticket.client)
+    contact = requesters.contact_with_address(email.sender, client_id=ticket.client_id)
     if contact is None:
         if requesters.contact_with_address(email.sender) is not None:
             return None
@@ -263,14 +264,14 @@ def _add_reply(ticket: Ticket, author: Agent | Contact, email: ParsedEmail) -> R
 # New tickets ------------------------------------------------------------------------
 
 
-def _open_ticket(mailbox: Mailbox, email: ParsedEmail) -> Result:
+def _open_ticket(mailbox: Mailbox, email: ParsedEmail, ours: set[str]) -> Result:
     requester: Contact | None = None
     if email.sender:
         requester = requesters.requester_for(email.sender, email.sender_name)
         client = requester.client
     else:
         client = requesters.unknown_senders_client()
-    cc = _copied_contacts(email, client)
+    cc = _copied_contacts(email, client, ours)
     uploads, dropped = email_attachments(email.attachments)
     message = email.text.strip() or NO_TEXT
     if dropped:
@@ -303,10 +304,10 @@ def _subject(subject: str) -> str:
     return subject if len(subject) <= SUBJECT_LENGTH else subject[: SUBJECT_LENGTH - 1] + "…"
 
 
-def _copied_contacts(email: ParsedEmail, client: Client) -> list[Contact]:
+def _copied_contacts(email: ParsedEmail, client: Client, ours: set[str]) -> list[Contact]:
     """The message's CC recipients as contacts of the ticket's client, but our own
-    mailboxes, agents and the sender."""
-    skip = own_addresses() | {email.sender}
+    mailboxes (`ours`), agents and the sender."""
+    skip = ours | {email.sender}
     contacts = []
     for address in dict.fromkeys(email.cc):
         if address in skip or requesters.agent_with_address(address) is not None:

@@ -28,13 +28,14 @@ def agent_with_address(address: str) -> Agent | None:
     return agents().filter(email__iexact=address).order_by("pk").first()
 
 
-def contact_with_address(address: str, *, client: Client | None = None) -> Contact | None:
-    """The contact with this address (of `client` when given); the oldest if several."""
+def contact_with_address(address: str, *, client_id: int | None = None) -> Contact | None:
+    """The contact with this address (of the client `client_id` when given); the oldest
+    if several."""
     if not address:
         return None
     contacts = Contact.objects.select_related("client").filter(email__iexact=address)
-    if client is not None:
-        contacts = contacts.filter(client=client)
+    if client_id is not None:
+        contacts = contacts.filter(client_id=client_id)
     return contacts.order_by("pk").first()
 
 
@@ -63,7 +64,7 @@ def contact_in_client(address: str, name: str, client: Client) -> Contact:
     """The contact of `client` at `address`, made if the client has none (a person copied
     on a ticket's mail joins the ticket's client)."""
     with _address_lock(address):
-        contact = contact_with_address(address, client=client)
+        contact = contact_with_address(address, client_id=client.pk)
         if contact is not None:
             return contact
         return Contact.objects.create(client=client, name=(name or address)[:200], email=address)

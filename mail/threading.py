@@ -11,6 +11,7 @@ a new ticket.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from tickets.agents import Agent
@@ -29,21 +30,29 @@ def referenced_ticket(email: ParsedEmail) -> Ticket | None:
 def ticket_of_message_ids(message_ids: Sequence[str]) -> Ticket | None:
     """The ticket of the first of `message_ids` that we sent or received for one."""
     ids = list(dict.fromkeys(message_ids))
-    if not ids:
-        return None
-    # Unordered, so that PostgreSQL reads the Message-ID indexes and nothing else.
-    tickets = Ticket.objects.filter(message_id__in=ids).order_by()
-    replies = Reply.objects.filter(message_id__in=ids).order_by()
-    by_id: dict[str, int] = {}
-    by_id.update(tickets.values_list("message_id", "pk"))
-    by_id.update(replies.values_list("message_id", "ticket_id"))
+    # Our signed root ids need no lookup: only those before the first of them are looked
+    # up (a newer message of the thread may belong to another ticket).
+    newer = list(itertools.takewhile(lambda message_id: ticket_id_of(message_id) is None, ids))
+    looked_up = _tickets_by_message_id(newer)
     for message_id in ids:
-        ticket_id = ticket_id_of(message_id) or by_id.get(message_id)
+        ticket_id = ticket_id_of(message_id) or looked_up.get(message_id)
         if ticket_id is not None:
             ticket = Ticket.objects.filter(pk=ticket_id).first()
             if ticket is not None:
                 return ticket
     return None
+
+
+def _tickets_by_message_id(message_ids: list[str]) -> dict[str, int]:
+    """The ticket id of each of `message_ids` that a ticket or a reply keeps."""
+    if not message_ids:
+        return {}
+    # Unordered, so that PostgreSQL reads the Message-ID indexes and nothing else.
+    tickets = Ticket.objects.filter(message_id__in=message_ids).order_by()
+    replies = Reply.objects.filter(message_id__in=message_ids).order_by()
+    found: dict[str, int] = dict(tickets.values_list("message_id", "pk"))
+    found.update(replies.values_list("message_id", "ticket_id"))
+    return found
 
 
 def ticket_of_our_message(message_id: str) -> Ticket | None:

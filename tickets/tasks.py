@@ -146,6 +146,22 @@ def send_client_reply_email(reply_id: int, agent_id: int, reason: str, attempt: 
     )
 
 
+@task
+def send_client_reply_notices(reply_id: int) -> str:
+    """Queue one notice of a client's reply per agent who follows its ticket."""
+    reply = (
+        Reply.objects.select_related("ticket__assignee", "ticket__mailbox")
+        .filter(pk=reply_id)
+        .first()
+    )
+    if reply is None:
+        return "reply deleted"
+    recipients = client_reply_recipients(reply)
+    for agent, reason in recipients:
+        _enqueue(send_client_reply_email, reply_id, agent.pk, reason)
+    return f"{len(recipients)} notices queued"
+
+
 def wants_email(agent: Agent, kind: str) -> bool:
     """Whether `agent` wants notification emails of `kind` ("on_assignment",
     "on_client_reply"): yes unless they turned it off."""
@@ -247,7 +263,6 @@ def acknowledge(ticket_id: int) -> None:
 
 
 def client_replied(reply_id: int) -> None:
-    """Queue the notices of a client's reply to the agents who follow its ticket."""
-    reply = Reply.objects.select_related("ticket__assignee", "ticket__mailbox").get(pk=reply_id)
-    for agent, reason in client_reply_recipients(reply):
-        _enqueue(send_client_reply_email, reply_id, agent.pk, reason)
+    """Queue the notices of a client's reply to the agents who follow its ticket (who they
+    are is read by the task, outside the request)."""
+    _enqueue(send_client_reply_notices, reply_id)

@@ -13,6 +13,14 @@ from django.db import migrations, models
 search = importlib.import_module("tickets.migrations.0007_sqlite_search")
 
 
+def analyze_message_ids(apps, schema_editor):
+    """PostgreSQL knows nothing yet of the new columns: without statistics it would plan
+    the threading's lookups as if thousands of rows matched."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE tickets_ticket (message_id)")
+        schema_editor.execute("ANALYZE tickets_reply (message_id)")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("mail", "0001_initial"),
@@ -205,5 +213,6 @@ class Migration(migrations.Migration):
                 violation_error_message="The domain must be in lower case.",
             ),
         ),
+        migrations.RunPython(analyze_message_ids, migrations.RunPython.noop),
         migrations.RunPython(search.create_search_table, search.drop_search_table),
     ]
