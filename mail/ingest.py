@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
@@ -214,9 +215,19 @@ def _handle(message: InboundMessage, email: ParsedEmail) -> Result:
     return _open_ticket(message.mailbox, email, ours)
 
 
+# Mailboxes and agents change seldom, and every message asks about both: the answers
+# are cached for this many seconds.
+ADDRESSES_CACHE_SECONDS = 30
+
+
 def own_addresses() -> set[str]:
     """Every mailbox's address: mail from them is ours, never a client's."""
-    return set(Mailbox.objects.values_list("address", flat=True))
+    addresses = cache.get_or_set(
+        "mail:own-addresses",
+        lambda: list(Mailbox.objects.values_list("address", flat=True)),
+        ADDRESSES_CACHE_SECONDS,
+    )
+    return set(addresses or ())
 
 
 # Replies ----------------------------------------------------------------------------

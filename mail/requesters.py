@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.core.cache import cache
 from django.db import connections, transaction
 
 from tickets.agents import Agent, agents
@@ -21,11 +22,30 @@ from tickets.models import Client, ClientDomain, Contact
 UNKNOWN_SENDERS = "Unknown senders"
 
 
+# Every message asks whether its sender is an agent; agents change seldom, so their
+# addresses are cached for this many seconds.
+AGENT_ADDRESSES_CACHE_SECONDS = 30
+
+
 def agent_with_address(address: str) -> Agent | None:
     """The active agent who has this email address, if any."""
     if not address:
         return None
-    return agents().filter(email__iexact=address).order_by("pk").first()
+    by_address: dict[str, int] = (
+        cache.get_or_set("mail:agent-addresses", _agent_addresses, AGENT_ADDRESSES_CACHE_SECONDS)
+        or {}
+    )
+    agent_id = by_address.get(address.lower())
+    return agents().filter(pk=agent_id).first() if agent_id is not None else None
+
+
+def _agent_addresses() -> dict[str, int]:
+    """Each agent's address (in lower case), and the agent's id; the oldest agent of an
+    address shared by several."""
+    found: dict[str, int] = {}
+    for agent_id, email in agents().exclude(email="").order_by("pk").values_list("pk", "email"):
+        found.setdefault(email.lower(), agent_id)
+    return found
 
 
 def contact_with_address(address: str, *, client_id: int | None = None) -> Contact | None:
@@ -36,7 +56,9 @@ def contact_with_address(address: str, *, client_id: int | None = None) -> Conta
     contacts = Contact.objects.select_related("client").filter(email__iexact=address)
     if client_id is not None:
         contacts = contacts.filter(client_id=client_id)
-    return contacts.order_by("pk").first()
+    # Unordered, so that the database finds them by the address's index (ordered by id, it
+    # may walk every contact instead); an address has one contact or a few.
+    return min(contacts.order_by(), key=lambda contact: contact.pk, default=None)
 
 
 def client_for_domain(address: str) -> Client | None:
@@ -82,7 +104,8 @@ def _address_lock(address: str) -> Iterator[None]:
     from a new sender at once must not make two clients): on PostgreSQL a transaction-level
     advisory lock; SQLite's write transactions are serial already."""
     key = int.from_bytes(hashlib.sha256(address.lower().encode()).digest()[:8], signed=True)
-    with transaction.atomic():
+    # No savepoint: an error here fails the whole change it is part of anyway.
+    with transaction.atomic(savepoint=False):
         connection = connections["default"]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

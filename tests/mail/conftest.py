@@ -6,6 +6,7 @@ import email.utils
 from email.message import EmailMessage
 
 import pytest
+from django.core.cache import cache
 
 from tests import factories
 
@@ -16,6 +17,14 @@ DOMAIN = "helpdesk.example.test"
 def _site(settings):
     settings.HELPDESK_SITE_URL = f"https://{DOMAIN}"
     settings.DEFAULT_FROM_EMAIL = f"noreply@{DOMAIN}"
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_addresses():
+    """Mailbox and agent addresses are cached for a few seconds: each test starts without."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -108,8 +108,9 @@ def _recorded_actor(actor: Agent | None) -> Agent | None:
 
 
 def lock_ticket(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked until the transaction ends, with fresh values."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """The ticket's row, locked until the transaction ends, with fresh values (and its
+    status, which a change of status reads; only the ticket's row is locked)."""
+    return Ticket.objects.select_for_update(of=("self",)).select_related("status").get(pk=ticket.pk)
 
 
 def refresh_from(target: Ticket, source: Ticket) -> None:
