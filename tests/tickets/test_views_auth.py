@@ -145,6 +145,7 @@ class TestAgentRequired:
             reverse("ticket_history", args=[pk]),
             reverse("ticket_delete", args=[pk]),
             reverse("tickets_bulk_count"),
+            reverse("profile"),
         ]
         posts = [
             reverse(name, args=[pk])
@@ -164,7 +165,12 @@ class TestAgentRequired:
                 "ticket_restore",
                 "ticket_delete",
             )
-        ] + [reverse("new_ticket"), reverse("tickets_bulk"), reverse("tickets_bulk_delete")]
+        ] + [
+            reverse("new_ticket"),
+            reverse("tickets_bulk"),
+            reverse("tickets_bulk_delete"),
+            reverse("profile"),
+        ]
         return gets, posts
 
     def test_anonymous_is_sent_to_sign_in(self, client, urls):
@@ -217,7 +223,7 @@ class TestAgentRequired:
         client.force_login(agent)
         _, posts = urls
         for url in posts:
-            if url.endswith("/delete/") or url == reverse("new_ticket"):
+            if url.endswith("/delete/") or url in (reverse("new_ticket"), reverse("profile")):
                 continue  # these show their form or confirmation on GET
             assert client.get(url).status_code == 405, url
 
