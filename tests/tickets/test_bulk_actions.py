@@ -269,9 +269,8 @@ class TestQueryCount:
     @pytest.mark.parametrize(
         ("action", "per_ticket"),
         [
-            # savepoint, lock (with the status it read for the history), update, event,
-            # release
-            (BulkAction.STATUS, 5),
+            # savepoint, lock, status (for the history), update, event, release
+            (BulkAction.STATUS, 6),
             # savepoint, lock, update, event, release
             (BulkAction.ARCHIVE, 5),
             (BulkAction.PRIORITY, 5),

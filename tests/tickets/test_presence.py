@@ -236,10 +236,10 @@ class TestHeldReply:
     def test_pinned_query_count(self, signed_in, ticket, django_assert_num_queries):
         version = page_version(signed_in, ticket)
         # session, user, the ticket and its tags; two savepoints (the view's and the
-        # service's, as the test runs in a transaction); the ticket's row lock (with its
-        # status), the changes since the version (under that one lock), the reply, the
-        # team-replied status, the status event, the ticket's update, the reply event; two
-        # releases.
+        # service's, as the test runs in a transaction); the ticket's row lock, the changes
+        # since the version (under that one lock), the reply, the team-replied and the old
+        # status (in one query), the status event, the ticket's update, the reply event;
+        # two releases.
         with django_assert_num_queries(15):
             response = self.reply(signed_in, ticket, version, htmx=False)
         assert response.status_code == 302

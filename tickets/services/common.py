@@ -108,9 +108,13 @@ def _recorded_actor(actor: Agent | None) -> Agent | None:
 
 
 def lock_ticket(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked until the transaction ends, with fresh values (and its
-    status, which a change of status reads; only the ticket's row is locked)."""
-    return Ticket.objects.select_for_update(of=("self",)).select_related("status").get(pk=ticket.pk)
+    """The ticket's row, locked until the transaction ends, with fresh values.
+
+    Alone: with a related row joined (its status, say), a concurrent change of the ticket
+    would make PostgreSQL recheck the join against the related row it read first, and
+    return nothing.
+    """
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
 def refresh_from(target: Ticket, source: Ticket) -> None:

@@ -9,6 +9,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tickets import attachments as files
@@ -98,13 +99,10 @@ def post_reply(
             locked.replies_count += 1
             locked.last_reply_at = now
             changed += ["replies_count", "last_reply_at"]
-            if contact is not None:
-                target = TicketStatus.client_replied()
-            else:
-                target = TicketStatus.team_replied()
-                if locked.first_response_at is None:
-                    locked.first_response_at = now
-                    changed.append("first_response_at")
+            target = _reply_status(locked, from_client=contact is not None)
+            if contact is None and locked.first_response_at is None:
+                locked.first_response_at = now
+                changed.append("first_response_at")
             changed += apply_status(
                 locked, target, actor=agent, actor_contact=contact, channel=channel, now=now
             )
@@ -124,6 +122,22 @@ def post_reply(
             _schedule_emails(reply, stored, channel=channel, notify=notify)
     refresh_from(ticket, locked)
     return reply
+
+
+def _reply_status(locked: Ticket, *, from_client: bool) -> TicketStatus:
+    """The status a public reply moves the locked ticket to, the client-replied or the
+    team-replied one; read in one query with the ticket's current status, which moving it
+    reads too (a status joined to the lock itself could make PostgreSQL drop the row after
+    a concurrent change: see lock_ticket)."""
+    role = Q(use_for_client_replied=True) if from_client else Q(use_for_team_replied=True)
+    statuses = list(TicketStatus.objects.filter(role | Q(pk=locked.status_id)))
+    for status in statuses:
+        if status.pk == locked.status_id:
+            locked.status = status
+    for status in statuses:
+        if status.use_for_client_replied if from_client else status.use_for_team_replied:
+            return status
+    raise TicketStatus.DoesNotExist("No status is used for this kind of reply.")
 
 
 def _checked_author(
