@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tickets",
     "reports",
     "mail",
+    "compat",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,9 @@ LOGGING = {
 
 # Helpdesk settings.
 HELPDESK_SITE_URL = os.environ.get("HELPDESK_SITE_URL", "http://127.0.0.1:8000")
+# The department of tickets created through a compatibility API (LiveChat, SupportBee,
+# User.com), by name or id; empty: the first department.
+COMPAT_DEPARTMENT = os.environ.get("COMPAT_DEPARTMENT", "")
 
 # Mail in over IMAP (mail/imap.py): a CA file trusted besides the system's (for a server
 # with a certificate of a private CA), the seconds before a silent server counts as down,

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/reports/", include("reports.api_urls")),
     path("api/", include("tickets.api.urls")),
     path("reports/", include("reports.urls")),
+    path("compat/", include("compat.urls")),
     path("", include("tickets.urls")),
 ]

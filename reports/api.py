@@ -175,6 +175,7 @@ def _example(report: Report) -> dict:
         "web": 3,
         "email": 1,
         "api": 1,
+        "portal": 2,
     }
     return {"data": {"2026-01-10": {name: samples[name] for name in report.figures}}}
 

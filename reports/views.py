@@ -289,7 +289,7 @@ CHARTS = [
     ("first_response_time", ("median_hours", "p90_hours"), "line", " h"),
     ("resolution_time", ("median_hours", "p90_hours"), "line", " h"),
     ("ratings", ("good", "bad"), "bars", ""),
-    ("ticket_sources", ("web", "email", "api"), "bars", ""),
+    ("ticket_sources", ("web", "email", "api", "portal"), "bars", ""),
     ("backlog", ("count",), "line", ""),
 ]
 

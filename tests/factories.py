@@ -94,6 +94,8 @@ class TicketStatusFactory(DjangoModelFactory):
     id = factory.Sequence(lambda n: 100 + n)
     title = factory.Sequence(lambda n: f"Status {n}")
     position = 10
+    is_closed = False
+    category = factory.LazyAttribute(lambda status: "solved" if status.is_closed else "open")
 
 
 class TicketFactory(DjangoModelFactory):

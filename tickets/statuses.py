@@ -15,6 +15,15 @@ from typing import Any
 from django.db import models
 
 
+class StatusCategory(models.TextChoices):
+    """What a status means for a client and a clock: open (we have to act), pending (waiting
+    for the client or someone else) or solved. LiveChat's API speaks these words."""
+
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    SOLVED = "solved", "Solved"
+
+
 class FixedStatus(models.IntegerChoices):
     OPEN = 1, "Open"
     CLOSED = 2, "Closed"
@@ -34,10 +43,22 @@ INITIAL_VALUES = {
 }
 
 
+# The category of each (migration 0009 added categories).
+CATEGORIES = {
+    FixedStatus.OPEN: StatusCategory.OPEN,
+    FixedStatus.CLOSED: StatusCategory.SOLVED,
+    FixedStatus.ON_HOLD: StatusCategory.PENDING,
+    FixedStatus.ANSWERED: StatusCategory.PENDING,
+    FixedStatus.CUSTOMER_REPLIED: StatusCategory.OPEN,
+}
+
+
 def create_fixed_statuses(status_model: Any) -> None:
     """Create (or repair) the five statuses; `status_model` is TicketStatus, or its
-    historical version in a migration."""
+    historical version in a migration (before 0009 it has no category)."""
+    has_category = any(field.name == "category" for field in status_model._meta.fields)
     for status, (position, colour, is_closed, team, client) in INITIAL_VALUES.items():
+        category = {"category": CATEGORIES[status].value} if has_category else {}
         status_model.objects.update_or_create(
             pk=status.value,
             defaults={
@@ -47,5 +68,6 @@ def create_fixed_statuses(status_model: Any) -> None:
                 "is_closed": is_closed,
                 "use_for_team_replied": team,
                 "use_for_client_replied": client,
+                **category,
             },
         )

@@ -81,9 +81,9 @@ class TestJanuary:
 
     def test_ticket_sources(self, january):
         assert by_period(queries.ticket_sources(filters())) == {
-            "2026-01-10": {"web": 2, "email": 2, "api": 1},
-            "2026-01-11": {"web": 0, "email": 0, "api": 0},
-            "2026-01-12": {"web": 1, "email": 0, "api": 1},
+            "2026-01-10": {"web": 2, "email": 2, "api": 1, "portal": 0},
+            "2026-01-11": {"web": 0, "email": 0, "api": 0, "portal": 0},
+            "2026-01-12": {"web": 1, "email": 0, "api": 1, "portal": 0},
         }
 
     def test_backlog_counts_tickets_open_at_each_periods_end(self, january):

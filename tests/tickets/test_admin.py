@@ -745,10 +745,26 @@ def test_bulk_delete_refuses_fixed_statuses_but_deletes_others(client_):
 def test_adding_a_status_takes_the_next_free_id(client_):
     response = client_.post(
         reverse("admin:tickets_ticketstatus_add"),
-        {"title": "Waiting for parts", "position": "6", "colour": "#123456"},
+        {"title": "Waiting for parts", "position": "6", "colour": "#123456", "category": "pending"},
     )
     assert response.status_code == 302
-    assert TicketStatus.objects.get(title="Waiting for parts").pk == 6
+    added = TicketStatus.objects.get(title="Waiting for parts")
+    assert (added.pk, added.category) == (6, "pending")
+
+
+def test_a_closed_status_is_solved_whatever_category_was_chosen(client_):
+    response = client_.post(
+        reverse("admin:tickets_ticketstatus_add"),
+        {
+            "title": "Cancelled",
+            "position": "7",
+            "colour": "#123456",
+            "is_closed": "on",
+            "category": "open",
+        },
+    )
+    assert response.status_code == 302
+    assert TicketStatus.objects.get(title="Cancelled").category == "solved"
 
 
 def test_a_second_team_replied_status_is_a_form_error(client_):

@@ -174,6 +174,7 @@ class TicketStatusForm(forms.ModelForm):
             "position",
             "colour",
             "is_closed",
+            "category",
             "use_for_team_replied",
             "use_for_client_replied",
         )
@@ -194,6 +195,7 @@ class TicketStatusAdmin(admin.ModelAdmin):
         "coloured_title",
         "position",
         "is_closed",
+        "category",
         "use_for_team_replied",
         "use_for_client_replied",
     )
@@ -213,6 +215,7 @@ class TicketStatusAdmin(admin.ModelAdmin):
             "position",
             "colour",
             "is_closed",
+            "category",
             "use_for_team_replied",
             "use_for_client_replied",
         ]

@@ -16,7 +16,7 @@ from taggit.models import TaggedItemBase
 
 from tickets.agents import is_agent
 from tickets.days import day_end, day_start
-from tickets.statuses import FixedStatus
+from tickets.statuses import FixedStatus, StatusCategory
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -41,6 +41,13 @@ class TicketStatus(models.Model):
     use_for_client_replied = models.BooleanField(
         default=False, help_text="Tickets move here when the client replies."
     )
+    category = models.CharField(
+        max_length=10,
+        choices=StatusCategory,
+        default=StatusCategory.OPEN,
+        help_text="Open: we have to act. Pending: waiting for the client or someone else. "
+        "Solved: done (a closed status always is).",
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -59,6 +66,15 @@ class TicketStatus(models.Model):
                 violation_error_message="Only one status can be used for client replies.",
             ),
             models.CheckConstraint(
+                condition=Q(category__in=["open", "pending", "solved"]),
+                name="status_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_closed=False) | Q(category="solved"),
+                name="status_closed_is_solved",
+                violation_error_message="A closed status is in the category solved.",
+            ),
+            models.CheckConstraint(
                 condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"),
                 name="status_colour_hex",
                 violation_error_message="The colour must be a hex colour such as #1d4ed8.",
@@ -67,6 +83,11 @@ class TicketStatus(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # A closed status is always solved (the constraint status_closed_is_solved).
+        if self.is_closed:
+            self.category = StatusCategory.SOLVED
 
     @classmethod
     def team_replied(cls) -> TicketStatus:
@@ -101,6 +122,7 @@ class Source(models.TextChoices):
     WEB = "web", "Web"
     EMAIL = "email", "Email"
     API = "api", "API"
+    PORTAL = "portal", "Portal"
 
 
 class ActiveState(models.TextChoices):
@@ -115,6 +137,7 @@ class Channel(models.TextChoices):
     API = "api", "API"
     ADMIN = "admin", "Admin"
     EMAIL = "email", "Email"
+    IMPORT = "import", "Import"
     SYSTEM = "system", "System"
 
 
@@ -438,7 +461,8 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
                 condition=Q(priority__in=[1, 2, 3]), name="ticket_priority_valid"
             ),
             models.CheckConstraint(
-                condition=Q(source__in=["web", "email", "api"]), name="ticket_source_valid"
+                condition=Q(source__in=["web", "email", "api", "portal"]),
+                name="ticket_source_valid",
             ),
             models.CheckConstraint(
                 condition=Q(active_state__in=["active", "archived"]),

@@ -1,0 +1,40 @@
+"""What the compatibility layers keep of their own: which tickets came from another system."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tickets.models import Ticket
+
+
+class ImportedTicket(models.Model):
+    """A ticket imported from another helpdesk, under its id there: importing the same
+    export again skips it."""
+
+    class System(models.TextChoices):
+        LIVECHAT = "livechat", "LiveChat"
+        SUPPORTBEE = "supportbee", "SupportBee"
+        USERCOM = "usercom", "User.com"
+
+    system = models.CharField(max_length=20, choices=System)
+    external_id = models.CharField("id there", max_length=100)
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="imported_from")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "external_id"],
+                name="imported_ticket_once",
+                violation_error_message="This ticket was imported already.",
+            ),
+            models.CheckConstraint(
+                condition=Q(system__in=["livechat", "supportbee", "usercom"]),
+                name="imported_ticket_system_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_system_display()} {self.external_id} → #{self.ticket_id}"

@@ -1,0 +1,7 @@
+"""The compatibility APIs, one package per system, each at /compat/<system>/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("livechat/", include("compat.livechat.urls")),
+]
