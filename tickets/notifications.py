@@ -7,7 +7,8 @@ back. The entry points only queue a task; the task loads the fresh rows, builds 
 message with the functions here and sends it, retrying when the mail server fails.
 
 The API and the admin are silent: only changes from `EMAILING_CHANNELS` send
-mail. Notes are internal and are never emailed.
+mail. An import is silent altogether (`SILENT_CHANNELS`): even a client's reply it
+replays tells no agent. Notes are internal and are never emailed.
 
 Every message carries the ticket reference in its subject (`[#32]`) and
 threading headers: a stable Message-ID per message, and In-Reply-To and
@@ -41,6 +42,8 @@ logger = logging.getLogger("tickets.notifications")
 # Changes made through these channels email people; the API and admin stay silent. An
 # agent's reply by email goes to the client like one written in the workspace.
 EMAILING_CHANNELS = frozenset({Channel.WEB, Channel.EMAIL})
+# Changes that tell nobody at all: an import replays what happened elsewhere, long ago.
+SILENT_CHANNELS = frozenset({Channel.IMPORT})
 
 
 # Threading ---------------------------------------------------------------------

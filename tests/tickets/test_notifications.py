@@ -527,3 +527,42 @@ class TestThroughThePages:
         assert response.status_code == 201, response.content
         assert Reply.objects.get().text == "Via the API"
         assert mailoutbox == []
+
+
+class TestImportIsSilent:
+    """An import replays what happened elsewhere: nobody hears of it, not the client, not
+    the assignee, not the agents who follow the ticket."""
+
+    def test_imported_replies_assignments_and_tickets_send_nothing(
+        self, ticket, requester, agent, other_agent, department, client_company, mailoutbox,
+        django_capture_on_commit_callbacks,
+    ):  # fmt: skip
+        services.assign(ticket=ticket, assignee=agent, actor=None, channel=Channel.API)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            services.post_reply(ticket=ticket, text="Hi", author=agent, channel=Channel.IMPORT)
+            services.post_reply(
+                ticket=ticket, text="Any news?", author=requester, channel=Channel.IMPORT
+            )
+            services.assign(
+                ticket=ticket, assignee=other_agent, actor=agent, channel=Channel.IMPORT
+            )
+            services.create_ticket(
+                client=client_company, department=department, subject="Old", message="Old",
+                assignee=other_agent, actor=agent, channel=Channel.IMPORT,
+            )  # fmt: skip
+
+        assert callbacks == []
+        assert mailoutbox == []
+
+    def test_the_same_client_reply_through_the_api_tells_the_assignee(
+        self, ticket, requester, agent, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        services.assign(ticket=ticket, assignee=agent, actor=None, channel=Channel.API)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.post_reply(
+                ticket=ticket, text="Any news?", author=requester, channel=Channel.API
+            )
+
+        [notice] = mailoutbox
+        assert notice.subject.startswith("Client replied: ")
+        assert notice.to == [f"Alice Agent <{agent.email}>"]

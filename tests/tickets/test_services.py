@@ -451,3 +451,140 @@ class TestConstraints:
 def test_tagged_ticket_factory_tags_a_ticket():
     tagged = factories.TaggedTicketFactory()
     assert list(tagged.content_object.tags.names()) == [tagged.tag.name]
+
+
+class TestExplicitTimes:
+    """The services take `at`, the moment a change happened (an import's original times);
+    the ticket's times and the history take it, whatever the clock says."""
+
+    AT = datetime.datetime(2013, 11, 15, 22, 24, 20, tzinfo=datetime.UTC)
+
+    def later(self, minutes):
+        return self.AT + datetime.timedelta(minutes=minutes)
+
+    def test_every_service_stamps_the_given_moment(self, agent, other_agent, department):
+        client = factories.ClientFactory()
+        contact = factories.ContactFactory(client=client)
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
+        team = factories.TeamFactory()
+        with freeze_time(T0):
+            ticket = services.create_ticket(
+                client=client, department=department, subject="Old", message="From 2013",
+                actor=None, channel=Channel.IMPORT, requester=contact, at=self.AT,
+            )  # fmt: skip
+            client_reply = services.post_reply(
+                ticket=ticket, text="Hello?", author=contact, channel=Channel.IMPORT,
+                at=self.later(1),
+            )  # fmt: skip
+            agent_reply = services.post_reply(
+                ticket=ticket, text="Hi", author=agent, channel=Channel.IMPORT, at=self.later(2)
+            )
+            services.assign(
+                ticket=ticket, assignee=other_agent, actor=agent, channel=Channel.IMPORT,
+                at=self.later(3),
+            )  # fmt: skip
+            services.set_team(
+                ticket=ticket, team=team, actor=None, channel=Channel.IMPORT, at=self.later(4)
+            )
+            services.set_tags(
+                ticket=ticket, tags=["old"], actor=None, channel=Channel.IMPORT, at=self.later(5)
+            )
+            services.change_status(
+                ticket=ticket, status=closed, actor=None, channel=Channel.IMPORT, at=self.later(6)
+            )
+            services.mark_spam(
+                ticket=ticket, is_spam=True, actor=None, channel=Channel.IMPORT, at=self.later(7)
+            )
+
+        ticket.refresh_from_db()
+        assert ticket.created_at == self.AT
+        assert client_reply.created_at == self.later(1)
+        assert agent_reply.created_at == ticket.first_response_at == self.later(2)
+        assert ticket.last_reply_at == self.later(2)
+        assert ticket.status_changed_at == ticket.resolved_at == self.later(6)
+        assert ticket.updated_at == self.later(7)
+        assert ticket.is_spam and ticket.team == team and ticket.assignee == other_agent
+        events = list(ticket.events.order_by("id").values_list("kind", "created_at", "channel"))
+        assert events == [
+            ("created", self.AT, "import"),
+            ("reply_added", self.later(1), "import"),
+            ("reply_added", self.later(2), "import"),
+            ("assigned", self.later(3), "import"),
+            ("team_changed", self.later(4), "import"),
+            ("tags_changed", self.later(5), "import"),
+            ("status_changed", self.later(6), "import"),
+            ("spam_marked", self.later(7), "import"),
+        ]
+
+    def test_without_at_it_is_now(self, agent, department, client_company):
+        with freeze_time(T0):
+            ticket = create(agent, department, client_company)
+            services.assign(ticket=ticket, assignee=agent, actor=agent, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.created_at == ticket.updated_at == T0
+        assert set(ticket.events.values_list("created_at", flat=True)) == {T0}
+
+    def test_a_ticket_created_closed_is_resolved_then(self, department, client_company):
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
+        ticket = services.create_ticket(
+            client=client_company, department=department, subject="s", message="m",
+            actor=None, channel=Channel.IMPORT, status=closed, at=self.AT,
+        )  # fmt: skip
+        ticket.refresh_from_db()
+        assert ticket.resolved_at == ticket.created_at == self.AT
+
+    def test_set_last_updated_moves_forward_only_and_records_nothing(self):
+        ticket = factories.TicketFactory(created_at=T0, updated_at=T0)
+        before = ticket.events.count()
+        services.set_last_updated(ticket=ticket, at=T0 + datetime.timedelta(days=1))
+        ticket.refresh_from_db()
+        assert ticket.updated_at == T0 + datetime.timedelta(days=1)
+        assert ticket.events.count() == before
+        with pytest.raises(ValidationError) as error:
+            services.set_last_updated(ticket=ticket, at=T0)
+        assert error.value.message_dict == {"updated_at": ["The ticket changed after that time."]}
+        ticket.refresh_from_db()
+        assert ticket.updated_at == T0 + datetime.timedelta(days=1)
+
+
+class TestImportChannel:
+    """An import replays a history: former agents may appear in it, and its replies leave
+    the status to the status changes it replays."""
+
+    @pytest.fixture
+    def former_agent(self):
+        return factories.AgentFactory(is_active=False)
+
+    def test_former_agents_write_and_are_assigned_in_an_import_only(self, ticket, former_agent):
+        for channel in (Channel.WEB, Channel.API):
+            with pytest.raises(ValidationError):
+                services.assign(ticket=ticket, assignee=former_agent, actor=None, channel=channel)
+            with pytest.raises(ValidationError):
+                services.post_reply(ticket=ticket, text="x", author=former_agent, channel=channel)
+        services.assign(ticket=ticket, assignee=former_agent, actor=None, channel=Channel.IMPORT)
+        reply = services.post_reply(
+            ticket=ticket, text="Done", author=former_agent, channel=Channel.IMPORT
+        )
+        ticket.refresh_from_db()
+        assert ticket.assignee == former_agent and reply.author_agent == former_agent
+
+    def test_a_user_who_never_was_an_agent_is_refused_even_in_an_import(self, ticket, outsider):
+        with pytest.raises(ValidationError):
+            services.assign(ticket=ticket, assignee=outsider, actor=None, channel=Channel.IMPORT)
+        with pytest.raises(ValidationError):
+            services.create_ticket(
+                client=ticket.client, department=ticket.department, subject="s", message="m",
+                actor=None, channel=Channel.IMPORT, assignee=outsider,
+            )  # fmt: skip
+
+    def test_imported_replies_keep_the_status(self, ticket, agent):
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
+        services.change_status(ticket=ticket, status=closed, actor=None, channel=Channel.IMPORT)
+        contact = factories.ContactFactory(client=ticket.client)
+        services.post_reply(ticket=ticket, text="Thanks", author=contact, channel=Channel.IMPORT)
+        services.post_reply(ticket=ticket, text="Welcome", author=agent, channel=Channel.IMPORT)
+        ticket.refresh_from_db()
+        assert ticket.status_id == FixedStatus.CLOSED
+        assert ticket.resolved_at is not None
+        assert ticket.replies_count == 2 and ticket.first_response_at is not None
+        assert kinds(ticket) == ["status_changed", "reply_added", "reply_added"]

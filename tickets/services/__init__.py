@@ -9,7 +9,10 @@ so they never run for a change that was rolled back.
 Emails (see `tickets.notifications`): an agent's public reply made in the web UI
 goes to the requester and the CC contacts, and an assignment made there tells
 the assignee (unless they assigned themselves). Notes are never emailed; the
-API and the admin are silent.
+API and the admin are silent, and an import (channel import) tells nobody at all.
+
+Times: a change happens now, unless the service takes `at` (an import replays the
+original times with it); the history event and the ticket's times take that moment.
 
 Validation problems raise `django.core.exceptions.ValidationError` with a dict
 of field messages; a change that the ticket's state forbids raises `Conflict`, and
@@ -37,6 +40,7 @@ from .tickets import (
     mark_spam,
     remove_tags,
     restore,
+    set_last_updated,
     set_tags,
     set_team,
     update_ticket,
@@ -71,6 +75,7 @@ __all__ = [
     "remove_sticky_note",
     "remove_tags",
     "restore",
+    "set_last_updated",
     "set_pin",
     "set_star",
     "set_tags",

@@ -143,10 +143,23 @@ def check_department(department: Category) -> None:
         raise ValidationError({"department": ["The department must be a category of type ticket."]})
 
 
-def check_agent(agent: Agent | None, field: str = "assignee") -> None:
-    """Tickets go to active agents (or to nobody); `field` names the message's field."""
-    if agent is not None and not is_agent(agent):
-        raise ValidationError({field: ["Tickets can only be assigned to active agents."]})
+def check_agent(agent: Agent | None, field: str = "assignee", *, former_ok: bool = False) -> None:
+    """Tickets go to active agents (or to nobody); `field` names the message's field.
+
+    With `former_ok`, a former agent (staff no longer active) is accepted too: an import
+    replays what agents did elsewhere, and some of them have left."""
+    if agent is None or is_agent(agent):
+        return
+    if former_ok and agent.is_staff:
+        return
+    raise ValidationError({field: ["Tickets can only be assigned to active agents."]})
+
+
+def is_import(channel: Channel) -> bool:
+    """Whether a change replays a history that happened elsewhere (channel import): it may
+    name former agents, its replies leave the status to the status changes it replays, and
+    it tells nobody (see tickets.notifications.SILENT_CHANNELS)."""
+    return channel == Channel.IMPORT
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:

@@ -32,6 +32,7 @@ from .common import (
     apply_status,
     check_agent,
     clean_text,
+    is_import,
     lock_ticket,
     record_event,
     refresh_from,
@@ -50,6 +51,7 @@ def post_reply(
     seen_version: datetime.datetime | None = None,
     message_id: str = "",
     notify: bool = True,
+    at: datetime.datetime | None = None,
 ) -> Reply:
     """Add a reply or an internal note to the conversation, with its files.
 
@@ -67,10 +69,13 @@ def post_reply(
     gets one of ours, which its email carries, so that the client's answer threads. A
     client's reply tells the agents who follow the ticket (its assignee, or the agents
     its mailbox names), unless `notify` is false (an automatic reply).
+
+    `at` is when it was written (an import's original time), else now. An import's replies
+    leave the status alone: the import replays the status changes its source recorded.
     """
     text = clean_text(text, "text")
     checked = files.check_uploads(attachments)
-    agent, contact = _checked_author(author, kind, ticket)
+    agent, contact = _checked_author(author, kind, ticket, channel)
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
     if not message_id and agent is not None and kind == Reply.Kind.REPLY:
@@ -81,7 +86,7 @@ def post_reply(
             changes = presence.changes_since(locked, seen_version, agent)
             if changes:
                 raise Stale(changes)
-        now = timezone.now()
+        now = at or timezone.now()
         reply = Reply.objects.create(
             ticket=locked,
             kind=kind,
@@ -99,13 +104,14 @@ def post_reply(
             locked.replies_count += 1
             locked.last_reply_at = now
             changed += ["replies_count", "last_reply_at"]
-            target = _reply_status(locked, from_client=contact is not None)
             if contact is None and locked.first_response_at is None:
                 locked.first_response_at = now
                 changed.append("first_response_at")
-            changed += apply_status(
-                locked, target, actor=agent, actor_contact=contact, channel=channel, now=now
-            )
+            if not is_import(channel):
+                target = _reply_status(locked, from_client=contact is not None)
+                changed += apply_status(
+                    locked, target, actor=agent, actor_contact=contact, channel=channel, now=now
+                )
         locked.save(update_fields=changed)
         record_event(
             locked,
@@ -141,7 +147,7 @@ def _reply_status(locked: Ticket, *, from_client: bool) -> TicketStatus:
 
 
 def _checked_author(
-    author: Agent | Contact, kind: Reply.Kind, ticket: Ticket
+    author: Agent | Contact, kind: Reply.Kind, ticket: Ticket, channel: Channel
 ) -> tuple[Agent | None, Contact | None]:
     """(agent, contact): who writes, checked; notes are by agents only."""
     if kind not in Reply.Kind.values:
@@ -152,7 +158,7 @@ def _checked_author(
         raise ValidationError({"kind": ["Only agents can write notes."]})
     if contact is not None and contact.client_id != ticket.client_id:
         raise ValidationError({"author": ["The contact does not belong to the ticket's client."]})
-    check_agent(agent, "author")
+    check_agent(agent, "author", former_ok=is_import(channel))
     return agent, contact
 
 
@@ -165,7 +171,11 @@ def _schedule_emails(
         transaction.on_commit(
             partial(tasks.reply_posted, reply.pk, [a.pk for a in stored]), robust=True
         )
-    if reply.author_contact_id is not None and notify:
+    if (
+        reply.author_contact_id is not None
+        and notify
+        and channel not in notifications.SILENT_CHANNELS
+    ):
         transaction.on_commit(partial(tasks.client_replied, reply.pk), robust=True)
 
 

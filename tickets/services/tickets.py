@@ -44,6 +44,7 @@ from .common import (
     check_agent,
     check_department,
     clean_text,
+    is_import,
     lock_ticket,
     normalize_tags,
     record_event,
@@ -118,9 +119,10 @@ def create_ticket(
     attachments: Sequence[UploadedFile[bytes]] = (),
     mailbox: Mailbox | None = None,
     message_id: str = "",
+    at: datetime.datetime | None = None,
 ) -> Ticket:
     """Open a new ticket, with files on its opening message. The source follows the
-    channel unless given.
+    channel unless given; `at` is when it was opened (an import's original time), else now.
 
     A ticket that arrives by email remembers its `mailbox` and the `message_id` of the
     email, and is not refused for the required custom fields nobody could fill in.
@@ -131,7 +133,7 @@ def create_ticket(
     _check_project(project, client)
     cc = list(cc)
     _check_contacts(client, requester, cc)
-    check_agent(assignee)
+    check_agent(assignee, former_ok=is_import(channel))
     _check_priority(priority)
     values = custom_fields.validate_values(
         custom_field_values or {}, require=channel != Channel.EMAIL
@@ -140,7 +142,7 @@ def create_ticket(
     checked = files.check_uploads(attachments)
     if source is None:
         source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
-    now = timezone.now()
+    now = at or timezone.now()
     status = status or TicketStatus.objects.get(pk=FixedStatus.OPEN)
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -393,12 +395,18 @@ def update_ticket(
 
 
 def change_status(
-    *, ticket: Ticket, status: TicketStatus, actor: Agent | None, channel: Channel
+    *,
+    ticket: Ticket,
+    status: TicketStatus,
+    actor: Agent | None,
+    channel: Channel,
+    at: datetime.datetime | None = None,
 ) -> Ticket:
-    """Move a ticket to another status; closing stamps resolved at, reopening clears it."""
+    """Move a ticket to another status (at `at`, else now); closing stamps resolved at,
+    reopening clears it."""
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        now = timezone.now()
+        now = at or timezone.now()
         changed = apply_status(locked, status, actor=actor, channel=channel, now=now)
         if changed:
             locked.updated_at = now
@@ -408,13 +416,19 @@ def change_status(
 
 
 def assign(
-    *, ticket: Ticket, assignee: Agent | None, actor: Agent | None, channel: Channel
+    *,
+    ticket: Ticket,
+    assignee: Agent | None,
+    actor: Agent | None,
+    channel: Channel,
+    at: datetime.datetime | None = None,
 ) -> Ticket:
     """Give a ticket to an agent, or take it from them with assignee=None."""
-    check_agent(assignee)
+    check_agent(assignee, former_ok=is_import(channel))
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        if _set_link(locked, "assignee", assignee, TicketEvent.Kind.ASSIGNED, actor, channel):
+        kind = TicketEvent.Kind.ASSIGNED
+        if _set_link(locked, "assignee", assignee, kind, actor, channel, at=at):
             _notify_assignee(locked, assignee, actor=actor, channel=channel)
     refresh_from(ticket, locked)
     return ticket
@@ -435,10 +449,17 @@ def _notify_assignee(
     )
 
 
-def set_team(*, ticket: Ticket, team: Team | None, actor: Agent | None, channel: Channel) -> Ticket:
+def set_team(
+    *,
+    ticket: Ticket,
+    team: Team | None,
+    actor: Agent | None,
+    channel: Channel,
+    at: datetime.datetime | None = None,
+) -> Ticket:
     with transaction.atomic():
         locked = lock_ticket(ticket)
-        _set_link(locked, "team", team, TicketEvent.Kind.TEAM_CHANGED, actor, channel)
+        _set_link(locked, "team", team, TicketEvent.Kind.TEAM_CHANGED, actor, channel, at=at)
     refresh_from(ticket, locked)
     return ticket
 
@@ -450,11 +471,13 @@ def _set_link(
     kind: TicketEvent.Kind,
     actor: Agent | None,
     channel: Channel,
+    *,
+    at: datetime.datetime | None,
 ) -> bool:
     """Point a locked ticket's foreign key `field` at `value` and record it; False if unchanged."""
     if (value.pk if value else None) == getattr(locked, f"{field}_id"):
         return False
-    now = timezone.now()
+    now = at or timezone.now()
     old = history.reference(getattr(locked, field))
     setattr(locked, field, value)
     locked.updated_at = now
@@ -466,11 +489,16 @@ def _set_link(
 
 
 def set_tags(
-    *, ticket: Ticket, tags: Iterable[str], actor: Agent | None, channel: Channel
+    *,
+    ticket: Ticket,
+    tags: Iterable[str],
+    actor: Agent | None,
+    channel: Channel,
+    at: datetime.datetime | None = None,
 ) -> Ticket:
     """Replace the ticket's tags with exactly `tags`; an empty list clears them."""
     new_tags = normalize_tags(tags)
-    return _change_tags(ticket, lambda current: new_tags, actor=actor, channel=channel)
+    return _change_tags(ticket, lambda current: new_tags, actor=actor, channel=channel, at=at)
 
 
 def add_tags(
@@ -511,6 +539,7 @@ def _change_tags(
     *,
     actor: Agent | None,
     channel: Channel,
+    at: datetime.datetime | None = None,
 ) -> Ticket:
     """Give the locked ticket the tags `new_tags_for(its current tags)`, with one event."""
     with transaction.atomic():
@@ -518,7 +547,7 @@ def _change_tags(
         old_tags = sorted(locked.tags.names(), key=str.lower)
         new_tags = new_tags_for(old_tags)
         if old_tags != new_tags:
-            now = timezone.now()
+            now = at or timezone.now()
             locked.tags.set(new_tags)
             locked.updated_at = now
             locked.save(update_fields=["updated_at"])
@@ -570,17 +599,42 @@ def _set_active_state(
     return ticket
 
 
-def mark_spam(*, ticket: Ticket, is_spam: bool, actor: Agent | None, channel: Channel) -> Ticket:
+def mark_spam(
+    *,
+    ticket: Ticket,
+    is_spam: bool,
+    actor: Agent | None,
+    channel: Channel,
+    at: datetime.datetime | None = None,
+) -> Ticket:
     """Mark a ticket as spam, or not; spam is hidden from the normal views."""
     with transaction.atomic():
         locked = lock_ticket(ticket)
         if locked.is_spam != is_spam:
-            now = timezone.now()
+            now = at or timezone.now()
             locked.is_spam = is_spam
             locked.updated_at = now
             locked.save(update_fields=["is_spam", "updated_at"])
             kind = TicketEvent.Kind.SPAM_MARKED if is_spam else TicketEvent.Kind.SPAM_UNMARKED
             record_event(locked, kind, actor=actor, channel=channel, at=now)
+    refresh_from(ticket, locked)
+    return ticket
+
+
+def set_last_updated(*, ticket: Ticket, at: datetime.datetime) -> Ticket:
+    """Move the ticket's last-updated time forward to `at`, recording no event.
+
+    For an import only: the system it comes from changed the ticket last at `at` in a way
+    its export does not tell (a tag removed, a field edited), so no event could say what
+    changed; every event the import replays is recorded by the other services. Never
+    moves the time back."""
+    with transaction.atomic():
+        locked = lock_ticket(ticket)
+        if at < locked.updated_at:
+            raise ValidationError({"updated_at": ["The ticket changed after that time."]})
+        if at != locked.updated_at:
+            locked.updated_at = at
+            locked.save(update_fields=["updated_at"])
     refresh_from(ticket, locked)
     return ticket
 
