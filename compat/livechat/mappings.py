@@ -7,12 +7,16 @@ Sources: LiveChat's `source.type` and our ticket's source. `facebook` matches no
 ours: asking for it lists no ticket.
 
 Groups: LiveChat's groups are our teams; `[0]` is a ticket without a team.
+
+Importing (compat.livechat.importer) reads the same tables backwards, with the few rules
+an import needs on top: which of our statuses a category becomes, what `facebook` becomes,
+and which team a group lands in.
 """
 
 from __future__ import annotations
 
 from tickets.models import Source
-from tickets.statuses import StatusCategory
+from tickets.statuses import FixedStatus, StatusCategory
 
 SPAM = "spam"
 # LiveChat's status -> the category of our statuses it lists (spam aside).
@@ -50,3 +54,27 @@ def livechat_status(category: str, *, is_spam: bool) -> str:
 
 def groups_of(team_id: int | None) -> list[int]:
     return [team_id or NO_GROUP]
+
+
+# Importing -------------------------------------------------------------------
+
+# LiveChat's source type -> the source an imported ticket or message keeps. `facebook` has
+# no source of ours: it came from another system, as `lc2` (api) did.
+IMPORT_SOURCES = {**SOURCES, "facebook": Source.API}
+
+# The status an imported ticket ends in, by its LiveChat status: (the status, the one our
+# reply workflow would have given instead when the last public reply was the client's (open)
+# or an agent's (pending)). A spam ticket keeps the status its opened periods give.
+IMPORT_STATUSES = {
+    "open": (FixedStatus.OPEN, FixedStatus.CUSTOMER_REPLIED),
+    "pending": (FixedStatus.ON_HOLD, FixedStatus.ANSWERED),
+    "solved": (FixedStatus.CLOSED, FixedStatus.CLOSED),
+}
+# Between the opened periods an import closes the ticket, and at their start reopens it.
+IMPORT_CLOSED = FixedStatus.CLOSED
+IMPORT_REOPENED = FixedStatus.OPEN
+
+
+def imported_team_name(group: int) -> str:
+    """The team a LiveChat group lands in when we have no team with the group's id."""
+    return f"LiveChat group {group}"

@@ -588,3 +588,18 @@ class TestImportChannel:
         assert ticket.resolved_at is not None
         assert ticket.replies_count == 2 and ticket.first_response_at is not None
         assert kinds(ticket) == ["status_changed", "reply_added", "reply_added"]
+
+    def test_an_imported_ticket_is_not_refused_for_required_custom_fields(
+        self, department, client_company
+    ):
+        factories.CustomFieldFactory(key="order", type=CustomField.Type.NUMBER, required=True)
+        ticket = services.create_ticket(
+            client=client_company, department=department, subject="s", message="m",
+            actor=None, channel=Channel.IMPORT,
+        )  # fmt: skip
+        assert ticket.custom_fields == {}
+        with pytest.raises(ValidationError):
+            services.create_ticket(
+                client=client_company, department=department, subject="s", message="m",
+                actor=None, channel=Channel.API,
+            )  # fmt: skip

@@ -125,7 +125,8 @@ def create_ticket(
     channel unless given; `at` is when it was opened (an import's original time), else now.
 
     A ticket that arrives by email remembers its `mailbox` and the `message_id` of the
-    email, and is not refused for the required custom fields nobody could fill in.
+    email; neither it nor an imported one is refused for the required custom fields
+    nobody could fill in.
     """
     subject = clean_text(subject, "subject", max_length=SUBJECT_MAX_LENGTH)
     message = clean_text(message, "message")
@@ -136,7 +137,7 @@ def create_ticket(
     check_agent(assignee, former_ok=is_import(channel))
     _check_priority(priority)
     values = custom_fields.validate_values(
-        custom_field_values or {}, require=channel != Channel.EMAIL
+        custom_field_values or {}, require=channel != Channel.EMAIL and not is_import(channel)
     )
     tag_names = normalize_tags(tags)
     checked = files.check_uploads(attachments)
