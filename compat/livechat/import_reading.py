@@ -124,6 +124,9 @@ class _Object:
         value = self._required(key)
         if not isinstance(value, str):
             raise MalformedTicket(f"{self.path(key)}: expected text, got {_shown(value)}.")
+        if "\x00" in value:
+            # No database column holds it (PostgreSQL refuses it in text).
+            raise MalformedTicket(f"{self.path(key)}: contains a NUL character.")
         return value
 
     def time(self, key: str) -> datetime.datetime:
@@ -268,7 +271,7 @@ def _group(ticket: _Object) -> int:
 def _tags(ticket: _Object) -> tuple[str, ...]:
     tags = ticket.items("tags", optional=True)
     for index, tag in enumerate(tags):
-        if not isinstance(tag, str):
+        if not isinstance(tag, str) or "\x00" in tag:
             raise MalformedTicket(f"tags[{index}]: expected text, got {_shown(tag)}.")
     return tuple(tags)
 

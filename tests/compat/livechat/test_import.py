@@ -773,6 +773,7 @@ MALFORMED = [
     (lambda t: t["events"][2].__setitem__("is_private", "no"), "events[2].is_private: expected"),
     (lambda t: t["events"][2].__setitem__("message", "  "), "events[2].message: empty."),
     (lambda t: t["events"][2].pop("author"), "events[2].author: missing."),
+    (lambda t: t["events"][2].update(message="a\x00b"), "events[2].message: contains a NUL"),
     (
         lambda t: t["events"][2]["author"].__setitem__("type", "bot"),
         "events[2].author.type: expected client or agent, got 'bot'.",
