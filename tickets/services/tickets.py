@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mail.models import Mailbox
 
 from .common import (
+    SOURCE_OF_CHANNEL,
     SUBJECT_MAX_LENGTH,
     UNSET,
     Conflict,
@@ -133,13 +134,16 @@ def create_ticket(
     _check_contacts(client, requester, cc)
     check_agent(assignee)
     _check_priority(priority)
+    # A requester in the portal fills in the fields shown to clients, and only those.
     values = custom_fields.validate_values(
-        custom_field_values or {}, require=channel != Channel.EMAIL
+        custom_field_values or {},
+        fields=custom_fields.client_fields() if channel == Channel.PORTAL else None,
+        require=channel != Channel.EMAIL,
     )
     tag_names = normalize_tags(tags)
     checked = files.check_uploads(attachments)
     if source is None:
-        source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
+        source = SOURCE_OF_CHANNEL.get(channel, Source.WEB)
     now = timezone.now()
     status = status or TicketStatus.objects.get(pk=FixedStatus.OPEN)
     with transaction.atomic():
@@ -393,13 +397,21 @@ def update_ticket(
 
 
 def change_status(
-    *, ticket: Ticket, status: TicketStatus, actor: Agent | None, channel: Channel
+    *,
+    ticket: Ticket,
+    status: TicketStatus,
+    actor: Agent | None,
+    channel: Channel,
+    actor_contact: Contact | None = None,
 ) -> Ticket:
-    """Move a ticket to another status; closing stamps resolved at, reopening clears it."""
+    """Move a ticket to another status; closing stamps resolved at, reopening clears it.
+    `actor_contact` is the requester who made the change (in the portal)."""
     with transaction.atomic():
         locked = lock_ticket(ticket)
         now = timezone.now()
-        changed = apply_status(locked, status, actor=actor, channel=channel, now=now)
+        changed = apply_status(
+            locked, status, actor=actor, actor_contact=actor_contact, channel=channel, now=now
+        )
         if changed:
             locked.updated_at = now
             locked.save(update_fields=[*changed, "updated_at"])
