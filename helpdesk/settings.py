@@ -258,11 +258,12 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+_img_src: list[str] = [CSP.SELF, "data:"]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": _img_src,
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -311,7 +312,7 @@ if not re.fullmatch(r"#[0-9a-fA-F]{6}", PORTAL_ACCENT_COLOUR):
 if PORTAL_LOGO_URL.startswith(("http://", "https://")):
     # A logo on another host: the policy lets pages show images from there.
     _logo = urlsplit(PORTAL_LOGO_URL)
-    SECURE_CSP["img-src"].append(f"{_logo.scheme}://{_logo.netloc}")
+    _img_src.append(f"{_logo.scheme}://{_logo.netloc}")
 PORTAL_SIGN_IN_LINK_MINUTES = int(os.environ.get("PORTAL_SIGN_IN_LINK_MINUTES", "30"))
 PORTAL_TICKET_LINK_DAYS = int(os.environ.get("PORTAL_TICKET_LINK_DAYS", "90"))
 PORTAL_RATING_EMAILS = env_bool("PORTAL_RATING_EMAILS", True)

@@ -17,11 +17,10 @@ from functools import wraps
 from typing import Concatenate
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from tickets.models import Contact, Ticket
+from tickets.models import Contact, Ticket, TicketQuerySet
 from tickets.queries import as_id
 
 SESSION_CONTACT = "portal:contact"
@@ -85,7 +84,7 @@ def grant_ticket(request: HttpRequest, ticket_id: int, contact_id: int) -> None:
     request._portal_viewer = None  # type: ignore[attr-defined]
 
 
-def visible_tickets(contact: Contact) -> QuerySet[Ticket]:
+def visible_tickets(contact: Contact) -> TicketQuerySet:
     """The tickets a contact sees in the portal: their own, or with "sees all of the
     client's tickets" their client's; never spam."""
     tickets = Ticket.objects.not_spam()

@@ -26,17 +26,18 @@ def build_sign_in_email(
 ) -> EmailMultiAlternatives:
     """One email to `address` with a link per contact it belongs to (an address may be a
     contact of more than one client)."""
+    name = issued[0][0].name if issued and issued[0][0].name != address else ""
     context = {
         "site_name": settings.PORTAL_SITE_NAME,
         "minutes": settings.PORTAL_SIGN_IN_LINK_MINUTES,
         "links": [(contact, links.sign_in_link(raw)) for contact, raw in issued],
-        "name": issued[0][0].name if issued and issued[0][0].name != address else "",
+        "name": name,
     }
     message = EmailMultiAlternatives(
         subject=f"Your sign-in link for {settings.PORTAL_SITE_NAME}",
         body=render_to_string("emails/portal_sign_in.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[formataddr((context["name"], address)) if context["name"] else address],
+        to=[formataddr((name, address)) if name else address],
         headers=dict(AUTOMATIC_HEADERS),
     )
     message.attach_alternative(render_to_string("emails/portal_sign_in.html", context), "text/html")

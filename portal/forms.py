@@ -75,7 +75,7 @@ class ContactForm(CustomFieldsForm):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    started = forms.CharField(widget=forms.HiddenInput, required=False)
+    started = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
 
     field_order = ["name", "email", "subject", "message"]
 

@@ -340,8 +340,8 @@ def build_rating_email(request: Any) -> EmailMultiAlternatives | None:
     from portal import links  # the portal builds on the tickets app
 
     ticket: Ticket = request.ticket
-    contact: Contact = request.contact
-    if not contact.email:
+    contact: Contact | None = request.contact
+    if contact is None or not contact.email:
         return None
     context = {
         "ticket": ticket,

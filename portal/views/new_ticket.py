@@ -80,10 +80,9 @@ def contact(request: HttpRequest) -> HttpResponse:
     if department is None:
         return render_page(request, "portal/contact_closed.html", status=503)
     if request.method != "POST":
-        form = ContactForm(
-            definitions=definitions, initial={"started": tokens.form_started_token()}
-        )
-        return render_page(request, "portal/contact.html", {"form": form})
+        form = ContactForm(definitions=definitions)
+        context = {"form": form, "started": tokens.form_started_token()}
+        return render_page(request, "portal/contact.html", context)
     form = ContactForm(request.POST, definitions=definitions)
     if form.is_robot:
         # Answered as if sent, so that a robot learns nothing; nothing is filed.
@@ -105,9 +104,8 @@ def contact(request: HttpRequest) -> HttpResponse:
         else:
             return render_page(request, "portal/contact_sent.html")
     # A new start, so that sending again after a correction is not "too fast" forever.
-    form.data = form.data.copy()
-    form.data["started"] = tokens.form_started_token()
-    return render_page(request, "portal/contact.html", {"form": form}, status=422)
+    context = {"form": form, "started": tokens.form_started_token()}
+    return render_page(request, "portal/contact.html", context, status=422)
 
 
 def _file_contact_form(form: ContactForm, department: Category) -> Ticket:

@@ -34,9 +34,9 @@ def _request_of(token: str) -> RatingRequest | tuple[str, int]:
         .filter(pk=request_id)
         .first()
     )
-    if found is None or found.contact.client_id != found.ticket.client_id:
+    if found is None or found.contact is None or found.ticket.is_spam:
         return "gone", 404
-    if found.ticket.is_spam:
+    if found.contact.client_id != found.ticket.client_id:
         return "gone", 404
     newer = RatingRequest.objects.filter(ticket_id=found.ticket_id, pk__gt=found.pk)
     if newer.exists():

@@ -8,8 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Exists, OuterRef, Q
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +29,7 @@ from tickets.models import (
     Reply,
     Source,
     Ticket,
+    TicketQuerySet,
     TicketStatus,
 )
 from tickets.queries import as_id
@@ -39,7 +46,7 @@ PAGE_SIZE = 25
 STATES = {"open": "Open", "solved": "Solved"}
 
 
-def _matching(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+def _matching(tickets: TicketQuerySet, text: str) -> TicketQuerySet:
     """Tickets whose number, subject, message or public replies hold `text` (internal notes
     are never searched: a match there would tell what they say)."""
     condition = Q(subject__icontains=text) | Q(message__icontains=text)
@@ -209,7 +216,7 @@ def _public_file(request: HttpRequest, pk: int) -> Attachment | HttpResponse:
 
 
 @require_GET
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     found = _public_file(request, pk)
     if isinstance(found, HttpResponse):
         return found
@@ -217,7 +224,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def preview(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+def preview(request: HttpRequest, pk: int) -> HttpResponseBase:
     found = _public_file(request, pk)
     if isinstance(found, HttpResponse):
         return found

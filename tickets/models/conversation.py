@@ -188,7 +188,13 @@ class RatingRequest(models.Model):
     that a newer request for the same ticket supersedes the links of an older one."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="rating_requests")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        help_text="The requester asked; the links stop working when the contact is deleted.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
