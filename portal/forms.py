@@ -102,7 +102,7 @@ class ContactForm(CustomFieldsForm):
 
 class RatingForm(forms.Form):
     value = forms.ChoiceField(
-        label="How did we do?",
+        label="Your rating",
         choices=[
             (Rating.Value.GOOD, "Good, I'm satisfied"),
             (Rating.Value.BAD, "Bad, I'm not satisfied"),
