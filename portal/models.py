@@ -53,6 +53,8 @@ class SignInLink(models.Model):
         """A new link for `contact`, and its raw token (to put in the email)."""
         raw = secrets.token_urlsafe(32)
         now = timezone.now()
+        # Links a day past their expiry are of no use, not even to say "expired".
+        cls.objects.filter(expires_at__lt=now - datetime.timedelta(days=1)).delete()
         link = cls.objects.create(
             contact=contact,
             token_hash=hash_token(raw),

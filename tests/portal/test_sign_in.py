@@ -153,6 +153,13 @@ class TestUsingTheLink:
         assert b"This link has expired" in response.content
         assert SignInLink.objects.get().used_at is None
 
+    def test_links_long_expired_are_cleared_away(self, requester):
+        with freeze_time("2026-05-01 10:00"):
+            SignInLink.issue(requester)
+        with freeze_time("2026-05-02 10:31"):
+            SignInLink.issue(requester)
+        assert SignInLink.objects.count() == 1
+
     @pytest.mark.parametrize("token", ["nonsense", "x" * 200])
     def test_an_unknown_link_gets_a_clear_page(self, client, token):
         response = client.post(reverse("portal:sign_in_link", args=[token]))
@@ -223,6 +230,30 @@ class TestThePortalSession:
         page = as_agent.get(reverse("portal:ticket", args=[ticket.pk]))
         assert page.status_code == 302
         assert page["Location"].startswith(SIGN_IN)
+
+    @pytest.mark.parametrize("role", ["outsider", "agent", "supervisor", "administrator"])
+    def test_no_users_session_opens_the_portal(self, role, ticket):
+        from django.contrib.auth.models import Group
+
+        user = {
+            "outsider": factories.UserFactory,
+            "agent": factories.AgentFactory,
+            "supervisor": factories.AgentFactory,
+            "administrator": factories.AdminFactory,
+        }[role]()
+        if role == "supervisor":
+            user.groups.add(Group.objects.get_or_create(name="Supervisors")[0])
+        browser = Client()
+        browser.force_login(user)
+        assert "rows" not in browser.get(reverse("portal:tickets")).context
+        for response in (
+            browser.get(reverse("portal:ticket", args=[ticket.pk])),
+            browser.post(reverse("portal:reply", args=[ticket.pk]), {"text": "x"}),
+            browser.get(reverse("portal:new_ticket")),
+        ):
+            assert response.status_code == 302
+            assert response["Location"].startswith(SIGN_IN)
+        assert not ticket.replies.exists()
 
     def test_a_deleted_contact_is_signed_out(self, acme):
         contact = factories.ContactFactory(client=acme)
