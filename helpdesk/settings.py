@@ -6,7 +6,9 @@ and must then provide a real SECRET_KEY (see docs/deploy.md).
 """
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "reports",
     "mail",
     "compat",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -255,11 +258,12 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+_img_src: list[str] = [CSP.SELF, "data:"]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": _img_src,
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -297,3 +301,30 @@ COMPAT_DEPARTMENT = os.environ.get("COMPAT_DEPARTMENT", "")
 MAIL_IMAP_CA_FILE = os.environ.get("MAIL_IMAP_CA_FILE", "")
 MAIL_IMAP_TIMEOUT = int(os.environ.get("MAIL_IMAP_TIMEOUT", "60"))
 MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL", "60"))
+
+# The requester portal (docs/portal.md): its branding, its links' lifetimes, the
+# satisfaction emails and the limits that keep robots out.
+PORTAL_SITE_NAME = os.environ.get("PORTAL_SITE_NAME", "Help Center")
+PORTAL_LOGO_URL = os.environ.get("PORTAL_LOGO_URL", "")
+PORTAL_ACCENT_COLOUR = os.environ.get("PORTAL_ACCENT_COLOUR", "#1d4ed8")
+if not re.fullmatch(r"#[0-9a-fA-F]{6}", PORTAL_ACCENT_COLOUR):
+    raise ImproperlyConfigured("PORTAL_ACCENT_COLOUR must be a hex colour such as #1d4ed8.")
+if PORTAL_LOGO_URL.startswith(("http://", "https://")):
+    # A logo on another host: the policy lets pages show images from there.
+    _logo = urlsplit(PORTAL_LOGO_URL)
+    _img_src.append(f"{_logo.scheme}://{_logo.netloc}")
+PORTAL_SIGN_IN_LINK_MINUTES = int(os.environ.get("PORTAL_SIGN_IN_LINK_MINUTES", "30"))
+PORTAL_TICKET_LINK_DAYS = int(os.environ.get("PORTAL_TICKET_LINK_DAYS", "90"))
+PORTAL_RATING_EMAILS = env_bool("PORTAL_RATING_EMAILS", True)
+PORTAL_RATING_LINK_DAYS = int(os.environ.get("PORTAL_RATING_LINK_DAYS", "14"))
+# Rates as "number/period" (second, minute, hour or day).
+PORTAL_SIGN_IN_RATE_PER_ADDRESS = os.environ.get("PORTAL_SIGN_IN_RATE_PER_ADDRESS", "5/hour")
+PORTAL_SIGN_IN_RATE_PER_IP = os.environ.get("PORTAL_SIGN_IN_RATE_PER_IP", "30/hour")
+PORTAL_CONTACT_RATE_PER_ADDRESS = os.environ.get("PORTAL_CONTACT_RATE_PER_ADDRESS", "5/hour")
+PORTAL_CONTACT_RATE_PER_IP = os.environ.get("PORTAL_CONTACT_RATE_PER_IP", "10/hour")
+PORTAL_CONTACT_MIN_SECONDS = int(os.environ.get("PORTAL_CONTACT_MIN_SECONDS", "3"))
+# The department of tickets from the contact form, by name or id; empty: the first public one.
+PORTAL_CONTACT_DEPARTMENT = os.environ.get("PORTAL_CONTACT_DEPARTMENT", "")
+# How many proxies in front of the app append to X-Forwarded-For (nginx: 1); 0 trusts none
+# and counts requests by the connection's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

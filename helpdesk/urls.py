@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/", include("tickets.api.urls")),
     path("reports/", include("reports.urls")),
     path("compat/", include("compat.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("tickets.urls")),
 ]

@@ -19,6 +19,11 @@ def enabled_fields() -> list[CustomField]:
     return list(CustomField.objects.filter(enabled=True))
 
 
+def client_fields() -> list[CustomField]:
+    """The enabled fields that requesters see and fill in, in the portal."""
+    return list(CustomField.objects.filter(enabled=True, visible_to_clients=True))
+
+
 def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

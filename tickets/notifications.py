@@ -44,6 +44,9 @@ logger = logging.getLogger("tickets.notifications")
 EMAILING_CHANNELS = frozenset({Channel.WEB, Channel.EMAIL})
 # Changes that tell nobody at all: an import replays what happened elsewhere, long ago.
 SILENT_CHANNELS = frozenset({Channel.IMPORT})
+# A ticket closed through these asks its requester how we did. A requester who marks their
+# own ticket solved in the portal is offered the choice on the page instead.
+RATING_REQUEST_CHANNELS = EMAILING_CHANNELS
 
 
 # Threading ---------------------------------------------------------------------
@@ -130,6 +133,16 @@ def ticket_url(ticket: Ticket) -> str:
     return settings.HELPDESK_SITE_URL.rstrip("/") + reverse("ticket", args=[ticket.pk])
 
 
+def portal_url(ticket: Ticket) -> str:
+    """The address that opens the ticket in the portal, signed for its requester; empty
+    when it has none (every email to a requester carries it)."""
+    from portal import links  # the portal builds on the tickets app
+
+    if ticket.requester_id is None:
+        return ""
+    return links.ticket_link(ticket.pk, ticket.requester_id)
+
+
 # Messages ----------------------------------------------------------------------
 
 
@@ -178,6 +191,7 @@ def build_reply_email(
         "reply": reply,
         "agent_name": agent_name(agent),
         "reference": f"[#{ticket.pk}]",
+        "portal_url": portal_url(ticket),
     }
     message = EmailMultiAlternatives(
         subject=subject_line(ticket, prefix="Re: "),
@@ -246,6 +260,7 @@ def build_acknowledgment_email(ticket: Ticket) -> EmailMultiAlternatives | None:
         "signature": ticket.mailbox.from_name or ticket.mailbox.address
         if ticket.mailbox
         else settings.DEFAULT_FROM_EMAIL,
+        "portal_url": portal_url(ticket),
     }
     root = ticket_message_id(ticket)
     headers = {**AUTOMATIC_HEADERS, "Message-ID": root}
@@ -293,4 +308,60 @@ def build_client_reply_email(
         headers={"Auto-Submitted": "auto-generated", **threading_headers(ticket, message_id)},
     )
     message.attach_alternative(render_to_string("emails/client_reply.html", context), "text/html")
+    return message
+
+
+# Satisfaction ratings --------------------------------------------------------------
+
+
+def rating_request_due(ticket: Ticket) -> Contact | None:
+    """Whom to ask how we did about a ticket that was just closed: its requester, when
+    rating emails are on, the ticket is still closed and not spam, the requester has an
+    address, and an agent has replied in public since the last time we asked (so that a
+    ticket is asked about once per answer, however often it is reopened and closed)."""
+    from .models import RatingRequest
+
+    requester: Contact | None = ticket.requester
+    if not settings.PORTAL_RATING_EMAILS or ticket.is_spam or not ticket.status.is_closed:
+        return None
+    if requester is None or not requester.email:
+        return None
+    replies = Reply.objects.filter(ticket=ticket, kind=Reply.Kind.REPLY, author_agent__isnull=False)
+    last = (
+        RatingRequest.objects.filter(ticket=ticket)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is not None:
+        replies = replies.filter(created_at__gt=last)
+    return requester if replies.exists() else None
+
+
+def build_rating_email(request: Any) -> EmailMultiAlternatives | None:
+    """The "How did we do?" email of a RatingRequest, with its Good and Bad links."""
+    from portal import links  # the portal builds on the tickets app
+
+    ticket: Ticket = request.ticket
+    contact: Contact | None = request.contact
+    if contact is None or not contact.email:
+        return None
+    context = {
+        "ticket": ticket,
+        "reference": f"[#{ticket.pk}]",
+        "requester_name": contact.name if contact.name != contact.email else "",
+        "links": links.rating_links(request.pk),
+        "days": settings.PORTAL_RATING_LINK_DAYS,
+        "portal_url": links.ticket_link(ticket.pk, contact.pk),
+        "site_name": settings.PORTAL_SITE_NAME,
+    }
+    message_id = f"<rating-{request.pk}.ticket-{ticket.pk}@{mail_domain()}>"
+    message = EmailMultiAlternatives(
+        subject=subject_line(ticket, prefix="How did we do? "),
+        body=render_to_string("emails/rating_request.txt", context),
+        from_email=sender(ticket),
+        to=[_address(contact.name, contact.email)],
+        headers={**AUTOMATIC_HEADERS, **threading_headers(ticket, message_id)},
+    )
+    message.attach_alternative(render_to_string("emails/rating_request.html", context), "text/html")
     return message

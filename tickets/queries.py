@@ -86,10 +86,11 @@ def tag_names_for(tickets: Iterable[Ticket]) -> dict[int, list[str]]:
 
 def get_ticket_for_agent(user: AnyUser, pk: int | str, *, related: bool = True) -> Ticket:
     """The ticket, if the agent may see it: with everything its API object and page show
-    (tags prefetched), or with `related=False` the ticket row alone (to act on it)."""
+    (tags prefetched, its rating joined), or with `related=False` the ticket row alone (to
+    act on it)."""
     tickets = (
         # taggit has no types: the stubs' plugin cannot see its `tags` manager.
-        tickets_for_agent(user).prefetch_related("tags")  # type: ignore[misc]
+        tickets_for_agent(user).select_related("rating").prefetch_related("tags")  # type: ignore[misc]
         if related
         else Ticket.objects.for_agent(user)
     )

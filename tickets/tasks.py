@@ -22,12 +22,13 @@ from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
 from django.tasks import Task, task
 from django.utils import timezone
 
 from . import notifications
 from .agents import Agent, is_agent
-from .models import Attachment, NotificationSettings, Reply, Ticket
+from .models import Attachment, NotificationSettings, RatingRequest, Reply, Ticket
 
 logger = logging.getLogger("tickets.notifications")
 
@@ -122,6 +123,40 @@ def send_acknowledgment_email(ticket_id: int, attempt: int = 1) -> str:
         return "no address"
     description = f"the acknowledgment of ticket #{ticket_id}"
     return _deliver(message, description, send_acknowledgment_email, (ticket_id,), {}, attempt)
+
+
+@task
+def request_rating(ticket_id: int) -> str:
+    """Ask the requester of a ticket just closed how we did, if it is due
+    (notifications.rating_request_due): the request is recorded, then its email queued."""
+    with transaction.atomic():
+        # Locked alone (see services.common.lock_ticket): two closes at once ask once.
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if ticket is None:
+            return "ticket deleted"
+        contact = notifications.rating_request_due(ticket)
+        if contact is None:
+            return "not due"
+        request = RatingRequest.objects.create(ticket=ticket, contact=contact)
+    _enqueue(send_rating_email, request.pk)
+    return "requested"
+
+
+@task
+def send_rating_email(request_id: int, attempt: int = 1) -> str:
+    """Send the "How did we do?" email of a rating request."""
+    request = (
+        RatingRequest.objects.select_related("ticket__mailbox", "contact")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        return "request deleted"
+    message = notifications.build_rating_email(request)
+    if message is None:
+        return "no address"
+    description = f"the rating request {request_id} of ticket #{request.ticket_id}"
+    return _deliver(message, description, send_rating_email, (request_id,), {}, attempt)
 
 
 @task
@@ -266,3 +301,9 @@ def client_replied(reply_id: int) -> None:
     """Queue the notices of a client's reply to the agents who follow its ticket (who they
     are is read by the task, outside the request)."""
     _enqueue(send_client_reply_notices, reply_id)
+
+
+def ticket_closed(ticket_id: int) -> None:
+    """Queue the question of how we did to the requester of a ticket just closed (whether
+    it is due is read by the task)."""
+    _enqueue(request_rating, ticket_id)

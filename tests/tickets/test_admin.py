@@ -21,6 +21,7 @@ from tickets.models import (
     Channel,
     CustomField,
     Priority,
+    RatingRequest,
     Reply,
     TaggedTicket,
     Ticket,
@@ -155,6 +156,9 @@ def one_of_each() -> dict:
         Reply: reply,
         TicketEvent: factories.TicketEventFactory(ticket=ticket),
         factories.RatingFactory._meta.model: factories.RatingFactory(ticket=ticket),
+        RatingRequest: RatingRequest.objects.create(
+            ticket=ticket, contact=factories.ContactFactory(client=ticket.client)
+        ),
         ApiKey: factories.ApiKeyFactory(agent=agent),
     }
 
@@ -170,7 +174,12 @@ def test_every_helpdesk_model_is_registered():
 
 
 # Written only by the services (or, for TaggedTicket, on the ticket page).
-READ_ONLY_MODELS = {TicketEvent, factories.RatingFactory._meta.model, TaggedTicket}
+READ_ONLY_MODELS = {
+    TicketEvent,
+    factories.RatingFactory._meta.model,
+    RatingRequest,
+    TaggedTicket,
+}
 
 
 def test_every_changelist_change_and_add_page_renders(client_):

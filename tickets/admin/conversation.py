@@ -24,6 +24,7 @@ from tickets.agents import request_agent
 from tickets.models import (
     Channel,
     Rating,
+    RatingRequest,
     Reply,
     TaggedTicket,
     Ticket,
@@ -166,6 +167,25 @@ class RatingAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_filter = ("value", "agent")
     list_select_related = ("agent", "contact")
     search_fields = ("=ticket__id", "comment")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RatingRequest)
+class RatingRequestAdmin(BigTableAdminMixin, admin.ModelAdmin):
+    """The "How did we do?" emails sent (tickets.tasks.request_rating); read, not written."""
+
+    list_display = (ticket_link, "contact", "created_at")
+    list_select_related = ("contact",)
+    search_fields = ("=ticket__id",)
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -47,7 +47,7 @@ User = get_user_model()
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
-    fields = ("name", "email", "phone")
+    fields = ("name", "email", "phone", "sees_all_client_tickets")
 
 
 class ClientDomainInline(admin.TabularInline):
@@ -98,7 +98,8 @@ class ClientDomainAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("name", "email", "phone", "client", "created_at")
+    list_display = ("name", "email", "phone", "client", "sees_all_client_tickets", "created_at")
+    list_filter = ("sees_all_client_tickets",)
     list_select_related = ("client",)
     search_fields = ("name", "email", "client__name")
     autocomplete_fields = ("client",)
@@ -150,9 +151,9 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "type", "position", "created_at")
-    list_filter = ("type",)
-    list_editable = ("position",)
+    list_display = ("name", "type", "is_public", "position", "created_at")
+    list_filter = ("type", "is_public")
+    list_editable = ("is_public", "position")
     search_fields = ("name",)
 
 
@@ -276,7 +277,16 @@ class CustomFieldForm(forms.ModelForm):
 
     class Meta:
         model = CustomField
-        fields = ("key", "label", "type", "choices", "required", "enabled", "position")
+        fields = (
+            "key",
+            "label",
+            "type",
+            "choices",
+            "required",
+            "enabled",
+            "visible_to_clients",
+            "position",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -292,9 +302,9 @@ class CustomFieldForm(forms.ModelForm):
 @admin.register(CustomField)
 class CustomFieldAdmin(admin.ModelAdmin):
     form = CustomFieldForm
-    list_display = ("label", "key", "type", "required", "enabled", "position")
-    list_filter = ("type", "required", "enabled")
-    list_editable = ("enabled", "position")
+    list_display = ("label", "key", "type", "required", "enabled", "visible_to_clients", "position")
+    list_filter = ("type", "required", "enabled", "visible_to_clients")
+    list_editable = ("enabled", "visible_to_clients", "position")
     search_fields = ("key", "label")
     ordering = ("position", "id")
 

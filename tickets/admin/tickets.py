@@ -28,6 +28,7 @@ from tickets.models import (
     Channel,
     CustomField,
     Rating,
+    RatingRequest,
     Reply,
     Ticket,
     TicketEvent,
@@ -417,8 +418,12 @@ class TicketAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        # A ticket's history and rating are read only on their own, but go with the ticket.
-        perms_needed -= {TicketEvent._meta.verbose_name, Rating._meta.verbose_name}
+        # A ticket's history and ratings are read only on their own, but go with the ticket.
+        perms_needed -= {
+            TicketEvent._meta.verbose_name,
+            Rating._meta.verbose_name,
+            RatingRequest._meta.verbose_name,
+        }
         return deleted, model_count, perms_needed, protected
 
     def delete_model(self, request: HttpRequest, obj: Ticket) -> None:

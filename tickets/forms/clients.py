@@ -77,7 +77,7 @@ class ContactForm(ClientOwnedForm):
 
     class Meta:
         model = Contact
-        fields = ["name", "email", "phone"]
+        fields = ["name", "email", "phone", "sees_all_client_tickets"]
         help_texts = {"email": "Replies to this person's tickets are sent here."}
 
 

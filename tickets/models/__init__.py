@@ -15,6 +15,7 @@ from .conversation import (
     PREVIEWABLE_IMAGE_TYPES,
     Attachment,
     Rating,
+    RatingRequest,
     Reply,
     attachment_path,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "Priority",
     "Project",
     "Rating",
+    "RatingRequest",
     "Reply",
     "SavedView",
     "Source",

@@ -181,3 +181,27 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_value_display()} for #{self.ticket_id}"
+
+
+class RatingRequest(models.Model):
+    """A "How did we do?" email sent to a ticket's requester: its links name this row, so
+    that a newer request for the same ticket supersedes the links of an older one."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="rating_requests")
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        help_text="The requester asked; the links stop working when the contact is deleted.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "-created_at"], name="rating_request_ticket_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rating request for #{self.ticket_id}"

@@ -20,6 +20,11 @@ class Category(models.Model):
     name = models.CharField(max_length=100)
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.TICKET)
     position = models.PositiveIntegerField(default=0)
+    is_public = models.BooleanField(
+        "public",
+        default=False,
+        help_text="A department that requesters may choose for a new ticket in the portal.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -75,6 +80,12 @@ class Contact(models.Model):
         null=True,
         blank=True,
         help_text="When mail to this address last bounced; cleared when it writes to us again.",
+    )
+    sees_all_client_tickets = models.BooleanField(
+        "sees all of the client's tickets",
+        default=False,
+        help_text="In the portal, this contact sees every ticket of their client, not only "
+        "their own.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -139,6 +139,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     IMPORT = "import", "Import"
     SYSTEM = "system", "System"
+    PORTAL = "portal", "Portal"
 
 
 # The queue's rules, as conditions. TicketQuerySet filters by them (the queue's and the
@@ -561,6 +562,11 @@ class CustomField(models.Model):
     )
     required = models.BooleanField(default=False)
     enabled = models.BooleanField(default=True)
+    visible_to_clients = models.BooleanField(
+        default=False,
+        help_text="Shown on the portal's new-ticket and contact forms (required ones must be "
+        "filled in there).",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

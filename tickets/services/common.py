@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import ForeignKey
 from django.utils import timezone
 
+from tickets import notifications, tasks
 from tickets.agents import Agent, is_agent
 from tickets.models import (
     Category,
     Channel,
     Contact,
+    Source,
     Ticket,
     TicketEvent,
     TicketStatus,
@@ -49,6 +53,13 @@ UNSET: Any = _Unset()
 """Marks a keyword argument that was not given, as distinct from None."""
 
 SUBJECT_MAX_LENGTH = max_length(Ticket, "subject")
+
+# The source of a ticket or reply made through a channel (the web otherwise).
+SOURCE_OF_CHANNEL = {
+    Channel.API: Source.API,
+    Channel.EMAIL: Source.EMAIL,
+    Channel.PORTAL: Source.PORTAL,
+}
 
 
 def record_event(
@@ -208,4 +219,13 @@ def apply_status(
         new=history.reference(status),
         at=now,
     )
+    if "resolved_at" in changed and status.is_closed:
+        _ask_for_rating(ticket, channel)
     return changed
+
+
+def _ask_for_rating(ticket: Ticket, channel: Channel) -> None:
+    """After the commit of a close, the requester may be asked how we did (the task
+    decides: see notifications.rating_request_due)."""
+    if channel in notifications.RATING_REQUEST_CHANNELS and not ticket.is_spam:
+        transaction.on_commit(partial(tasks.ticket_closed, ticket.pk), robust=True)

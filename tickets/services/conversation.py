@@ -28,6 +28,7 @@ from tickets.models import (
 )
 
 from .common import (
+    SOURCE_OF_CHANNEL,
     Stale,
     apply_status,
     check_agent,
@@ -77,7 +78,7 @@ def post_reply(
     checked = files.check_uploads(attachments)
     agent, contact = _checked_author(author, kind, ticket, channel)
     if source is None:
-        source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
+        source = SOURCE_OF_CHANNEL.get(channel, Source.WEB)
     if not message_id and agent is not None and kind == Reply.Kind.REPLY:
         message_id = notifications.new_reply_message_id(ticket)
     with transaction.atomic():

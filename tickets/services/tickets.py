@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mail.models import Mailbox
 
 from .common import (
+    SOURCE_OF_CHANNEL,
     SUBJECT_MAX_LENGTH,
     UNSET,
     Conflict,
@@ -136,13 +137,16 @@ def create_ticket(
     _check_contacts(client, requester, cc)
     check_agent(assignee, former_ok=is_import(channel))
     _check_priority(priority)
+    # A requester in the portal fills in the fields shown to clients, and only those.
     values = custom_fields.validate_values(
-        custom_field_values or {}, require=channel != Channel.EMAIL and not is_import(channel)
+        custom_field_values or {},
+        fields=custom_fields.client_fields() if channel == Channel.PORTAL else None,
+        require=channel != Channel.EMAIL and not is_import(channel),
     )
     tag_names = normalize_tags(tags)
     checked = files.check_uploads(attachments)
     if source is None:
-        source = {Channel.API: Source.API, Channel.EMAIL: Source.EMAIL}.get(channel, Source.WEB)
+        source = SOURCE_OF_CHANNEL.get(channel, Source.WEB)
     now = at or timezone.now()
     status = status or TicketStatus.objects.get(pk=FixedStatus.OPEN)
     with transaction.atomic():
@@ -401,14 +405,18 @@ def change_status(
     status: TicketStatus,
     actor: Agent | None,
     channel: Channel,
+    actor_contact: Contact | None = None,
     at: datetime.datetime | None = None,
 ) -> Ticket:
     """Move a ticket to another status (at `at`, else now); closing stamps resolved at,
-    reopening clears it."""
+    reopening clears it. `actor_contact` is the requester who made the change (in the
+    portal)."""
     with transaction.atomic():
         locked = lock_ticket(ticket)
         now = at or timezone.now()
-        changed = apply_status(locked, status, actor=actor, channel=channel, now=now)
+        changed = apply_status(
+            locked, status, actor=actor, actor_contact=actor_contact, channel=channel, now=now
+        )
         if changed:
             locked.updated_at = now
             locked.save(update_fields=[*changed, "updated_at"])
