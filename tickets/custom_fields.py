@@ -110,6 +110,10 @@ def validate_values(
     ticket that arrives by email cannot be asked for them). Unknown or disabled keys
     are refused. Errors are raised as one ValidationError keyed by field key.
     """
+    if not values and not current and not require:
+        # Nothing given, nothing stored, nothing asked for: no need to read the fields
+        # (every email ticket comes this way).
+        return {}
     definitions = {
         field.key: field for field in (fields if fields is not None else enabled_fields())
     }

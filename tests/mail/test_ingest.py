@@ -341,3 +341,39 @@ def test_a_delivery_report_naming_a_client_s_own_message_is_not_trusted(mailbox)
     assert message.outcome == Outcome.IGNORED
     assert not ticket.events.filter(kind=TicketEvent.Kind.EMAIL_BOUNCED).exists()
     assert Contact.objects.get(email="jane@acme.example").bounced_at is None
+
+
+class TestStatements:
+    """What a message costs the database, pinned: ingestion is measured in messages a
+    second (benchmarks/ingest_email.py), and a statement more per message shows there."""
+
+    def warm_up(self, mailbox):
+        # The mailbox and agent addresses are cached for 30 s after the first message.
+        receive(
+            make_email(sender="Warm Up <warm@up.example>", message_id="<warm@up.example>"), mailbox
+        )
+
+    def test_a_new_ticket_from_a_new_sender(self, mailbox, django_assert_num_queries):
+        from django.db import connection
+
+        self.warm_up(mailbox)
+        # Keep, then: read the message, look for a ticket it answers, (PostgreSQL: lock the
+        # address), the contact, the domain, a new client and contact, the default status,
+        # the ticket and its event in a savepoint, the acknowledgment limit, the outcome,
+        # and the acknowledgment's task.
+        expected = 20 if connection.vendor == "postgresql" else 19
+        with django_assert_num_queries(expected):
+            message = receive(make_email(sender="New Person <new@person.example>"), mailbox)
+        assert message.outcome == Outcome.TICKET_CREATED
+
+    def test_a_client_reply(self, mailbox, django_assert_num_queries):
+        ticket = receive(make_email(), mailbox).ticket
+        self.warm_up(mailbox)
+        answer = make_email(
+            subject=f"Re: [#{ticket.pk}] {ticket.subject}",
+            headers={"In-Reply-To": notifications.ticket_message_id(ticket)},
+            message_id="<answer@acme.example>",
+        )
+        with django_assert_num_queries(20):
+            message = receive(answer, mailbox)
+        assert message.outcome == Outcome.REPLY_ADDED
