@@ -3,6 +3,7 @@ import os
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from tests import factories
 
@@ -19,6 +20,11 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+# Playwright's expect() waits 5 s by default; a page that renders a large script (the API
+# docs' Swagger UI) can take longer on two busy cores, and a wait only costs time when the
+# page is slow. Negative expectations still pass as soon as they hold.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
