@@ -100,6 +100,8 @@ class TestErrors:
             ({"group": "blue"}, "group: Enter a group id."),
             ({"group": "-1"}, "group: Ensure this value is greater than or equal to 0."),
             ({"group": "999999"}, "group: There is no such group."),
+            ({"group": "99999999999999999999"}, "group: There is no such group."),
+            ({"tag[]": "x" * 101}, "tag[]: A tag has at most 100 characters."),
             ({"agent": "nobody@example.com"}, "agent: There is no agent with that login."),
         ],
     )
