@@ -96,6 +96,7 @@ PARAMETERS = [
     ),
     OpenApiParameter("department", OpenApiTypes.INT, description="A department id."),
     OpenApiParameter("client", OpenApiTypes.INT, description="A client id."),
+    OpenApiParameter("team", OpenApiTypes.INT, description="A team id: the ticket's team."),
     OpenApiParameter(
         TAG_PARAMETER,
         OpenApiTypes.STR,

@@ -12,7 +12,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from tickets.agents import agents_and_former_agents
-from tickets.models import Category, Client, Ticket
+from tickets.models import Category, Client, Team, Ticket
 
 from .periods import MAX_HOUR_RANGE_DAYS, GroupBy, ReportFilters
 
@@ -71,6 +71,11 @@ class ReportParametersForm(forms.Form):
     client = forms.IntegerField(
         required=False, min_value=1, error_messages={"invalid": "Enter a client id."}
     )
+    team = forms.IntegerField(
+        required=False, min_value=1, error_messages={"invalid": "Enter a team id."}
+    )
+    # The longest range grouped by hour (one period per hour); None: no limit.
+    max_hour_range_days: int | None = MAX_HOUR_RANGE_DAYS
 
     def __init__(self, data=None, **kwargs) -> None:
         super().__init__(data, **kwargs)
@@ -94,6 +99,9 @@ class ReportParametersForm(forms.Form):
 
     def clean_client(self) -> int | None:
         return self._existing("client", Client.objects.all(), "There is no such client.")
+
+    def clean_team(self) -> int | None:
+        return self._existing("team", Team.objects.all(), "There is no such team.")
 
     def _existing(self, name: str, queryset, message: str) -> int | None:
         pk = self.cleaned_data.get(name)
@@ -121,8 +129,9 @@ class ReportParametersForm(forms.Form):
         if days > MAX_RANGE_DAYS:
             self.add_error("date_to", "A report covers at most ten years.")
         group_by = data.get("group_by") or (GroupBy.HOUR if days == 1 else GroupBy.DAY)
-        if group_by == GroupBy.HOUR and days > MAX_HOUR_RANGE_DAYS:
-            self.add_error("group_by", f"Group by hour covers at most {MAX_HOUR_RANGE_DAYS} days.")
+        limit = self.max_hour_range_days
+        if group_by == GroupBy.HOUR and limit is not None and days > limit:
+            self.add_error("group_by", f"Group by hour covers at most {limit} days.")
         data.update(date_from=date_from, date_to=date_to, group_by=group_by)
         return data
 
@@ -137,6 +146,7 @@ class ReportParametersForm(forms.Form):
             agent=data.get("agent"),
             department=data.get("department"),
             client=data.get("client"),
+            team=data.get("team"),
             tags=data.get(TAG_PARAMETER) or (),
         )
 

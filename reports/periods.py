@@ -5,6 +5,10 @@ requested time zone. Periods are identified by their local start (a naive
 datetime), which is what `Trunc(..., tzinfo=tz)` computes in the database on
 PostgreSQL and SQLite alike; keys follow LiveChat ("HH:MM", "YYYY-MM-DD",
 "YYYY-Www", "YYYY-MM").
+
+The hour of the day (`GroupBy.HOUR_OF_DAY`, keys "00:00" to "23:00") adds up the same
+hour of every day of the range, as LiveChat's reports do by hour over several days; the
+native API keeps one period per hour ("YYYY-MM-DD HH:MM") and does not offer it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Case, DateTimeField, Expression, Value, When
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Trunc
+from django.db.models.functions import ExtractHour, Trunc
 from django.db.models.lookups import LessThan
 
 
@@ -24,7 +28,14 @@ class GroupBy:
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
+    # The native API's and the dashboard's choices.
     CHOICES = (HOUR, DAY, WEEK, MONTH)
+    # Each hour of the day, every day of the range added up (the LiveChat reports).
+    HOUR_OF_DAY = "hour_of_day"
+
+
+# The `team` filter's value for tickets without a team.
+NO_TEAM = 0
 
 
 # An hour-by-hour report is for a day or a few weeks; longer ranges get days.
@@ -42,6 +53,8 @@ class ReportFilters:
     agent: int | None = None
     department: int | None = None
     client: int | None = None
+    # A team id, or NO_TEAM for the tickets without a team.
+    team: int | None = None
     tags: tuple[str, ...] = ()
 
     @property
@@ -57,7 +70,9 @@ class ReportFilters:
     @property
     def narrowed(self) -> bool:
         """Whether a filter keeps only some of the tickets (or ratings) of the range."""
-        return any(value for value in (self.agent, self.department, self.client, self.tags))
+        return self.team is not None or any(
+            value for value in (self.agent, self.department, self.client, self.tags)
+        )
 
     @property
     def days(self) -> int:
@@ -101,6 +116,10 @@ def local_naive(value: datetime.datetime | str) -> datetime.datetime:
     return value.replace(tzinfo=None)
 
 
+def hour_key(hour: int) -> str:
+    return f"{hour:02d}:00"
+
+
 class ByPeriod:
     """Group by hour, day, week or month of local time in the report's zone."""
 
@@ -110,26 +129,36 @@ class ByPeriod:
         self.single_day = filters.date_from == filters.date_to
         self.start, self.end = filters.start, filters.end
         self.narrowed = filters.narrowed
-        self.starts = self._starts(filters)
-        self.keys = [self.format(start) for start in self.starts]
+        if self.kind == GroupBy.HOUR_OF_DAY:
+            # Every hour of the day: a range of two days or more has each one at least once
+            # (a DST change skips an hour on one day only).
+            self.starts = []
+            self.keys = [hour_key(hour) for hour in range(24)]
+        else:
+            self.starts = self._starts(filters)
+            self.keys = [self.format(start) for start in self.starts]
 
     def expression(self, value: Combinable) -> Expression:
+        if self.kind == GroupBy.HOUR_OF_DAY:
+            return ExtractHour(value, tzinfo=self.tz)
         return Trunc(value, self.kind, output_field=DateTimeField(), tzinfo=self.tz)
 
-    def key(self, value: datetime.datetime | str) -> str:
-        return self.format(local_naive(value))
+    def key(self, value: datetime.datetime | str | int) -> str:
+        if self.kind == GroupBy.HOUR_OF_DAY:
+            return hour_key(int(value))  # type: ignore[arg-type]  # the hour, from ExtractHour
+        return self.format(local_naive(value))  # type: ignore[arg-type]  # Trunc's start
 
     def intervals(self) -> list[Interval] | None:
         """Each period as a range of instants, which a database can count from an index
         without converting every row to local time.
 
         None, and the report groups by `expression` (always exact), for hours (a report
-        of at most 31 days, grouped fast enough as it is); when a filter narrows the
+        of at most 31 days, grouped fast enough as it is) and hours of the day; when a filter narrows the
         rows (the index holds the range, not the filtered columns: each row would be
         fetched from the table to check it, far slower than grouping: see docs/reports.md);
         and when a period would start at a local time that a DST change repeats or skips.
         """
-        if self.kind == GroupBy.HOUR or self.narrowed:
+        if self.kind in (GroupBy.HOUR, GroupBy.HOUR_OF_DAY) or self.narrowed:
             return None
         boundaries = []
         for start in self.starts[1:]:

@@ -9,7 +9,8 @@ Definitions (see docs/reports.md):
 - Durations are measured in seconds in the database and given in hours,
   seconds / 3600 rounded to 2 decimals. Median and 90th percentile interpolate
   between rows like PostgreSQL's percentile_cont.
-- The agent filter is the ticket's assignee; for ratings it is the agent rated.
+- The agent filter is the ticket's assignee; for ratings it is the agent rated. The team
+  filter is the ticket's team (NO_TEAM: tickets without one), for ratings the rated ticket's.
 """
 
 from __future__ import annotations
@@ -40,7 +41,15 @@ from taggit.models import Tag
 
 from tickets.models import Rating, Source, TaggedTicket, Ticket
 
-from .periods import ByPeriod, Grouping, Interval, PreviousAndCurrent, ReportFilters, WholeRange
+from .periods import (
+    NO_TEAM,
+    ByPeriod,
+    Grouping,
+    Interval,
+    PreviousAndCurrent,
+    ReportFilters,
+    WholeRange,
+)
 
 PERCENTILES = {"median_hours": 0.5, "p90_hours": 0.9}
 # A duration report's end time and the duration the database stores for it (Ticket).
@@ -80,6 +89,8 @@ def _tickets(filters: ReportFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(department_id=filters.department)
     if filters.client is not None:
         tickets = tickets.filter(client_id=filters.client)
+    if filters.team is not None:
+        tickets = tickets.filter(**_team_condition("", filters.team))
     if filters.tags:
         tickets = tickets.filter(_has_any_tag(filters.tags, OuterRef("pk")))
     return tickets
@@ -93,9 +104,17 @@ def _ratings(filters: ReportFilters) -> QuerySet[Rating]:
         ratings = ratings.filter(ticket__department_id=filters.department)
     if filters.client is not None:
         ratings = ratings.filter(ticket__client_id=filters.client)
+    if filters.team is not None:
+        ratings = ratings.filter(**_team_condition("ticket__", filters.team))
     if filters.tags:
         ratings = ratings.filter(_has_any_tag(filters.tags, OuterRef("ticket_id")))
     return ratings
+
+
+def _team_condition(prefix: str, team: int) -> dict[str, Any]:
+    if team == NO_TEAM:
+        return {f"{prefix}team__isnull": True}
+    return {f"{prefix}team_id": team}
 
 
 def _has_any_tag(names: tuple[str, ...], ticket_id: OuterRef) -> Exists:

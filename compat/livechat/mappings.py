@@ -8,6 +8,8 @@ ours: asking for it lists no ticket.
 
 Groups: LiveChat's groups are our teams; `[0]` is a ticket without a team.
 
+Reports: the ticket_sources report's three figures add up our sources (REPORT_SOURCES).
+
 Importing (compat.livechat.importer) reads the same tables backwards, with the few rules
 an import needs on top: which of our statuses a category becomes, what `facebook` becomes,
 and which team a group lands in.
@@ -40,6 +42,15 @@ UNMATCHED_SOURCES = frozenset({"facebook"})
 # The sources a ticket may be created with through the API, and the default.
 CREATABLE_SOURCES = ("chat-window", "mail", "lc2")
 DEFAULT_SOURCE = "lc2"
+
+# The ticket_sources report's figures: LiveChat's name -> the sources of ours it adds up. A
+# chat window is a form a customer filled in (our portal); LiveChat's "chat" tickets are the
+# ones agents made from a chat, here those made by hand in the web app or through the API.
+REPORT_SOURCES = {
+    "tickets_from_chat_window": (Source.PORTAL,),
+    "tickets_from_mail": (Source.EMAIL,),
+    "tickets_from_chat": (Source.WEB, Source.API),
+}
 
 # The group of a ticket without a team.
 NO_GROUP = 0

@@ -416,7 +416,15 @@ class TestPeriodsAsRangesOfInstants:
         }
 
     @pytest.mark.parametrize(
-        "narrowing", [{"agent": 1}, {"department": 1}, {"client": 1}, {"tags": ("vip",)}]
+        "narrowing",
+        [
+            {"agent": 1},
+            {"department": 1},
+            {"client": 1},
+            {"team": 1},
+            {"team": 0},
+            {"tags": ("vip",)},
+        ],
     )
     def test_a_filter_groups_instead(self, narrowing):
         # The covering indexes hold the range, not the filtered columns: checking them
