@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -141,18 +142,44 @@ def month_within_range(key: str, filters: ReportFilters) -> tuple[datetime.date,
     return begin, end
 
 
+# LiveChat ranks agents by the lower bound of the Wilson score interval of their good ratings,
+# at this confidence, not by the share of good ratings: 10 good and 2 bad (0.519) rank above
+# 2 good and none bad (0.331). https://www.livechat.com/help/agent-rankings/
+WILSON_Z = 2.69
+
+
+def wilson_score(good: int, bad: int) -> float:
+    """LiveChat's ranking score of an agent with these ratings, as it writes the formula."""
+    total = good + bad
+    if total == 0:
+        return 0.0
+    share = good / total
+    zzfn = WILSON_Z * WILSON_Z / (4 * total)
+    spread = WILSON_Z * math.sqrt((zzfn / total + share * (1 - share)) / total)
+    return (share + 2 * zzfn - spread) / (1 + 4 * zzfn)
+
+
 def ranking(rows: list[Row], filters: ReportFilters) -> dict[str, Any]:
-    # The native order (best score first); `name` is the agent's login (api.login_of).
+    # The native rows, scored and ordered as LiveChat did: best score first, then the most
+    # ratings, then by username; `name` is the agent's login (api.login_of).
+    ranked = sorted(
+        rows,
+        key=lambda row: (
+            -wilson_score(row["good"], row["bad"]),
+            -row["total"],
+            row["agent"]["username"],
+        ),
+    )
     return {
         "ranking": [
             {
                 "good": row["good"],
                 "bad": row["bad"],
                 "total": row["total"],
-                "score": row["score"],
+                "score": round(wilson_score(row["good"], row["bad"]), 4),
                 "name": row["agent"]["email"] or row["agent"]["username"],
             }
-            for row in rows
+            for row in ranked
         ]
     }
 

@@ -3,6 +3,7 @@
 import pytest
 from freezegun import freeze_time
 
+from compat.livechat import reports
 from tests import factories
 from tests.reports.scenario import JanuaryScenario, at
 
@@ -70,17 +71,41 @@ class TestShapes:
         }
 
     def test_ranking_best_score_first_named_by_login(self, livechat, january):
+        # LiveChat's score (a Wilson lower bound) weighs how many ratings there are: one good
+        # of two ranks above one good of one.
         assert get(livechat, "ratings/ranking", RANGE) == {
             "ranking": [
-                {"good": 1, "bad": 0, "total": 1, "score": 1.0, "name": january.agent.email},
-                {"good": 1, "bad": 1, "total": 2, "score": 0.5, "name": january.other_agent.email},
+                {
+                    "good": 1,
+                    "bad": 1,
+                    "total": 2,
+                    "score": 0.1548,
+                    "name": january.other_agent.email,
+                },
+                {"good": 1, "bad": 0, "total": 1, "score": 0.1214, "name": january.agent.email},
             ]
         }
+
+    @pytest.mark.parametrize(
+        ("good", "bad", "score"),
+        [
+            (10, 2, 0.5194200469),
+            (2, 0, 0.3312764381),
+            (0, 1, 0.0),
+            (0, 3, 0.1493896952),
+            (0, 0, 0.0),
+        ],
+    )
+    def test_the_score_is_livechats_wilson_score(self, good, bad, score):
+        # Anna and Jake, the two examples of https://www.livechat.com/help/agent-rankings/,
+        # and the formula as that page writes it (with its n in the root: not quite Wilson's).
+        assert reports.wilson_score(good, bad) == pytest.approx(score, abs=1e-9)
 
     def test_ranking_names_an_agent_without_email_by_username(self, livechat, january):
         type(january.agent).objects.filter(pk=january.agent.pk).update(email="")
         ranking = get(livechat, "ratings/ranking", RANGE)["ranking"]
-        assert ranking[0]["name"] == january.agent.username
+        names = {(row["good"], row["bad"]): row["name"] for row in ranking}
+        assert names == {(1, 0): january.agent.username, (1, 1): january.other_agent.email}
 
     def test_ticket_sources(self, livechat, january):
         # Chat window: portal; mail: email; chat: made by agents in the web app or the API.
@@ -265,7 +290,7 @@ class TestParameters:
     def test_ranking_takes_the_range(self, livechat, january):
         ranking = get(livechat, "ratings/ranking", {"date_from": "2026-01-13"})["ranking"]
         assert ranking == [
-            {"good": 1, "bad": 0, "total": 1, "score": 1.0, "name": january.agent.email}
+            {"good": 1, "bad": 0, "total": 1, "score": 0.1214, "name": january.agent.email}
         ]
 
     def test_spam_is_left_out(self, livechat, january):

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from compat.livechat.reports import wilson_score
 from portal.access import SESSION_CONTACT
 from reports.catalog import REPORTS as NATIVE_REPORTS
 from tests import factories
@@ -180,13 +181,23 @@ def tally(bucket):
 def native_shape(report, data):
     """The native report's data as the LiveChat report writes it (see docs/compat.md)."""
     if report == "ratings/ranking":
+        # Scored and ordered by LiveChat's Wilson score instead of our share of good ratings.
+        rows = sorted(
+            data["ranking"],
+            key=lambda row: (
+                -wilson_score(row["good"], row["bad"]),
+                -row["total"],
+                row["agent"]["username"],
+            ),
+        )
         return {
             "ranking": [
                 {
-                    **{k: row[k] for k in ("good", "bad", "total", "score")},
+                    **{k: row[k] for k in ("good", "bad", "total")},
+                    "score": round(wilson_score(row["good"], row["bad"]), 4),
                     "name": row["agent"]["email"],
                 }
-                for row in data["ranking"]
+                for row in rows
             ]
         }
     shaped = {}
