@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page
 
-from tests.accessibility import assert_accessible, axe_violations
+from tests.accessibility import assert_accessible, axe_violations, contrast_ratio
 
 pytestmark = pytest.mark.browser
 
@@ -42,4 +42,40 @@ def test_an_accessible_page_passes_and_the_minor_findings_do_not_fail(page: Page
     assert [(v["id"], v["impact"]) for v in axe_violations(page)] == [
         ("page-has-heading-one", "moderate")
     ]
+    assert_accessible(page)
+
+
+def test_text_in_its_backgrounds_colour_fails_though_axe_only_files_it_for_review(page: Page):
+    page.set_content(
+        ACCESSIBLE.replace(
+            '<input id="email" type="email">',
+            '<input id="email" type="email" value="a@b.example" style="color:#fff">',
+        )
+    )
+    assert "color-contrast" not in {v["id"] for v in axe_violations(page)}
+    assert contrast_ratio(page, "#email") == 1.0
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    assert "color-contrast (serious)" in str(failure.value)
+    assert "the text is invisible: 1:1" in str(failure.value)
+    assert "    #email\n" in str(failure.value)
+
+
+def test_a_faint_placeholder_fails(page: Page):
+    page.set_content(
+        ACCESSIBLE.replace(
+            '<input id="email" type="email">',
+            '<input id="email" type="email" placeholder="you@example.com">'
+            "<style>#email::placeholder { color: #d1d5db }</style>",
+        )
+    )
+    assert contrast_ratio(page, "#email", "::placeholder") == 1.47
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    assert "Placeholders under 4.5:1" in str(failure.value)
+    assert "#email: 1.47:1 (rgb(209, 213, 219) on rgb(255, 255, 255))" in str(failure.value)
+
+    # Chromium's own placeholder grey is readable.
+    page.set_content(ACCESSIBLE.replace('type="email"', 'type="email" placeholder="you@b.c"'))
+    assert contrast_ratio(page, "#email", "::placeholder") >= 4.5
     assert_accessible(page)
