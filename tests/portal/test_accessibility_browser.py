@@ -169,6 +169,41 @@ def test_a_new_request_and_its_errors(page: Page, live_server, rita, support, co
     page.get_by_role("button", name="Send request").click()
     expect(page.locator("#id_message_error")).to_contain_text("This field is required.")
     expect(page.locator("#id_cf_order_error")).to_contain_text("This field is required.")
+    # Each error is tied to its field, for screen readers.
+    message = page.get_by_label("Message")
+    expect(message).to_have_attribute("aria-invalid", "true")
+    expect(message).to_have_attribute("aria-describedby", re.compile(r"\bid_message_error\b"))
+    assert_accessible(page)
+    assert console_errors == []
+
+
+@pytest.mark.parametrize(
+    "accent",
+    [
+        "#fde047",  # light: near-black text on the buttons, links in the default blue
+        "#787878",  # mid-grey: neither white nor near-black reaches 4.5:1 on it as it is
+        "#16a34a",  # a green too light for links on white
+        "#7c3aed",  # dark: white text, links in the accent colour
+    ],
+)
+def test_any_accent_colour_keeps_the_contrast(
+    page: Page, live_server, rita, support, agent, settings, accent, console_errors
+):
+    settings.PORTAL_ACCENT_COLOUR = accent
+    ticket = factories.TicketFactory(
+        client=rita.client, requester=rita, department=support, subject="Printer on fire"
+    )
+    services.post_reply(ticket=ticket, text="Is it plugged in?", author=agent, channel=Channel.WEB)
+    sign_in_as(page, live_server, rita)
+    page.goto(f"{live_server.url}/portal/tickets/{ticket.pk}/")
+    expect(page.get_by_role("button", name="Send reply")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="New request", exact=True).first.click()
+    expect(page.get_by_role("button", name="Send request")).to_be_visible()
+    assert_accessible(page)
+    # Hovered, the button changes colour; its text still reads.
+    page.get_by_role("button", name="Send request").hover()
     assert_accessible(page)
     assert console_errors == []
 
