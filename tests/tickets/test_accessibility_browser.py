@@ -111,6 +111,12 @@ def test_the_queue(signed_in_page: Page, live_server, agent, busy_ticket, csp_er
     expect(page.get_by_label("Search tickets")).to_have_value("printer")
     expect(results.get_by_role("link", name="Invoice is wrong")).to_have_count(0)
     assert_accessible(page)
+
+    # The keyboard shortcuts' dialog.
+    page.locator("h1").click()  # out of the search field
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    assert_accessible(page)
     assert csp_errors == []
 
 
@@ -148,4 +154,28 @@ def test_the_reports_dashboard(signed_in_page: Page, live_server, agent, busy_ti
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert_accessible(page)
+    assert csp_errors == []
+
+
+def test_the_other_workspace_pages(
+    signed_in_page: Page, live_server, agent, busy_ticket, acme, csp_errors
+):
+    """Clients, canned responses, the activity log, a ticket's history and the profile."""
+    page = signed_in_page
+    factories.ProjectFactory(client=acme, name="Website")
+    factories.CannedResponseFactory(title="Printer help", owner=agent)
+    pages = {
+        "/clients/": "Clients",
+        f"/clients/{acme.pk}/": "Acme Inc",
+        f"/clients/{acme.pk}/edit/": re.compile("Acme Inc"),
+        "/canned-responses/": "Canned responses",
+        "/canned-responses/new/": re.compile("canned response", re.IGNORECASE),
+        "/activity/": "Activity",
+        f"/tickets/{busy_ticket.pk}/history/": f"History of #{busy_ticket.pk} Printer on fire",
+        "/profile/": "Your profile",
+    }
+    for path, heading in pages.items():
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+        assert_accessible(page)
     assert csp_errors == []
