@@ -213,6 +213,9 @@ def test_the_contact_form(page: Page, live_server, support, settings, console_er
     page.goto(live_server.url + "/portal/contact/")
     expect(page.get_by_label("Your name")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#id_email_error")).to_contain_text("This field is required.")
+    assert_accessible(page)
 
     page.get_by_label("Your name").fill("Nina New")
     page.get_by_label("Your email address").fill("nina@newco.example")
@@ -254,6 +257,9 @@ def test_links_that_no_longer_work(page: Page, live_server, rita, support, conso
         old = tokens.rating_token(request.pk)
     page.goto(f"{live_server.url}/portal/rate/{old}/good/")
     expect(page.get_by_role("heading", name="This rating link has expired")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/portal/rate/{old}x/good/")
+    expect(page.get_by_role("heading", name="This rating link does not work")).to_be_visible()
     assert_accessible(page)
     assert console_errors == []
 
