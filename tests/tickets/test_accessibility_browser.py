@@ -128,6 +128,13 @@ def test_a_ticket(signed_in_page: Page, live_server, busy_ticket, csp_errors):
     ).to_be_visible()
     expect(page.get_by_text("She never reads our emails")).to_be_visible()
     assert_accessible(page)
+
+    # The reply box as an internal note (its own colours), sent empty: its error shows.
+    page.get_by_label("Internal note").check()
+    expect(page.locator("[data-reply-box]")).to_have_class(re.compile("is-note"))
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator("[data-reply-box]")).to_contain_text("This field is required.")
+    assert_accessible(page)
     assert csp_errors == []
 
 
