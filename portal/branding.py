@@ -1,8 +1,9 @@
 """The portal's look from settings: the site's name, a logo and an accent colour.
 
 The accent colour comes as a stylesheet of its own (`/portal/brand.css`): the
-Content-Security-Policy allows no inline style. Text on the accent colour is white or
-near-black, whichever reads better on it (WCAG contrast).
+Content-Security-Policy allows no inline style. Text on the buttons is white or near-black,
+whichever reads better (WCAG contrast); an accent that neither reads on at 4.5:1 is darkened for
+the buttons.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from django.conf import settings
 DARK_TEXT = "#111827"
 LIGHT_TEXT = "#ffffff"
 DEFAULT_LINK = "#1d4ed8"
+# WCAG AA for normal-sized text, which the buttons' labels are.
+MIN_TEXT_CONTRAST = 4.5
 
 
 @dataclass(frozen=True)
@@ -23,18 +26,31 @@ class Brand:
     accent: str
 
     @property
+    def button(self) -> str:
+        """The colour behind the buttons' text: the accent colour when white or near-black
+        reads on it (4.5:1); else, for a mid-tone such as #787878 that suits neither, the accent
+        darkened step by step until white does."""
+        colour = self.accent
+        while best_text_contrast(colour) < MIN_TEXT_CONTRAST:
+            colour = scaled(colour, 0.95)
+        return colour
+
+    @property
     def accent_text(self) -> str:
-        """White or near-black, whichever contrasts more with the accent colour."""
-        accent = luminance(self.accent)
-        on_light = contrast(accent, luminance(LIGHT_TEXT))
-        on_dark = contrast(accent, luminance(DARK_TEXT))
+        """White or near-black, whichever contrasts more with the buttons' colour."""
+        button = luminance(self.button)
+        on_light = contrast(button, luminance(LIGHT_TEXT))
+        on_dark = contrast(button, luminance(DARK_TEXT))
         return LIGHT_TEXT if on_light >= on_dark else DARK_TEXT
 
     @property
-    def accent_dark(self) -> str:
-        """The accent colour a quarter darker, for hovering."""
-        red, green, blue = channels(self.accent)
-        return "#" + "".join(f"{int(value * 0.75):02x}" for value in (red, green, blue))
+    def button_hover(self) -> str:
+        """The buttons' colour a quarter further from their text's, for hovering: darker under
+        white text, lighter under near-black, so that the text reads at least as well."""
+        if self.accent_text == LIGHT_TEXT:
+            return scaled(self.button, 0.75)
+        red, green, blue = channels(self.button)
+        return "#" + "".join(f"{value + (255 - value) // 4:02x}" for value in (red, green, blue))
 
     @property
     def link_colour(self) -> str:
@@ -48,7 +64,8 @@ class Brand:
         return (
             ":root {\n"
             f"  --accent: {self.accent};\n"
-            f"  --accent-dark: {self.accent_dark};\n"
+            f"  --button: {self.button};\n"
+            f"  --button-hover: {self.button_hover};\n"
             f"  --accent-text: {self.accent_text};\n"
             f"  --link: {self.link_colour};\n"
             "}\n"
@@ -77,6 +94,17 @@ def luminance(colour: str) -> float:
 
     red, green, blue = (linear(channel) for channel in channels(colour))
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def scaled(colour: str, factor: float) -> str:
+    """The colour with each channel multiplied by `factor` (under 1: darker)."""
+    return "#" + "".join(f"{int(value * factor):02x}" for value in channels(colour))
+
+
+def best_text_contrast(background: str) -> float:
+    """The contrast of white or near-black on `background`, whichever is higher."""
+    shade = luminance(background)
+    return max(contrast(shade, luminance(LIGHT_TEXT)), contrast(shade, luminance(DARK_TEXT)))
 
 
 def contrast(first: float, second: float) -> float:

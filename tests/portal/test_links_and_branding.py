@@ -118,21 +118,40 @@ class TestBranding:
         assert "--accent: #7c3aed;" in css.content.decode()
 
     @pytest.mark.parametrize(
-        ("accent", "text", "link"),
+        ("accent", "button", "text", "link"),
         [
-            ("#1d4ed8", "#ffffff", "#1d4ed8"),
-            ("#fde047", "#111827", branding.DEFAULT_LINK),
-            ("#000000", "#ffffff", "#000000"),
+            ("#1d4ed8", "#1d4ed8", "#ffffff", "#1d4ed8"),
+            ("#fde047", "#fde047", "#111827", branding.DEFAULT_LINK),
+            ("#000000", "#000000", "#ffffff", "#000000"),
+            # A mid-grey: white reads at 4.42:1 on it, near-black at 4.0:1; darkened once.
+            ("#787878", "#727272", "#ffffff", branding.DEFAULT_LINK),
         ],
     )
-    def test_text_on_the_accent_is_readable(self, accent, text, link):
+    def test_text_on_the_buttons_is_readable(self, accent, button, text, link):
         brand = branding.Brand(site_name="x", logo_url="", accent=accent)
-        assert brand.accent_text == text
-        assert brand.link_colour == link
-        on_accent = branding.contrast(
-            branding.luminance(accent), branding.luminance(brand.accent_text)
+        assert (brand.button, brand.accent_text, brand.link_colour) == (button, text, link)
+        on_button = branding.contrast(
+            branding.luminance(brand.button), branding.luminance(brand.accent_text)
         )
-        assert on_accent >= 4.5
+        assert on_button >= 4.5
+
+    @pytest.mark.parametrize(
+        ("accent", "hover"),
+        [
+            ("#1d4ed8", "#153aa2"),  # white text: darker
+            ("#16a34a", "#50ba77"),  # near-black text: lighter (darker would fall to 3.2:1)
+            ("#fde047", "#fde775"),
+        ],
+    )
+    def test_hovering_a_button_keeps_its_text_readable(self, accent, hover):
+        brand = branding.Brand(site_name="x", logo_url="", accent=accent)
+        assert brand.button_hover == hover
+        on_hover = branding.contrast(
+            branding.luminance(brand.button_hover), branding.luminance(brand.accent_text)
+        )
+        assert on_hover >= branding.contrast(
+            branding.luminance(brand.button), branding.luminance(brand.accent_text)
+        )
 
     def test_a_bad_colour_stops_the_settings(self, monkeypatch):
         import importlib
