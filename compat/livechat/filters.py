@@ -50,6 +50,12 @@ class DayFilter(django_filters.DateFilter):
         super().__init__(method="keep", **kwargs)
 
 
+class TagsFilter(django_filters.Filter):
+    """`tag=a`, or several: `tag[]=a&tag[]=b`."""
+
+    field_class = TextListField
+
+
 class LiveChatTicketFilter(django_filters.FilterSet):
     date_from = DayFilter()
     date_to = DayFilter()
@@ -67,7 +73,7 @@ class LiveChatTicketFilter(django_filters.FilterSet):
         **_choices([*mappings.SOURCES, *sorted(mappings.UNMATCHED_SOURCES)]),
     )
     requester_mail = django_filters.CharFilter(method="filter_requester", max_length=254)
-    tag = django_filters.Filter(method="filter_tag", field_class=TextListField)
+    tag = TagsFilter(method="filter_tag")
     tagged = django_filters.ChoiceFilter(method="filter_tagged", **_choices(["0", "1"]))
     query = django_filters.CharFilter(method="keep", max_length=200)
     order = django_filters.ChoiceFilter(method="keep", **_choices(list(ORDERS)))
