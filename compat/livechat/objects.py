@@ -17,15 +17,17 @@ number of queries, however many tickets, replies and changes the page holds.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
-from tickets.models import Contact, Reply, Source, Ticket, TicketEvent, TicketStatus
+from tickets.models import Reply, Source, Ticket, TicketEvent, TicketStatus
 from tickets.queries import tag_names_for
 from tickets.statuses import StatusCategory
 
@@ -49,30 +51,68 @@ def listed(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.select_related("assignee", "requester", "creator").prefetch_related("source_url")
 
 
+@dataclass(frozen=True)
+class _Reply:
+    pk: int
+    kind: str
+    text: str
+    source: str
+    created_at: datetime.datetime
+    agent_id: int | None
+    contact_email: str | None
+    contact_name: str | None
+
+
+@dataclass(frozen=True)
+class _Event:
+    pk: int
+    kind: str
+    actor_id: int | None
+    old_value: Any
+    new_value: Any
+    created_at: datetime.datetime
+
+
 def ticket_objects(tickets: list[Ticket]) -> list[dict[str, Any]]:
-    """The LiveChat objects of `tickets` (read through `listed`), in their order."""
+    """The LiveChat objects of `tickets` (read through `listed`), in their order.
+
+    Replies and history are read as plain rows (building a model instance for each costs
+    more than the query), and the agents they name in one query.
+    """
     if not tickets:
         return []
     ids = [ticket.pk for ticket in tickets]
     categories = dict(TicketStatus.objects.values_list("pk", "category"))
     tags = tag_names_for(tickets)
-    replies: dict[int, list[Reply]] = defaultdict(list)
-    for reply in (
+    replies: dict[int, list[_Reply]] = defaultdict(list)
+    reply_rows: Any = (
         Reply.objects.filter(ticket_id__in=ids)
-        .select_related("author_agent", "author_contact")
         .order_by("created_at", "id")
-    ):
-        replies[reply.ticket_id].append(reply)
-    history: dict[int, list[TicketEvent]] = defaultdict(list)
-    for event in (
+        .values_list(
+            "ticket_id",
+            "pk",
+            "kind",
+            "text",
+            "source",
+            "created_at",
+            "author_agent_id",
+            "author_contact__email",
+            "author_contact__name",
+        )
+    )
+    for ticket_id, *reply in reply_rows:
+        replies[ticket_id].append(_Reply(*reply))
+    history: dict[int, list[_Event]] = defaultdict(list)
+    event_rows: Any = (
         TicketEvent.objects.filter(ticket_id__in=ids, kind__in=HISTORY_KINDS)
-        .select_related("actor")
         .order_by("created_at", "id")
-    ):
-        history[event.ticket_id].append(event)
-    assignees = _assigned_users(history)
+        .values_list("ticket_id", "pk", "kind", "actor_id", "old_value", "new_value", "created_at")
+    )
+    for ticket_id, *event in event_rows:
+        history[ticket_id].append(_Event(*event))
+    users = _users(replies, history)
     return [
-        _Writer(ticket, categories, replies[ticket.pk], history[ticket.pk], assignees).write(
+        _Writer(ticket, categories, replies[ticket.pk], history[ticket.pk], users).write(
             tags.get(ticket.pk, [])
         )
         for ticket in tickets
@@ -85,21 +125,23 @@ def _referenced_id(value: Any) -> int | None:
     return found if isinstance(found, int) else None
 
 
-def _assigned_users(history: dict[int, list[TicketEvent]]) -> dict[int, Any]:
-    """The users the assignments name, by id, in one query."""
-    ids = {
-        user_id
-        for events in history.values()
-        for event in events
-        if event.kind == Kind.ASSIGNED
-        for user_id in (_referenced_id(event.old_value), _referenced_id(event.new_value))
-        if user_id is not None
-    }
+def _users(replies: dict[int, list[_Reply]], history: dict[int, list[_Event]]) -> dict[int, Any]:
+    """The agents who wrote the replies and made or got the assignments, by id, in one query."""
+    ids = {reply.agent_id for rows in replies.values() for reply in rows}
+    for events in history.values():
+        for event in events:
+            if event.kind == Kind.ASSIGNED:
+                ids |= {
+                    event.actor_id,
+                    _referenced_id(event.old_value),
+                    _referenced_id(event.new_value),
+                }
+    ids.discard(None)
     return get_user_model().objects.in_bulk(ids) if ids else {}
 
 
-def client_object(contact: Contact) -> dict[str, str]:
-    return {"id": contact.email, "name": contact.name, "type": "client"}
+def client_object(email: str, name: str) -> dict[str, str]:
+    return {"id": email, "name": name, "type": "client"}
 
 
 class _Writer:
@@ -109,8 +151,8 @@ class _Writer:
         self,
         ticket: Ticket,
         categories: dict[int, str],
-        replies: list[Reply],
-        history: list[TicketEvent],
+        replies: list[_Reply],
+        history: list[_Event],
         users: dict[int, Any],
     ) -> None:
         self.ticket = ticket
@@ -175,7 +217,7 @@ class _Writer:
             solved = now_solved
         return periods
 
-    def _first_status(self, changes: list[TicketEvent]) -> int | None:
+    def _first_status(self, changes: list[_Event]) -> int | None:
         """The status the ticket was created in: as its creation recorded it, else as the
         first change found it, else the one it has (it never changed)."""
         created = next((event for event in self.history if event.kind == Kind.CREATED), None)
@@ -190,17 +232,17 @@ class _Writer:
     def first_response(self) -> dict[str, Any]:
         if self.ticket.first_response_at is None:
             return {}
-        first_reply = next(
+        responder = next(
             (
-                reply
+                self.users[reply.agent_id]
                 for reply in self.replies
-                if reply.kind == Reply.Kind.REPLY and reply.author_agent is not None
+                if reply.kind == Reply.Kind.REPLY and reply.agent_id in self.users
             ),
             None,
         )
         response: dict[str, Any] = {"date": unix(self.ticket.first_response_at)}
-        if first_reply is not None:
-            response["author"] = agent_object(first_reply.author_agent)
+        if responder is not None:
+            response["author"] = agent_object(responder)
         return response
 
     # Events ---------------------------------------------------------------------------
@@ -238,7 +280,7 @@ class _Writer:
     def _opening(self) -> dict[str, Any]:
         ticket = self.ticket
         if ticket.requester is not None:
-            author = client_object(ticket.requester)
+            author = client_object(ticket.requester.email, ticket.requester.name)
         elif ticket.creator is not None:
             author = {**agent_object(ticket.creator), "type": "agent"}
         else:
@@ -247,11 +289,11 @@ class _Writer:
             author, ticket.created_at, ticket.message, ticket.source, private=False
         )
 
-    def _reply(self, reply: Reply) -> dict[str, Any]:
-        if reply.author_agent is not None:
-            author = {**agent_object(reply.author_agent), "type": "agent"}
-        elif reply.author_contact is not None:
-            author = client_object(reply.author_contact)
+    def _reply(self, reply: _Reply) -> dict[str, Any]:
+        if reply.agent_id in self.users:
+            author = {**agent_object(self.users[reply.agent_id]), "type": "agent"}
+        elif reply.contact_email is not None:
+            author = client_object(reply.contact_email, reply.contact_name or "")
         else:  # its author was deleted
             author = {"id": "", "name": "", "type": "client"}
         return self._message(
@@ -262,14 +304,14 @@ class _Writer:
             private=reply.kind == Reply.Kind.NOTE,
         )
 
-    def _assignment(self, event: TicketEvent) -> dict[str, Any] | None:
+    def _assignment(self, event: _Event) -> dict[str, Any] | None:
         """An assignment to an agent we still have; None for an unassignment."""
         assignee = self.users.get(_referenced_id(event.new_value) or 0)
         if assignee is None:
             return None
         written: dict[str, Any] = {"type": "assignee_changed", "to": agent_object(assignee)}
-        if event.actor is not None:
-            written["author"] = agent_object(event.actor)
+        if event.actor_id in self.users:
+            written["author"] = agent_object(self.users[event.actor_id])
         written["date"] = unix(event.created_at)
         return written
 
@@ -290,6 +332,6 @@ class _Writer:
         return written
 
 
-def _reply_id(event: TicketEvent) -> int | None:
+def _reply_id(event: _Event) -> int | None:
     found = event.new_value.get("reply_id") if isinstance(event.new_value, dict) else None
     return found if isinstance(found, int) else None
