@@ -46,9 +46,9 @@ HISTORY_KINDS = [
 
 
 def listed(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """`tickets` with the relations their objects show: three joined, the kept URL fetched
-    alongside (the rest is read per page by `ticket_objects`)."""
-    return tickets.select_related("assignee", "requester", "creator").prefetch_related("source_url")
+    """`tickets` with the relations their objects show, joined (four, as tickets_for_agent
+    joins: PostgreSQL plans more joins slowly); the rest is read by `ticket_objects`."""
+    return tickets.select_related("assignee", "requester", "creator", "source_url")
 
 
 @dataclass(frozen=True)
