@@ -263,3 +263,57 @@ class TestTags:
 
         assert response.status_code == 404
         assert "error" in body(response)
+
+
+class TestOddBodies:
+    """Whatever the body, a 400 and never a 500."""
+
+    @pytest.mark.parametrize(
+        "values",
+        [
+            {"message": 5, "requester": {"mail": ["a@b.example"]}},
+            {**JSON, "group": {"a": 1}},
+            {**JSON, "group": [True]},
+            {**JSON, "group": [2**40]},
+            {**JSON, "assignee": "someone"},
+            {**JSON, "source": "mail"},
+            {**JSON, "requester": "mary.brown@email.com"},
+            {**JSON, "message": "a\x00b"},
+            {**JSON, "subject": None},
+            {**JSON, "requester[mail]": "x@y.example", "requester": "x"},
+            "just text",
+            None,
+        ],
+    )
+    def test_json(self, livechat, values):
+        response = post_json(livechat, values)
+
+        assert response.status_code == 400, response.content
+        assert set(body(response)) == {"error"}
+        assert not Ticket.objects.exists()
+
+    @pytest.mark.parametrize(
+        "form",
+        [
+            "message=hi&requester=x",
+            "message=hi&requester[mail]=a@b.example&requester[mail]=c@d.example&group=1&group=2",
+            "message=hi&requester[mail]=a%00@b.example",
+            "message=hi&requester[mail]=a@b.example&source[type]=facebook",
+        ],
+    )
+    def test_forms(self, livechat, form):
+        response = livechat.post(
+            f"{BASE}/tickets", form, content_type="application/x-www-form-urlencoded"
+        )
+
+        assert response.status_code == 400, response.content
+        assert set(body(response)) == {"error"}
+
+    @pytest.mark.parametrize("values", ['"x"', "[]", '{"tag": null}', '{"tag": "a\\u0000"}'])
+    def test_tags(self, livechat, ticket, values):
+        response = livechat.put(
+            f"{BASE}/tickets/{ticket.pk}/tags", values, content_type="application/json"
+        )
+
+        assert response.status_code == 400, response.content
+        assert set(body(response)) == {"error"}
