@@ -106,9 +106,7 @@ class LiveChatTicketFilter(django_filters.FilterSet):
         """Raise a 400 naming the first bad parameter."""
         if not self.is_valid():
             name, messages = next(iter(self.errors.items()))
-            named = {ours: theirs for theirs, ours in RENAMED.items()}.get(name, name)
-            if name == "tag":
-                named = "tag"
+            named = "requester[mail]" if name == "requester_mail" else name
             raise LiveChatError(f"{named}: {' '.join(messages)}")
         chosen = self.form.cleaned_data
         first, last = chosen.get("date_from"), chosen.get("date_to")
