@@ -247,6 +247,10 @@ class TestDates:
         services.set_tags(
             ticket=changed_on_4th, tags=["x"], actor=agent, channel=Channel.WEB, at=at(60 * 48)
         )
+        # Changed again later: its reply on the 3rd is found in its history.
+        services.set_tags(
+            ticket=replied_on_3rd, tags=["y"], actor=agent, channel=Channel.WEB, at=at(60 * 96)
+        )
         return created_on_1st, created_on_2nd, replied_on_3rd, changed_on_4th
 
     def test_from_and_to(self, livechat, days):
@@ -257,8 +261,13 @@ class TestDates:
             third.pk,
             fourth.pk,
         }
-        assert set(listed_ids(livechat, "date_from=2026-03-04")) == {fourth.pk}
+        assert listed_ids(livechat, "date_from=2026-03-03&date_to=2026-03-03") == [third.pk]
+        assert set(listed_ids(livechat, "date_from=2026-03-04")) == {third.pk, fourth.pk}
+        assert listed_ids(livechat, "date_from=2026-03-04&date_to=2026-03-04") == [fourth.pk]
         assert set(listed_ids(livechat, "date_to=2026-03-01")) == {first.pk, third.pk, fourth.pk}
-        assert listed_ids(livechat, "date_from=2026-03-05") == []
+        assert listed_ids(livechat, "date_from=2026-03-06") == [third.pk]
+        assert listed_ids(livechat, "date_from=2026-03-07") == []
+        # Created before the days and changed after them, with nothing on them.
+        assert listed_ids(livechat, "date_from=2026-03-05&date_to=2026-03-05") == []
         total = body(livechat.get(f"{BASE}/tickets?date_from=2026-03-01&date_to=2026-03-02"))
         assert total["total"] == 2
