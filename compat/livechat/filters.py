@@ -238,6 +238,8 @@ def active_between(first: Any, last: Any) -> Q:
     in_history = TicketEvent.objects.filter(ticket=OuterRef("pk"), created_at__lt=end)
     if start is not None:
         in_history = in_history.filter(created_at__gte=start)
-        return condition & (Q(updated_at__lt=end) | Q(created_at__gte=start) | Exists(in_history))
+        return condition & (
+            Q(updated_at__lt=end) | Q(created_at__gte=start) | Q(Exists(in_history))
+        )
     # Every ticket created by then had its creation by then.
     return condition
