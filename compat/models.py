@@ -38,3 +38,19 @@ class ImportedTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_system_display()} {self.external_id} → #{self.ticket_id}"
+
+
+class TicketSourceUrl(models.Model):
+    """The web page a ticket was sent from, where another system's API gives it (LiveChat's
+    `source.url`): kept so that the ticket is written back with it."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="source_url"
+    )
+    url = models.URLField("URL", max_length=2000)
+
+    class Meta:
+        verbose_name = "ticket source URL"
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id}: {self.url}"

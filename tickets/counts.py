@@ -52,10 +52,12 @@ COUNTED_COLUMNS = frozenset(
 def counted_total(filters: Mapping[str, object], *, using: str = "default") -> int | None:
     """How many tickets have these values (column name -> value) in counted columns.
 
-    None when only a COUNT can tell: on databases without the counting triggers
-    (SQLite), or when a filter is on another column.
+    A filter may be a lookup on a counted column (`status_id__in`). None when only a
+    COUNT can tell: on databases without the counting triggers (SQLite), or when a filter
+    is on another column.
     """
-    if connections[using].vendor != "postgresql" or not set(filters) <= COUNTED_COLUMNS:
+    columns = {name.partition("__")[0] for name in filters}
+    if connections[using].vendor != "postgresql" or not columns <= COUNTED_COLUMNS:
         return None
     lookups = dict(filters)
     if "project_id" in lookups and lookups["project_id"] is None:

@@ -26,6 +26,8 @@ from . import mappings
 NO_SUBJECT = "(no subject)"
 # Unix times an import accepts: from 1970 to the end of year 9999.
 LATEST_TIME = 253402300799
+# The longest `source.url` kept (compat.models.TicketSourceUrl).
+URL_MAX_LENGTH = 2000
 # The largest group id a team id can be.
 LARGEST_ID = 2**31 - 1
 
@@ -88,6 +90,8 @@ class LiveChatTicket:
     assignee: Person | None
     group: int
     source: Source
+    # The web page the ticket was sent from (`source.url`), "" when not given.
+    source_url: str
     opened: tuple[Period, ...]
     tags: tuple[str, ...]
     opening: Message
@@ -188,6 +192,13 @@ def _source(found: _Object | None, where: str, default: Source | None = None) ->
             f"expected one of {', '.join(mappings.IMPORT_SOURCES)}."
         )
     return mappings.IMPORT_SOURCES[kind]
+
+
+def _source_url(found: _Object | None) -> str:
+    url = "" if found is None else found.text("url", default="").strip()
+    if len(url) > URL_MAX_LENGTH:
+        raise MalformedTicket(f"source.url: longer than {URL_MAX_LENGTH} characters.")
+    return url
 
 
 def _message(event: _Object, ticket_source: Source) -> Message:
@@ -321,6 +332,7 @@ def parse_ticket(value: object) -> LiveChatTicket:
         assignee=None if assignee is None else _person(assignee, email=False),
         group=_group(ticket),
         source=source,
+        source_url=_source_url(ticket.child("source")),
         opened=_periods(ticket, opening.at),
         tags=_tags(ticket),
         opening=opening,

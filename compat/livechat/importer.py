@@ -21,7 +21,8 @@ same object apart from its id:
   update is `modified` even when the file does not say what changed then.
 - Its group is the team with the group's id, else a team named "LiveChat group <id>"
   (made if needed); group 0 is no team. The department is `compat_department()`.
-- `ImportedTicket` remembers the LiveChat id: a ticket imported before is skipped.
+- `ImportedTicket` remembers the LiveChat id: a ticket imported before is skipped;
+  `TicketSourceUrl` keeps `source.url` when the file gives one.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from compat.departments import compat_department
-from compat.models import ImportedTicket
+from compat.models import ImportedTicket, TicketSourceUrl
 from mail.requesters import contact_in_client, requester_for, unknown_senders_client
 from tickets import services
 from tickets.agents import Agent
@@ -85,6 +86,8 @@ def import_ticket(parsed: LiveChatTicket) -> Ticket | None:
             return None
         ticket = _Replay(parsed).run()
         ImportedTicket.objects.create(system=SYSTEM, external_id=parsed.id, ticket=ticket)
+        if parsed.source_url:
+            TicketSourceUrl.objects.create(ticket=ticket, url=parsed.source_url)
     return ticket
 
 

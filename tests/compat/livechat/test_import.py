@@ -25,7 +25,7 @@ from compat.livechat.importer import (
     parse_ticket,
     tickets_in,
 )
-from compat.models import ImportedTicket
+from compat.models import ImportedTicket, TicketSourceUrl
 from tests import factories
 from tickets.models import (
     Client,
@@ -196,17 +196,18 @@ def as_livechat(ticket: Ticket) -> dict:
     }
     if ticket.assignee:
         written["assignee"] = person(ticket.assignee)
+    kept_url = TicketSourceUrl.objects.filter(ticket=ticket).first()
+    if kept_url is not None:
+        written["source"]["url"] = kept_url.url
     return written
 
 
 def comparable(ticket_object: dict) -> dict:
-    """A file's ticket object as the export writes it back: no id, tags sorted, what we
-    have nowhere to keep (the source's url) left out, and `facebook`, which no source of
-    ours matches, as `lc2` (it is kept as api)."""
+    """A file's ticket object as the export writes it back: no id, tags sorted, and
+    `facebook`, which no source of ours matches, as `lc2` (it is kept as api)."""
     kept = copy.deepcopy(ticket_object)
     del kept["id"]
     kept["tags"] = sorted(kept.get("tags", []))
-    kept["source"].pop("url", None)
     for source in [kept["source"], *(event.get("source", {}) for event in kept["events"])]:
         if source.get("type") == "facebook":
             source["type"] = "lc2"
@@ -566,6 +567,18 @@ class TestSources:
         reply = created.replies.get(created_at=at(T + 600))
         assert reply.source == ours
 
+    def test_the_source_url_is_kept(self):
+        created = import_one(
+            ticket_with(source={"type": "chat-window", "url": "https://shop.example/help"})
+        )
+
+        assert created.source_url.url == "https://shop.example/help"
+
+    def test_without_a_url_none_is_kept(self):
+        created = import_one(ticket_with(source={"type": "chat-window"}))
+
+        assert not TicketSourceUrl.objects.filter(ticket=created).exists()
+
     def test_a_message_without_a_source_has_the_tickets(self):
         ticket = ticket_with(source={"type": "mail"})
         del ticket["events"][2]["source"]
@@ -745,6 +758,13 @@ class TestTimesAndHistory:
 
 def broken(change) -> dict:
     ticket = the_ticket(SOLVED)
+    (
+        (
+            lambda t: t["source"].update(url="https://x.example/" + "a" * 2000),
+            "source.url: longer than 2000",
+        ),
+    )
+    ((lambda t: t["source"].update(url=5), "source.url: expected text, got 5."),)
     change(ticket)
     return ticket
 
