@@ -1,9 +1,6 @@
 """GET /compat/livechat/tickets: 25 a page, every parameter of document 000, combined."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from tests import factories
 from tickets import services
@@ -232,7 +229,6 @@ class TestDates:
     @pytest.fixture
     def days(self, settings, department, agent):
         settings.TIME_ZONE = "UTC"
-        timezone.activate(datetime.UTC)
         created_on_2nd = ticket_at(0)  # 2026-03-02
         created_on_1st = ticket_at(-60 * 24, department=department)
         replied_on_3rd = ticket_at(-60 * 24 * 5)
