@@ -202,6 +202,19 @@ class TestCreate:
         assert response.status_code == 400
         assert body(response)["error"]
 
+    @pytest.mark.parametrize(
+        ("raw", "says"),
+        [
+            ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+            ('{"message": "Hello \\ud800", "requester": {"mail": "a@b.example"}}', "surrogate"),
+        ],
+    )
+    def test_json_that_cannot_be_stored(self, livechat, raw, says):
+        response = livechat.post(f"{BASE}/tickets", raw, content_type="application/json")
+
+        assert response.status_code == 400
+        assert says in body(response)["error"]
+
     def test_no_department_yet(self, livechat, department):
         department.delete()
 

@@ -37,6 +37,10 @@ BODIES = [
     ("application/json", b'{"custom_fields": [1], "ticket_clientid": 1e999, "name": 5}'),
     ("application/json", b'{"ticketreply_text": "a\\u0000b", "name": "\\u0000"}'),
     ("application/json", b"\xff\xfe\x00"),
+    # Deeper than Python's recursion allows, and a lone UTF-16 surrogate (no UTF-8 text).
+    ("application/json", b"[" * 100_000 + b"]" * 100_000),
+    ("application/json", b'{"ticket_subject": "\\ud800", "name": "\\udfff", "tags": ["\\ud800"]}'),
+    ("application/json", b'{"custom_fields": {"\\ud800": "x", "a": "\\ud800"}}'),
     ("application/x-www-form-urlencoded", b"tags[]=%00&name=%00&status=%FF&ticket_clientid=9" * 3),
     ("application/x-www-form-urlencoded", b"custom_fields[x]=1&custom_fields=2&=&&&"),
     ("application/x-www-form-urlencoded", b"custom_fields=2&custom_fields[x]=1&tags=a&tags[]=b"),

@@ -192,6 +192,20 @@ class TestCreate:
         assert response.status_code == 422
         assert "body" in body(response)["errors"]
 
+    @pytest.mark.parametrize(
+        ("raw", "says"),
+        [
+            ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+            ('{"ticket_subject": "Printer \\ud800"}', "surrogate"),
+            ('{"custom_fields": {"\\udfff": "1"}}', "surrogate"),
+        ],
+    )
+    def test_json_that_cannot_be_stored_is_422(self, api, raw, says):
+        response = api.post("/api/tickets", raw, content_type="application/json")
+        assert response.status_code == 422
+        assert says in body(response)["message"]
+        assert "body" in body(response)["errors"]
+
     def test_unsupported_content_type_is_422(self, api):
         response = api.post("/api/tickets", "<xml/>", content_type="application/xml")
         assert response.status_code == 422
