@@ -169,7 +169,11 @@ class TicketListView(UserComView):
         except Category.DoesNotExist:
             raise DepartmentMissing from None
         wanted = data.get("status", mappings.ACTIVE)
-        closed_status = TicketStatus.objects.get(pk=mappings.CLOSED_STATUS)
+        closed_status = (
+            TicketStatus.objects.get(pk=mappings.CLOSED_STATUS)
+            if wanted == mappings.CLOSED
+            else None
+        )
         try:
             with transaction.atomic():
                 ticket = services.create_ticket(
@@ -183,7 +187,7 @@ class TicketListView(UserComView):
                     requester=person,
                     assignee=data.get("assigned_to"),
                     due_at=data.get("due_date"),
-                    status=closed_status if wanted == mappings.CLOSED else None,
+                    status=closed_status,
                 )
                 if wanted == mappings.ARCHIVED:
                     services.archive(ticket=ticket, actor=request.user, channel=Channel.API)

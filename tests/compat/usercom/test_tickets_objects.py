@@ -9,7 +9,7 @@ from tests import factories
 from tickets.models import ActiveState, Priority
 from tickets.statuses import FixedStatus
 
-from .conftest import BASE, body
+from .conftest import BASE, UserComClient, body
 from .samples import DOCUMENT_LIST, DOCUMENT_TICKET, shape
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +212,17 @@ class TestSegments:
         assert names == ["Unassigned", "All open", "Everything", "Urgent ones"]
         assert fetched(usercom, urgent)["segments"][-1]["url"] == "/?priority=urgent"
         assert fetched(usercom, urgent)["segments"][-2]["url"] == "/"
+
+    def test_two_agents_see_their_own_mine_and_starred(self, usercom, agent, other_agent):
+        theirs = UserComClient(raw_key=factories.ApiKeyFactory(agent=other_agent).raw_key)
+        ticket = factories.TicketFactory(assignee=agent)
+        factories.TicketStarFactory(ticket=ticket, agent=other_agent)
+
+        assert [s["name"] for s in fetched(usercom, ticket)["segments"]] == [
+            "My open tickets",
+            "All open",
+        ]
+        assert [s["name"] for s in fetched(theirs, ticket)["segments"]] == [
+            "Starred",
+            "All open",
+        ]

@@ -408,3 +408,47 @@ class TestUpdate:
         errors_of(response, "priority")
         ticket.refresh_from_db()
         assert ticket.subject != "Renamed"
+
+
+class TestRoundTrip:
+    def test_what_get_answers_put_back_changes_nothing(
+        self, usercom, agent, other_agent, person, client_company
+    ):
+        created = body(
+            post(
+                usercom,
+                {
+                    "name": "Printer on fire",
+                    "description": "It is on fire.",
+                    "status": "closed",
+                    "due_date": "2026-03-05T12:30:00.123456Z",
+                    "priority": Priority.HIGH,
+                    "assigned_to": other_agent.pk,
+                    "person": person.pk,
+                    "company": client_company.pk,
+                },
+            )
+        )
+        ticket = Ticket.objects.get(pk=created["id"])
+        read = body(usercom.get(f"{BASE}/tickets/{ticket.pk}/"))
+        events = history(ticket)
+
+        written = body(
+            put(
+                usercom,
+                ticket,
+                {
+                    "name": read["name"],
+                    "description": read["description"],
+                    "status": read["status"],
+                    "due_date": read["due_date"],
+                    "priority": read["priority"]["id"],
+                    "assigned_to": read["assigned_to"]["id"],
+                    "person": read["person"]["id"],
+                    "company": read["company"]["id"],
+                },
+            )
+        )
+
+        assert written == read == created
+        assert history(ticket) == events
