@@ -452,3 +452,42 @@ class TestRoundTrip:
 
         assert written == read == created
         assert history(ticket) == events
+
+
+class TestNoServerError:
+    """Values no database column could hold are 400s naming their field, never a 500."""
+
+    @pytest.mark.parametrize(
+        ("values", "field"),
+        [
+            ({"assigned_to": 2**64}, "assigned_to"),
+            ({"person": 2**64}, "person"),
+            ({"company": 2**64}, "company"),
+            ({"person": True}, "person"),
+            ({"company": [1]}, "company"),
+            ({"priority": 2**64}, "priority"),
+            ({"due_date": "0001-01-01T00:00:00+01:00"}, "due_date"),
+            ({"due_date": "9999-12-31T23:59:59-05:00"}, "due_date"),
+            ({"name": "a\x00b"}, "name"),
+            ({"name": ["x"]}, "name"),
+        ],
+    )
+    def test_post(self, usercom, client_company, values, field):
+        values = {"name": "Hi", "description": "Help", "company": client_company.pk, **values}
+
+        errors_of(post(usercom, values), field)
+
+    def test_a_body_that_is_a_list(self, usercom, client_company):
+        ticket = factories.TicketFactory(client=client_company)
+
+        response = usercom.put(f"{BASE}/tickets/{ticket.pk}/", [1], format="json")
+
+        assert response.status_code == 400
+        assert list(body(response)) == ["non_field_errors"]
+
+    @pytest.mark.parametrize(
+        ("query", "status_code"),
+        [("page=" + "9" * 30, 404), ("per_page=" + "9" * 30, 400), ("page=1.5", 400)],
+    )
+    def test_list_parameters(self, usercom, query, status_code):
+        assert usercom.get(f"{BASE}/tickets/?{query}").status_code == status_code
