@@ -226,3 +226,28 @@ class TestSegments:
             "Starred",
             "All open",
         ]
+
+    @pytest.mark.parametrize(
+        ("query", "held"),
+        [
+            ("search=printer", True),
+            ("search=kettle", False),
+            ("team=999999", True),
+            ("status=999&sort=nonsense", True),
+            ("tags=billing", True),
+            ("tags=other", False),
+            ("assignee=me", True),
+            ("created_after=2020-01-01", True),
+        ],
+    )
+    def test_any_saved_query_is_checked_as_the_queue_reads_it(self, usercom, agent, query, held):
+        """A filter the queue would ignore (a deleted team, an unknown status) is ignored
+        here too; a search is the queue's search."""
+        ticket = factories.TicketFactory(
+            subject="The printer is on fire", assignee=agent, tags=["billing"]
+        )
+        factories.SavedViewFactory(name="Saved", query=query, is_shared=True)
+
+        names = [segment["name"] for segment in fetched(usercom, ticket)["segments"]]
+
+        assert ("Saved" in names) is held
