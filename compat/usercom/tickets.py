@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import path
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -43,7 +44,9 @@ from .api import UserComView, invalid
 from .objects import closed_by_status, listed, ticket_objects
 
 PER_PAGE = 100
+NEWEST_FIRST = ("-created_at", "-id")
 MAX_PER_PAGE = 100
+NEWEST_FIRST = ("-created_at", "-id")
 NO_DRAFTS = "We have no drafts: set active, closed or archived."
 
 # Our services' field names -> User.com's, for the errors they raise.
@@ -106,6 +109,28 @@ def check_person(person: Contact | None, company: Client) -> None:
         raise invalid("person", "This person is not a contact of the company.")
 
 
+# Pages -------------------------------------------------------------------------------
+
+
+def page_of(tickets: QuerySet[Ticket], start: int, stop: int) -> list[Ticket]:
+    """Rows start:stop of `tickets`, newest first: the offset is walked on the ticket rows
+    alone (an index of the order), and the relations are joined to the page's rows only."""
+    page = tickets.order_by(*NEWEST_FIRST).values("pk")[start:stop]
+    return list(listed(Ticket.objects.filter(pk__in=page)).order_by(*NEWEST_FIRST))
+
+
+def page_links(url: str, page: int, pages: int) -> tuple[str | None, str | None]:
+    """The previous and next pages' full URLs (None at the ends), as DRF writes them: the
+    first page without `page`."""
+    previous = None
+    if page == 2:
+        previous = remove_query_param(url, "page")
+    elif page > 2:
+        previous = replace_query_param(url, "page", page - 1)
+    following = replace_query_param(url, "page", page + 1) if page < pages else None
+    return previous, following
+
+
 # Views -------------------------------------------------------------------------------
 
 
@@ -129,28 +154,12 @@ class TicketListView(UserComView):
         if page > pages:
             raise exceptions.NotFound("Invalid page.")
         start = (page - 1) * per_page
-        ordered = tickets.order_by("-created_at", "-id")
-        rows = (
-            list(
-                listed(
-                    Ticket.objects.filter(pk__in=ordered.values("pk")[start : start + per_page])
-                ).order_by("-created_at", "-id")
-            )
-            if total
-            else []
-        )
-        url = request.build_absolute_uri()
-        previous = None
-        if page > 1:
-            previous = (
-                remove_query_param(url, "page")
-                if page == 2
-                else replace_query_param(url, "page", page - 1)
-            )
+        rows = page_of(tickets, start, start + per_page) if total else []
+        previous, following = page_links(request.build_absolute_uri(), page, pages)
         return Response(
             {
                 "count": total,
-                "next": replace_query_param(url, "page", page + 1) if page < pages else None,
+                "next": following,
                 "previous": previous,
                 "results": ticket_objects(rows, request, closed),
             }
@@ -209,9 +218,8 @@ class TicketDetailView(UserComView):
     def put(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk, related=False)
         data = checked(TicketInput(data=request.data, partial=True))
-        company = data.get("company", ticket.client)
         if "person" in data:
-            check_person(data["person"], company)
+            check_person(data["person"], data.get("company") or ticket.client)
         try:
             with transaction.atomic():
                 update(ticket, data, request.user)
