@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("livechat/", include("compat.livechat.urls")),
+    path("usercom/api/public/", include("compat.usercom.urls")),
 ]

@@ -1,0 +1,135 @@
+"""User.com's ticket object (document 004), written for a page of our tickets in a fixed
+number of queries, however many tickets the page holds.
+
+- `status`: mappings.usercom_status; `priority`: mappings.priority_object.
+- `person`: the requester, `company`: the ticket's client, `participants`: the CC
+  contacts (`{id, name, email}` like `person`).
+- `attachments`: the files of the opening message, null when it has none.
+- `author`: the agent who made the ticket; null for one a requester or an import made.
+- `segments`: the queue's built-in views (as the calling agent sees them: "My open
+  tickets" are theirs) and the shared saved views that list the ticket, each with its
+  queue URL. All of them are checked for the whole page in one query.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet
+from django.http import QueryDict
+from django.urls import reverse
+from rest_framework.request import Request
+
+from tickets.filters import QueueFilter, filter_choices
+from tickets.models import Attachment, SavedView, Ticket, TicketStatus
+from tickets.views.queue import VIEWS
+
+from . import mappings
+from .api import absolute, agent_object, iso
+
+
+def listed(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """`tickets` with the relations their objects show; CC contacts prefetched."""
+    return tickets.select_related("assignee", "requester", "client", "creator").prefetch_related(
+        "cc"
+    )
+
+
+def closed_by_status() -> dict[int, bool]:
+    """Whether each of our statuses is closed, by id."""
+    return dict(TicketStatus.objects.values_list("pk", "is_closed"))
+
+
+def ticket_objects(
+    tickets: list[Ticket], request: Request, closed: dict[int, bool] | None = None
+) -> list[dict[str, Any]]:
+    """The User.com objects of `tickets` (read through `listed`), in their order."""
+    if not tickets:
+        return []
+    closed = closed if closed is not None else closed_by_status()
+    ids = [ticket.pk for ticket in tickets]
+    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    attachment_rows = (
+        Attachment.objects.filter(ticket_id__in=ids, reply__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("ticket_id", "pk", "name")
+    )
+    for ticket_id, pk, name in attachment_rows:
+        url = absolute(request, reverse("attachment_download", args=[pk]))
+        files[ticket_id].append({"id": pk, "filename": name, "url": url})
+    segments = segments_of(ids, request)
+    return [
+        _ticket_object(ticket, closed, files.get(ticket.pk), segments[ticket.pk])
+        for ticket in tickets
+    ]
+
+
+def _contact(contact: Any) -> dict[str, Any]:
+    return {"id": contact.pk, "name": contact.name, "email": contact.email}
+
+
+def _ticket_object(
+    ticket: Ticket,
+    closed: dict[int, bool],
+    attachments: list[dict[str, Any]] | None,
+    segments: list[dict[str, str]],
+) -> dict[str, Any]:
+    return {
+        "id": ticket.pk,
+        "status": mappings.usercom_status(
+            is_closed=closed.get(ticket.status_id or 0, False), active_state=ticket.active_state
+        ),
+        "name": ticket.subject,
+        "description": ticket.message,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "due_date": iso(ticket.due_at),
+        "assigned_to": agent_object(ticket.assignee),
+        "person": _contact(ticket.requester) if ticket.requester is not None else None,
+        "company": {"id": ticket.client.pk, "name": ticket.client.name},
+        "priority": mappings.priority_object(ticket.priority),
+        "participants": [_contact(contact) for contact in ticket.cc.all()],
+        "segments": segments,
+        "attachments": attachments,
+        "author": agent_object(ticket.creator),
+    }
+
+
+# Segments ---------------------------------------------------------------------------
+
+
+def segments_of(ids: list[int], request: Request) -> dict[int, list[dict[str, str]]]:
+    """For each ticket id, the views that list it: the built-in ones, then the shared saved
+    views by name. One query reads the shared views, one checks every view for every
+    ticket (each view as an EXISTS of the queue's own filters), and the filters' choices
+    take two."""
+    queue = reverse("queue")
+    views = [(view.label, view.query) for view in VIEWS]
+    views += [
+        (view.name, view.query)
+        for view in SavedView.objects.filter(is_shared=True).order_by("name", "id")
+    ]
+    choices = filter_choices()
+    visible = Ticket.objects.for_agent(request.user)
+    held_by = {}
+    for position, (_, query) in enumerate(views):
+        filterset = QueueFilter(
+            QueryDict(query),
+            queryset=visible,
+            # DRF's request stands for Django's: the filters read its user only.
+            request=request,  # type: ignore[arg-type]
+            choices=choices,
+        )
+        held_by[f"view_{position}"] = Exists(
+            filterset.qs.order_by().filter(pk=OuterRef("pk")), output_field=BooleanField()
+        )
+    rows = Ticket.objects.filter(pk__in=ids).annotate(**held_by).values("pk", *held_by)
+    segments: dict[int, list[dict[str, str]]] = {pk: [] for pk in ids}
+    for row in rows:
+        segments[row["pk"]] = [
+            {"name": name, "url": f"{queue}?{query}" if query else queue}
+            for position, (name, query) in enumerate(views)
+            if row[f"view_{position}"]
+        ]
+    return segments

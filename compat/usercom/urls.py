@@ -1,0 +1,5 @@
+"""/compat/usercom/api/public/...: User.com's tickets (tickets.py)."""
+
+from . import tickets
+
+urlpatterns = [*tickets.urlpatterns]
