@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("livechat/", include("compat.livechat.urls")),
+    path("supportbee/", include("compat.supportbee.urls")),
 ]
