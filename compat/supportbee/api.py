@@ -36,9 +36,17 @@ class SupportBeeError(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "Bad request."
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(
+        self, field: str, message: str, errors: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__(f"{field}: {message}")
-        self.errors = {field: [message]}
+        self.errors = errors or {field: [message]}
+
+
+def invalid(errors: dict[str, list[str]]) -> SupportBeeError:
+    """A 400 naming every field in `errors`, its message the first of them."""
+    field, messages = next(iter(errors.items()))
+    return SupportBeeError(field, messages[0], errors)
 
 
 class AuthTokenAuthentication(ApiKeyAuthentication):

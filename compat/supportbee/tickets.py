@@ -11,18 +11,23 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import re_path
+from django.urls import path
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from compat.departments import compat_department
 from helpdesk.api_access import AgentApiRequest
-from tickets import counts
+from mail.requesters import requester_for
+from tickets import counts, services
 from tickets.filters import ticket_queryset
-from tickets.models import Ticket
+from tickets.models import Category, Channel, Ticket
 from tickets.queries import get_ticket_for_agent
 from tickets.search import search_page, search_total, serial_plans
 
 from .api import SupportBeeView
+from .bodies import TicketInput, checked, message_text, uploads
 from .filters import SupportBeeSearchFilter, SupportBeeTicketFilter
 from .objects import listed, ticket_objects
 
@@ -65,6 +70,35 @@ class TicketListView(SupportBeeView):
         rows = page_of(tickets, start, start + filterset.page_size) if start < total else []
         return envelope(request, filterset, total, rows)
 
+    def post(self, request: AgentApiRequest) -> Response:
+        data = checked(request.data, "ticket", TicketInput)
+        content = data["content_attributes"]
+        text = message_text(content)
+        files = uploads(content, request.user)
+        try:
+            department = compat_department()
+        except Category.DoesNotExist:
+            raise DepartmentMissing from None
+        with transaction.atomic():
+            contact = requester_for(data["requester_email"], data["requester_name"].strip())
+            ticket = services.create_ticket(
+                client=contact.client,
+                department=department,
+                subject=data["subject"],
+                message=text,
+                actor=request.user,
+                channel=Channel.API,
+                requester=contact,
+                attachments=files.files,
+            )
+            files.used()
+        return Response({"ticket": ticket_object(request, ticket.pk)}, status=201)
+
+
+class DepartmentMissing(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "No department takes tickets yet: an administrator must create one."
+
 
 class TicketSearchView(SupportBeeView):
     def get(self, request: AgentApiRequest) -> Response:
@@ -92,7 +126,7 @@ class TicketDetailView(SupportBeeView):
 
 
 urlpatterns = [
-    re_path(r"^tickets\.json$", TicketListView.as_view(), name="supportbee-tickets"),
-    re_path(r"^tickets/search\.json$", TicketSearchView.as_view(), name="supportbee-ticket-search"),
-    re_path(r"^tickets/(?P<pk>[^/]+)\.json$", TicketDetailView.as_view(), name="supportbee-ticket"),
+    path("tickets.json", TicketListView.as_view(), name="supportbee-tickets"),
+    path("tickets/search.json", TicketSearchView.as_view(), name="supportbee-ticket-search"),
+    path("tickets/<str:pk>.json", TicketDetailView.as_view(), name="supportbee-ticket"),
 ]
