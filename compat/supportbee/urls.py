@@ -1,5 +1,11 @@
-"""/compat/supportbee/...: the tickets (tickets.py) and their files (attachments.py)."""
+"""/compat/supportbee/...: the tickets (tickets.py), their conversation (conversation.py),
+the actions on them (actions.py) and their files (attachments.py)."""
 
-from . import attachments, tickets
+from . import actions, attachments, conversation, tickets
 
-urlpatterns = [*tickets.urlpatterns, *attachments.urlpatterns]
+urlpatterns = [
+    *tickets.urlpatterns,
+    *conversation.urlpatterns,
+    *actions.urlpatterns,
+    *attachments.urlpatterns,
+]
