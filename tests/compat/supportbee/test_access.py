@@ -109,6 +109,24 @@ class TestPermissions:
 
         for path in paths(ticket):
             assert client.get(path).status_code == 200, path
+        factories.CategoryFactory()
+        created = client.post(
+            f"{BASE}/tickets.json",
+            {
+                "ticket": {
+                    "subject": "Hi",
+                    "requester_name": "Sam",
+                    "requester_email": "sam@client.example",
+                    "content_attributes": {"body": "Hello"},
+                }
+            },
+            format="json",
+        )
+        assert created.status_code == 201, created.content
+        reply = {"reply": {"content_attributes": {"body": "On it"}}}
+        replied = client.post(f"{BASE}/tickets/{ticket.pk}/replies.json", reply, format="json")
+        assert replied.status_code == 201
+        assert client.post(f"{BASE}/tickets/{ticket.pk}/star.json").status_code == 204
 
 
 class TestErrors:
