@@ -213,6 +213,9 @@ class TestAssignments:
             ({"assignment": {"user_id": 999999}}, "user_id"),
             ({"assignment": {"user_id": "x"}}, "user_id"),
             ({"assignment": {"group_id": 999999}}, "group_id"),
+            ({"assignment": {"user_id": 2**31}}, "user_id"),
+            ({"assignment": {"user_id": 2**64}}, "user_id"),
+            ({"assignment": {"group_id": 2**63 - 1}}, "group_id"),
         ],
     )
     def test_a_bad_body_is_a_400(self, supportbee, ticket, sent, field):

@@ -105,6 +105,9 @@ class TestCreate:
             ({"content_attributes": {"body": "  ", "body_html": "<p> </p>"}}, "body"),
             ({"content_attributes": {"body": "x", "attachment_ids": ["a"]}}, "attachment_ids"),
             ({"content_attributes": {"body": "x", "attachment_ids": [999999]}}, "attachment_ids"),
+            ({"content_attributes": {"body": "x", "attachment_ids": [2**64]}}, "attachment_ids"),
+            ({"subject": "x" * 256}, "subject"),
+            ({"subject": "a\x00b"}, "subject"),
             ({"content_attributes": "x"}, "content_attributes"),
         ],
     )

@@ -94,6 +94,10 @@ class TestPages:
             "assigned_group=999999",
             "starred=1",
             "label=a%00b",
+            f"assigned_user={2**64}",
+            f"assigned_group={2**64}",
+            f"max_replies={2**64}",
+            f"page={2**64}",
         ],
     )
     def test_a_bad_value_is_a_400_naming_the_parameter(self, supportbee, query):
