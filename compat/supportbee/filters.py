@@ -26,7 +26,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from tickets.agents import agents
+from tickets.agents import agents_and_former_agents
 from tickets.filters import ticket_queryset
 from tickets.models import Team, Ticket, TicketStar
 
@@ -146,7 +146,9 @@ class SupportBeeTicketFilter(django_filters.FilterSet):
             return ticket_queryset(qs).assigned_to(self.agent)
         if chosen == mappings.NONE:
             return ticket_queryset(qs).assigned_to(None)
-        if not chosen.isdigit() or not agents().filter(pk=int(chosen)).exists():
+        # Former agents too: imported tickets may be theirs.
+        found = chosen.isdigit() and agents_and_former_agents().filter(pk=int(chosen)).exists()
+        if not found:
             raise SupportBeeError(name, f"expected me, none or an agent's id, got {value}.")
         return qs.filter(assignee_id=int(chosen))
 

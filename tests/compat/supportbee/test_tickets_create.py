@@ -108,6 +108,8 @@ class TestCreate:
             ({"content_attributes": {"body": "x", "attachment_ids": [2**64]}}, "attachment_ids"),
             ({"subject": "x" * 256}, "subject"),
             ({"subject": "a\x00b"}, "subject"),
+            ({"content_attributes": {"body": "a\x00b"}}, "body"),
+            ({"content_attributes": {"body_html": "<p>a\x00b</p>"}}, "body_html"),
             ({"content_attributes": "x"}, "content_attributes"),
         ],
     )

@@ -152,6 +152,13 @@ class TestFilters:
         assert listed_ids(supportbee, f"assigned_user={other_agent.pk}") == [theirs.pk]
         assert listed_ids(supportbee, "assigned_user=none") == [nobodys.pk]
 
+    def test_assigned_user_a_former_agent(self, supportbee, other_agent):
+        other_agent.is_active = False
+        other_agent.save()
+        theirs = ticket_at(1, assignee=other_agent)
+
+        assert listed_ids(supportbee, f"assigned_user={other_agent.pk}") == [theirs.pk]
+
     def test_assigned_user_me_is_the_calling_agent(
         self, supportbee, other_supportbee, agent, other_agent
     ):
