@@ -4,11 +4,13 @@ GET /attachments/<id>: a ticket's file, downloaded through this API's authentica
 (`auth_token` or a Bearer key), as the web app serves it.
 
 An upload's id is its own until a message takes it: the ticket's object then lists the
-file under the id of the ticket's attachment.
+file under the id of the ticket's attachment. One no message took within a day is
+forgotten at the next upload.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,12 +18,13 @@ from django.core.files.base import File
 from django.db import transaction
 from django.http import FileResponse
 from django.urls import path
+from django.utils import timezone
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from compat.models import PendingUpload
 from helpdesk.api_access import AgentApiRequest
-from tickets.attachments import check_uploads
+from tickets.attachments import check_uploads, delete_files_on_commit
 from tickets.queries import get_attachment_for_agent
 from tickets.views.attachments import file_response
 
@@ -29,6 +32,17 @@ from .api import SupportBeeView, invalid, iso
 
 # The form fields a client may send files in: SupportBee's clients name it `files[]`.
 FILE_FIELDS = ("files[]", "files", "file", "attachment")
+# An upload no message took within this time is forgotten (at the next upload).
+UPLOAD_KEPT = datetime.timedelta(days=1)
+
+
+def forget_stale_uploads() -> None:
+    """Delete the uploads older than UPLOAD_KEPT, and their files after the commit."""
+    stale = PendingUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_KEPT)
+    names = list(stale.values_list("file", flat=True))
+    if names:
+        stale.delete()
+        delete_files_on_commit(names)
 
 
 def upload_object(upload: PendingUpload) -> dict[str, Any]:
@@ -53,6 +67,7 @@ class UploadView(SupportBeeView):
             raise invalid({"files": error.message_dict["attachments"]}) from None
         created = []
         with transaction.atomic():
+            forget_stale_uploads()
             for upload in checked:
                 upload.file.seek(0)
                 row = PendingUpload(

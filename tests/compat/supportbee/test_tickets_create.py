@@ -1,10 +1,13 @@
 """POST /compat/supportbee/tickets.json and POST /attachments.json: the document's body,
 through the services on the channel `api`, silently; HTML bodies stored as readable text."""
 
+import datetime
 import json
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from compat.models import PendingUpload
 from tests import factories
@@ -227,3 +230,24 @@ class TestAttachments:
         response = upload(supportbee_anonymous, SimpleUploadedFile("a.txt", b"a", "text/plain"))
 
         assert response.status_code == 401
+
+
+class TestStaleUploads:
+    def test_an_upload_unused_for_a_day_is_forgotten_at_the_next(
+        self, supportbee, django_capture_on_commit_callbacks
+    ):
+        old = body(upload(supportbee, SimpleUploadedFile("old.txt", b"o", "text/plain")))
+        recent = body(upload(supportbee, SimpleUploadedFile("recent.txt", b"r", "text/plain")))
+        stale = PendingUpload.objects.get(pk=old["attachments"][0]["id"])
+        stale_file = stale.file.name
+        PendingUpload.objects.filter(pk=stale.pk).update(
+            created_at=timezone.now() - datetime.timedelta(days=1, seconds=1)
+        )
+
+        with django_capture_on_commit_callbacks(execute=True):
+            upload(supportbee, SimpleUploadedFile("new.txt", b"n", "text/plain"))
+
+        kept = set(PendingUpload.objects.values_list("name", flat=True))
+        assert kept == {"recent.txt", "new.txt"}
+        assert not default_storage.exists(stale_file)
+        assert recent["attachments"][0]["id"] in PendingUpload.objects.values_list("pk", flat=True)
