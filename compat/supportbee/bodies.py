@@ -10,6 +10,8 @@ become the message's files through the services, with the web's limits and block
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,9 +97,10 @@ class Uploads:
 
     rows: list[PendingUpload]
 
-    @property
-    def files(self) -> list[UploadedFile[bytes]]:
-        return [
+    @contextmanager
+    def opened(self) -> Iterator[list[UploadedFile[bytes]]]:
+        """The uploads as uploaded files for the services, closed afterwards."""
+        files = [
             UploadedFile(
                 file=row.file.open("rb"),
                 name=row.name,
@@ -106,6 +109,11 @@ class Uploads:
             )
             for row in self.rows
         ]
+        try:
+            yield files
+        finally:
+            for row in self.rows:
+                row.file.close()
 
     def used(self) -> None:
         """Forget the uploads once their message has them (call inside its transaction)."""

@@ -74,14 +74,14 @@ class _MessagesView(SupportBeeView):
         content = checked(request.data, self.wrapper, MessageInput)["content_attributes"]
         text = message_text(content)
         files = uploads(content, request.user)
-        with transaction.atomic():
+        with transaction.atomic(), files.opened() as attachments:
             reply = services.post_reply(
                 ticket=ticket,
                 text=text,
                 kind=self.kind,
                 author=request.user,
                 channel=Channel.API,
-                attachments=files.files,
+                attachments=attachments,
             )
             files.used()
         reply = Reply.objects.select_related("author_agent", "author_contact").get(pk=reply.pk)

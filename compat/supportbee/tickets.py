@@ -79,7 +79,7 @@ class TicketListView(SupportBeeView):
             department = compat_department()
         except Category.DoesNotExist:
             raise DepartmentMissing from None
-        with transaction.atomic():
+        with transaction.atomic(), files.opened() as attachments:
             contact = requester_for(data["requester_email"], data["requester_name"].strip())
             ticket = services.create_ticket(
                 client=contact.client,
@@ -89,7 +89,7 @@ class TicketListView(SupportBeeView):
                 actor=request.user,
                 channel=Channel.API,
                 requester=contact,
-                attachments=files.files,
+                attachments=attachments,
             )
             files.used()
         return Response({"ticket": ticket_object(request, ticket.pk)}, status=201)

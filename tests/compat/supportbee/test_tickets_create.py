@@ -172,7 +172,9 @@ class TestAttachments:
         files = body(response)["ticket"]["content"]["attachments"]
         assert [f["filename"] for f in files] == ["notes.txt", "logo.png"]
         stored = Attachment.objects.get(name="notes.txt")
-        assert (stored.reply, stored.uploaded_by, stored.file.read()) == (
+        with stored.file.open("rb") as content:
+            written = content.read()
+        assert (stored.reply, stored.uploaded_by, written) == (
             None,
             agent,
             b"Some notes.\n",
