@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -54,3 +57,31 @@ class TicketSourceUrl(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id}: {self.url}"
+
+
+def upload_path(upload: PendingUpload, filename: str) -> str:
+    """A random storage name, as a ticket's files get (tickets.models.attachment_path)."""
+    return f"compat-uploads/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class PendingUpload(models.Model):
+    """A file uploaded through a compatibility API (SupportBee's POST /attachments.json)
+    before the ticket it goes on exists; creating that ticket moves it onto the ticket's
+    opening message, through the services, and deletes this row."""
+
+    file = models.FileField(upload_to=upload_path, max_length=255)
+    name = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    size = models.PositiveBigIntegerField(help_text="In bytes.")
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="pending_upload_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("livechat/", include("compat.livechat.urls")),
+    path("supportbee/", include("compat.supportbee.urls")),
     path("usercom/api/public/", include("compat.usercom.urls")),
 ]

@@ -294,6 +294,13 @@ HELPDESK_SITE_URL = os.environ.get("HELPDESK_SITE_URL", "http://127.0.0.1:8000")
 # The department of tickets created through a compatibility API (LiveChat, SupportBee,
 # User.com), by name or id; empty: the first department.
 COMPAT_DEPARTMENT = os.environ.get("COMPAT_DEPARTMENT", "")
+# Where a compatibility API's people objects take their pictures from (SupportBee's
+# `picture`): a URL with {hash} (the MD5 of the lower-cased email address) and {size}.
+# The default is Gravatar, with a generated identicon for an address it does not know.
+COMPAT_AVATAR_URL = os.environ.get(
+    "COMPAT_AVATAR_URL",
+    "https://secure.gravatar.com/avatar/{hash}.png?d=identicon&r=PG&s={size}",
+)
 
 # Mail in over IMAP (mail/imap.py): a CA file trusted besides the system's (for a server
 # with a certificate of a private CA), the seconds before a silent server counts as down,

@@ -237,6 +237,14 @@ def _body_text(message: Part, body: Part | None, problems: list[str]) -> str:
     return re.sub(r"\A\s*\n", "", text).rstrip()
 
 
+def html_to_text(html: str) -> str:
+    """An HTML message as readable text, as a mailed HTML body is stored (the compatibility
+    APIs take HTML bodies too): blocks on lines, links written out, no markup."""
+    text = _html_to_text(html, [])
+    text = clean(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return re.sub(r"\A\s*\n", "", text).rstrip()
+
+
 def _html_to_text(html: str, problems: list[str]) -> str:
     html = _CONTROL_CHARACTERS.sub("", html)
     try:
