@@ -291,6 +291,8 @@ LOGGING = {
 
 # Helpdesk settings.
 HELPDESK_SITE_URL = os.environ.get("HELPDESK_SITE_URL", "http://127.0.0.1:8000")
+# The most tags a ticket can have (each at most 100 characters).
+TICKET_MAX_TAGS = int(os.environ.get("TICKET_MAX_TAGS", "50"))
 # The department of tickets created through a compatibility API (LiveChat, SupportBee,
 # User.com), by name or id; empty: the first department.
 COMPAT_DEPARTMENT = os.environ.get("COMPAT_DEPARTMENT", "")

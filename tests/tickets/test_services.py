@@ -370,6 +370,26 @@ class TestOtherChanges:
         events = ticket.events.filter(kind="tags_changed")
         assert [(e.old_value, e.new_value) for e in events] == [([], ["a", "b"]), (["a", "b"], [])]
 
+    def test_at_most_max_tags(self, ticket, agent, settings):
+        settings.TICKET_MAX_TAGS = 3
+        services.set_tags(
+            ticket=ticket, tags=["a", "b", "c", "A"], actor=agent, channel=Channel.API
+        )
+        with pytest.raises(ValidationError, match="at most 3 tags"):
+            services.set_tags(ticket=ticket, tags=list("abcd"), actor=agent, channel=Channel.API)
+        with pytest.raises(ValidationError, match="at most 3 tags"):
+            services.add_tags(ticket=ticket, tags=["d"], actor=agent, channel=Channel.WEB)
+        # Removing any number of names is no new tag.
+        services.remove_tags(
+            ticket=ticket,
+            tags=[f"t{n}" for n in range(10)] + ["a"],
+            actor=agent,
+            channel=Channel.WEB,
+        )
+        ticket.refresh_from_db()
+        assert sorted(ticket.tags.names()) == ["b", "c"]
+        assert kinds(ticket) == ["tags_changed", "tags_changed"]
+
     def test_archive_restore_and_conflicts(self, ticket, agent):
         services.archive(ticket=ticket, actor=agent, channel=Channel.API)
         ticket.refresh_from_db()

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ForeignKey
@@ -173,9 +174,11 @@ def is_import(channel: Channel) -> bool:
     return channel == Channel.IMPORT
 
 
-def normalize_tags(tags: Iterable[str]) -> list[str]:
+def normalize_tags(tags: Iterable[str], *, limit: bool = True) -> list[str]:
     """Tag names stripped, without blanks or duplicates (ignoring case), sorted; each at
-    most 100 characters."""
+    most 100 characters, and at most TICKET_MAX_TAGS of them (a ticket's set of tags; a
+    list of tags to remove passes `limit=False`). The count is checked before any lock is
+    taken: thousands of tags in one request once held a ticket's lock for half a minute."""
     seen: dict[str, str] = {}
     for tag in tags:
         name = str(tag).strip()
@@ -184,6 +187,8 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
         if len(name) > 100:
             raise ValidationError({"tags": ["A tag has at most 100 characters."]})
         seen.setdefault(name.lower(), name)
+    if limit and len(seen) > settings.TICKET_MAX_TAGS:
+        raise ValidationError({"tags": [f"A ticket has at most {settings.TICKET_MAX_TAGS} tags."]})
     return sorted(seen.values(), key=str.lower)
 
 

@@ -533,7 +533,7 @@ def change_tags(
     """Add and remove some tags, keeping the others as they are when the ticket is locked,
     so that a tag someone else added or removed meanwhile stays that way."""
     added = normalize_tags(add)
-    removed = {name.lower() for name in normalize_tags(remove)}
+    removed = {name.lower() for name in normalize_tags(remove, limit=False)}
 
     def changed(current: list[str]) -> list[str]:
         kept = [name for name in current if name.lower() not in removed]

@@ -249,6 +249,15 @@ class TestTags:
 
         assert body(response)["tags"] == ["sales", "support"]
 
+    def test_more_than_the_most_tags_is_a_400(self, livechat, ticket):
+        tags = [f"tag{n}" for n in range(51)]
+
+        response = livechat.put(self.url(ticket), {"tag": tags}, format="json")
+
+        assert response.status_code == 400
+        assert "at most 50 tags" in body(response)["error"]
+        assert list(ticket.tags.names()) == []
+
     def test_empty_clears(self, livechat, ticket):
         ticket.tags.set(["old"])
 

@@ -461,6 +461,17 @@ class TestTags:
         assert (event.kind, event.actor, event.channel) == ("tags_changed", agent, "api")
         assert (event.old_value, event.new_value) == (["keep", "old"], ["keep", "new"])
 
+    def test_thousands_of_tags_are_refused_and_change_nothing(
+        self, api, department, client_company
+    ):
+        ticket = factories.TicketFactory(department=department, client=client_company, tags=["a"])
+        tags = [f"tag{n}" for n in range(6000)]
+        response = send(api, "put", f"/api/tickets/{ticket.pk}/tags", {"tags": tags}, "json")
+        assert response.status_code == 422
+        assert body(response)["errors"]["tags"] == ["A ticket has at most 50 tags."]
+        assert list(ticket.tags.names()) == ["a"]
+        assert not ticket.events.exists()
+
     @pytest.mark.parametrize(
         ("fmt", "params"),
         [("form", {"tags[]": ""}), ("form", {"tags": ""}), ("json", {"tags": []})],
