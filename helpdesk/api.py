@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -37,6 +38,17 @@ from .api_access import UNAUTHENTICATED, ApiKeyAuthentication
 # the error handler are REST_FRAMEWORK's defaults (helpdesk/settings.py).
 # (A comment, not a docstring: drf-spectacular would show a docstring on every operation.)
 class ApiView(APIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            # DRF answers an unknown `?format=` with a 404, as if the resource were missing.
+            asked = request.query_params.get("format", "")
+            offered = " or ".join(renderer.format for renderer in self.get_renderers())
+            raise validation_error(
+                {"format": [f"Unknown format '{asked}': ask for {offered}."]}
+            ) from None
+
     def handle_exception(self, exc: Exception) -> Response:
         # Errors are always JSON, even when another format (a report's CSV) was asked for.
         self.request.accepted_renderer = JSONRenderer()
@@ -171,6 +183,9 @@ def validated(serializer, extra_errors: dict[str, list[str]] | None = None) -> d
     return serializer.validated_data
 
 
+# Exempt from CSRF: it changes nothing, and a POST from a browser session to a path that does
+# not exist must get this 404 rather than the HTML page of a CSRF failure.
+@csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other path under /api: a 404 in the error envelope rather than an HTML page."""
     return JsonResponse(native_error(404, "Not found.", None), status=status.HTTP_404_NOT_FOUND)

@@ -90,3 +90,23 @@ def test_odd_queries_never_fail(api, ids, route):
         response = api.get(f"{url}?{query}")
         assert response.status_code < 500, (url, query)
         assert response.status_code in (200, 422), (url, query, response.content)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_an_unsafe_method_on_an_unknown_path_is_the_json_404(method):
+    # A browser's session client checks CSRF tokens, as a real browser's request is checked.
+    from django.test import Client
+
+    response = getattr(Client(enforce_csrf_checks=True), method)("/api/nothing/here")
+    assert response.status_code == 404
+    assert body(response) == {"message": "Not found."}
+
+
+@pytest.mark.parametrize(
+    ("url", "offered"),
+    [("/api/tickets", "json"), ("/api/reports/tickets/new_tickets", "json or csv")],
+)
+def test_an_unknown_format_is_a_422(api, url, offered):
+    response = api.get(url, {"format": "xml"})
+    assert response.status_code == 422
+    assert body(response)["errors"] == {"format": [f"Unknown format 'xml': ask for {offered}."]}
