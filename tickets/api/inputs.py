@@ -197,7 +197,22 @@ class ReplyInput(serializers.Serializer):
     )
 
 
-class CategoryInput(serializers.Serializer):
+class UpdatableInput(serializers.Serializer):
+    """The input of a resource that PATCH changes (partial=True): a PATCH that gives none of
+    its fields is a 422 that names them, as a ticket's is, never a 200 that changes nothing."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        attrs = super().to_internal_value(data)
+        if self.partial and not attrs:
+            names = [name for name, field in self.fields.items() if not field.read_only]
+            listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Give at least one of {listed}."]}
+            )
+        return attrs
+
+
+class CategoryInput(UpdatableInput):
     name = serializers.CharField(max_length=100)
     type = serializers.ChoiceField(
         choices=Category.Type.values,
@@ -220,7 +235,7 @@ class CategoryInput(serializers.Serializer):
         return attrs
 
 
-class ClientInput(serializers.Serializer):
+class ClientInput(UpdatableInput):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=50)
@@ -228,7 +243,7 @@ class ClientInput(serializers.Serializer):
     active = serializers.BooleanField(required=False, default=True)
 
 
-class ContactInput(serializers.Serializer):
+class ContactInput(UpdatableInput):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=50)
@@ -248,7 +263,7 @@ class ContactInput(serializers.Serializer):
         return attrs
 
 
-class ProjectInput(serializers.Serializer):
+class ProjectInput(UpdatableInput):
     client_id = IdField(help_text="The client the project is for.")
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)

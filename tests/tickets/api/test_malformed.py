@@ -110,3 +110,30 @@ def test_an_unknown_format_is_a_422(api, url, offered):
     response = api.get(url, {"format": "xml"})
     assert response.status_code == 422
     assert body(response)["errors"] == {"format": [f"Unknown format 'xml': ask for {offered}."]}
+
+
+@pytest.mark.parametrize(
+    ("route", "fields"),
+    [
+        ("/api/tickets/{ticket}", "ticket_categoryid, ticket_projectid"),
+        ("/api/clients/{client}", "name, email, phone, address or active"),
+        ("/api/projects/{project}", "client_id, name or description"),
+        ("/api/categories/{category}", "name, type or position"),
+        ("/api/clients/{client}/contacts/{contact}", "name, email or phone"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("content_type", "raw"),
+    [
+        ("application/json", b""),
+        ("application/json", b"{}"),
+        ("application/x-www-form-urlencoded", b""),
+    ],
+)
+def test_a_patch_that_gives_no_field_is_the_same_422_everywhere(
+    api, ids, route, fields, content_type, raw
+):
+    response = api.patch(route.format(**ids), raw, content_type=content_type)
+    assert response.status_code == 422
+    assert body(response)["message"].startswith("Give at least one of ")
+    assert fields in body(response)["message"]
