@@ -6,8 +6,9 @@ API returned, checked.
 expected an email address…`). compat.usercom.importer imports what it reads.
 
 Lenient where User.com's own data may be: a missing name is "(no subject)", a missing or
-empty description "(no description)", a missing priority Normal. `segments` (computed from
-the views that list a ticket) and `attachments` (links into User.com) are not read.
+empty description "(no description)", a missing priority Normal. Of `segments` only the
+names are read (compat.usercom.importer finds our exact status in them); `attachments`
+(links into User.com) are not read.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class UserComTicket:
     # The company's name, "" when the ticket has none.
     company: str
     participants: tuple[Person, ...]
+    # The names of the segments (views) that list the ticket.
+    segments: tuple[str, ...] = ()
 
 
 def _shown(value: object) -> str:
@@ -240,6 +243,17 @@ def parse_ticket(value: object) -> UserComTicket:
             for participant in _participants(ticket)
             if participant.email.lower() != requester
         ),
+        segments=_segment_names(ticket),
+    )
+
+
+def _segment_names(ticket: _Object) -> tuple[str, ...]:
+    """The segments' names; segments of another shape are left out (they are computed,
+    nothing is imported from them)."""
+    return tuple(
+        segment["name"]
+        for segment in ticket.items("segments")
+        if isinstance(segment, dict) and isinstance(segment.get("name"), str)
     )
 
 

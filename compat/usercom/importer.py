@@ -18,7 +18,9 @@ from its id and segments:
   imported for that User.com agent id (username `usercom-agent-<id>`), made on first
   sight: inactive staff without a password, named as the file names them.
 - `status` by category: active is our Open, closed our Closed, archived Closed and
-  archived; drafts are refused. `priority` by name, `due_date` kept. The ticket is made
+  archived; drafts are refused. An active ticket listed by our "On hold" or "Customer
+  replied" view (its `segments`, as our export writes them) gets that status; Answered
+  has no view of its own, so an Answered ticket comes back Open. `priority` by name, `due_date` kept. The ticket is made
   at `created_at` by its `author` (none: by the requester), and its last update is
   `updated_at`.
 - `ImportedTicket` remembers the User.com id: a ticket imported before is skipped.
@@ -45,6 +47,7 @@ from tickets import services
 from tickets.agents import Agent
 from tickets.models import Channel, Client, Contact, Ticket, TicketStatus
 from tickets.statuses import FixedStatus
+from tickets.views.queue import VIEWS
 
 from . import mappings
 from .api import GRAVATAR
@@ -78,6 +81,16 @@ IMPORT_STATUSES = {
     mappings.ACTIVE: FixedStatus.OPEN,
     mappings.CLOSED: FixedStatus.CLOSED,
     mappings.ARCHIVED: FixedStatus.CLOSED,
+}
+# The built-in views that name an active ticket's exact status, by the name of their segment.
+SEGMENT_STATUSES = {
+    view.label: status
+    for view in VIEWS
+    for key, status in (
+        ("on_hold", FixedStatus.ON_HOLD),
+        ("customer_replied", FixedStatus.CUSTOMER_REPLIED),
+    )
+    if view.key == key
 }
 FORMER_AGENT_USERNAME = "usercom-agent-{id}"
 
@@ -115,7 +128,7 @@ def _create(parsed: UserComTicket) -> Ticket:
             cc=cc,
             assignee=None if parsed.assignee is None else agent_for(parsed.assignee),
             due_at=parsed.due,
-            status=TicketStatus.objects.get(pk=IMPORT_STATUSES[parsed.status]),
+            status=TicketStatus.objects.get(pk=_status(parsed)),
             at=parsed.created,
         )
     )
@@ -125,6 +138,14 @@ def _create(parsed: UserComTicket) -> Ticket:
         )
     _apply(lambda: services.set_last_updated(ticket=ticket, at=parsed.updated))
     return ticket
+
+
+def _status(parsed: UserComTicket) -> int:
+    if parsed.status == mappings.ACTIVE:
+        for name in parsed.segments:
+            if name in SEGMENT_STATUSES:
+                return SEGMENT_STATUSES[name]
+    return IMPORT_STATUSES[parsed.status]
 
 
 def _apply[Result](action: Callable[[], Result]) -> Result:

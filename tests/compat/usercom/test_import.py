@@ -142,6 +142,28 @@ def test_archived_is_closed_and_archived_at_its_last_update():
     assert ticket.events.get(kind=TicketEvent.Kind.ARCHIVED).created_at == utc(2021, 3, 5, 16)
 
 
+@pytest.mark.parametrize(
+    ("usercom_status", "segment", "ours"),
+    [
+        ("active", "On hold", FixedStatus.ON_HOLD),
+        ("active", "Customer replied", FixedStatus.CUSTOMER_REPLIED),
+        ("active", "All open", FixedStatus.OPEN),
+        # Only an active ticket takes its status from a segment.
+        ("closed", "On hold", FixedStatus.CLOSED),
+    ],
+)
+def test_our_views_segments_give_an_active_tickets_exact_status(usercom_status, segment, ours):
+    import_object(
+        a_ticket(
+            status=usercom_status,
+            assigned_to=None,
+            segments=[{"name": "Unassigned", "url": "/"}, {"name": segment, "url": "/"}, "odd"],
+        )
+    )
+
+    assert imported("31").status_id == ours
+
+
 def test_a_known_person_keeps_their_client():
     joe = factories.ContactFactory(email="Joe@Acme.example", name="Joe")
 
