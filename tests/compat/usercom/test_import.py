@@ -130,6 +130,17 @@ def test_person_company_and_participants(agent):
     assert ticket.due_at == utc(2021, 3, 9)
 
 
+def test_nobody_is_told(django_capture_on_commit_callbacks, mailoutbox):
+    factories.AgentFactory(email="Carol@Helpdesk.example")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run(ARCHIVED)
+
+    # Assigned to Carol (her address in another case), with CC contacts: no email, no task.
+    assert imported("31").assignee.email == "Carol@Helpdesk.example"
+    assert callbacks == [] and mailoutbox == []
+
+
 def test_archived_is_closed_and_archived_at_its_last_update():
     factories.AgentFactory(email="carol@helpdesk.example")
     run(ARCHIVED)
