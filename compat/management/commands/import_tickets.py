@@ -19,6 +19,7 @@ from django.db import DatabaseError
 
 from compat.departments import compat_department
 from compat.livechat import importer as livechat
+from compat.usercom import importer as usercom
 from tickets.models import Category
 
 
@@ -42,6 +43,12 @@ SYSTEMS = {
         import_ticket=livechat.import_object,
         failure=livechat.ImportFailed,
         label=livechat.ticket_label,
+    ),
+    "usercom": System(
+        tickets_in=usercom.tickets_in,
+        import_ticket=usercom.import_object,
+        failure=usercom.ImportFailed,
+        label=usercom.ticket_label,
     ),
 }
 
@@ -110,6 +117,7 @@ class Command(BaseCommand):
         "Import tickets from another helpdesk's API answers: for livechat, files of LiveChat's "
         "v2 GET /tickets (a list response, one ticket, or a JSON array of tickets). Tickets "
         "imported before are skipped; nothing is emailed."
+        " For usercom: files of User.com's GET /api/public/tickets/ (the same three shapes)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
