@@ -575,8 +575,15 @@ def _change_tags(
     return ticket
 
 
-def archive(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> Ticket:
-    return _set_active_state(ticket, ActiveState.ARCHIVED, actor=actor, channel=channel)
+def archive(
+    *,
+    ticket: Ticket,
+    actor: Agent | None,
+    channel: Channel,
+    at: datetime.datetime | None = None,
+) -> Ticket:
+    """Archive the ticket; `at` is when (an import's original time), else now."""
+    return _set_active_state(ticket, ActiveState.ARCHIVED, actor=actor, channel=channel, at=at)
 
 
 def restore(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> Ticket:
@@ -584,7 +591,12 @@ def restore(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> Ticket:
 
 
 def _set_active_state(
-    ticket: Ticket, state: ActiveState, *, actor: Agent | None, channel: Channel
+    ticket: Ticket,
+    state: ActiveState,
+    *,
+    actor: Agent | None,
+    channel: Channel,
+    at: datetime.datetime | None = None,
 ) -> Ticket:
     with transaction.atomic():
         locked = lock_ticket(ticket)
@@ -594,7 +606,7 @@ def _set_active_state(
                 if state == ActiveState.ARCHIVED
                 else "The ticket is not archived."
             )
-        now = timezone.now()
+        now = at or timezone.now()
         locked.active_state = state
         locked.updated_at = now
         locked.save(update_fields=["active_state", "updated_at"])
