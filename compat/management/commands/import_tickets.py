@@ -171,15 +171,19 @@ class Command(BaseCommand):
                 )
                 counts.files_failed.append(f"{path}: {reason}")
         progress = ProgressBar(self.stderr, sum(len(tickets) for _, tickets in batches))
+        used: set[str] = set()
         for path, tickets in batches:
             for index, value in enumerate(tickets):
                 label = chosen.label(value) or f"ticket {index + 1}"
-                found = conversations.pop(label, {}) if chosen.label(value) else {}
+                found = conversations.get(label, {}) if chosen.label(value) else {}
+                used.add(label)
                 given = {kind: items for kind, (_, items) in found.items()}
                 self._import_one(chosen, value, given, label, path, counts)
                 progress.advance()
         progress.close()
         for ticket_id, kinds in conversations.items():
+            if ticket_id in used:
+                continue
             for path, _ in kinds.values():
                 counts.files_failed.append(f"{path}: ticket {ticket_id} is not in the files given.")
         self._report(counts)

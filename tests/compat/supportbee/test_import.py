@@ -245,3 +245,55 @@ def test_a_file_of_tickets_is_no_conversation_file():
     assert conversation_in("/exports/1.replies.json", {"ticket": {"id": 1}}) is None
     with pytest.raises(MalformedFile, match="not both"):
         conversation_in("/exports/1.json", {"replies": [], "comments": []})
+
+
+def test_conversation_files_named_by_wrapper_or_folder_join_their_ticket(tmp_path):
+    ticket = json.loads(SINGLE.read_text())["ticket"]
+    agent = {"email": "agent19@example.com", "name": "Agent", "agent": True}
+    wrapped = tmp_path / "anything.json"
+    wrapped.write_text(
+        json.dumps(
+            {
+                "ticket_id": ticket["id"],
+                "comments": [
+                    {
+                        "created_at": ticket["created_at"],
+                        "commenter": agent,
+                        "content": {"body": "Note"},
+                    }
+                ],
+            }
+        )
+    )
+    (tmp_path / "104").mkdir()
+    in_folder = tmp_path / "104" / "replies.json"
+    in_folder.write_text(
+        json.dumps(
+            {
+                "replies": [
+                    {
+                        "created_at": ticket["created_at"],
+                        "replier": agent,
+                        "content": {"body": "Hi"},
+                    }
+                ]
+            }
+        )
+    )
+    again = tmp_path / "104.replies.json"
+    again.write_text(json.dumps({"replies": []}))
+
+    out, message = run_failing(SINGLE, wrapped, in_folder, again)
+
+    assert "Created 1, skipped 0 (imported before), failed 0." in out
+    assert f"{again}: ticket 104's replies are in {in_folder} already." in out
+    assert message == "0 tickets and 1 file failed."
+    texts = imported("104").replies.values_list("kind", "text")
+    assert sorted(texts) == [(Reply.Kind.NOTE, "Note"), (Reply.Kind.REPLY, "Hi")]
+
+
+def test_a_ticket_listed_twice_is_imported_once_with_its_conversation():
+    out, _ = run(TICKETS, TICKETS, REPLIES, COMMENTS)
+
+    assert "Created 3, skipped 3 (imported before), failed 0." in out
+    assert imported("101").replies.count() == 3
