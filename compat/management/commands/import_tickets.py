@@ -146,8 +146,32 @@ class Command(BaseCommand):
         except Category.DoesNotExist as error:
             raise CommandError(str(error)) from None
         counts = Counts()
+        batches, conversations = self._read_files(chosen, files, counts)
+        progress = ProgressBar(self.stderr, sum(len(tickets) for _, tickets in batches))
+        used: set[str] = set()
+        for path, tickets in batches:
+            for index, value in enumerate(tickets):
+                label = chosen.label(value)
+                found = conversations.get(label, {}) if label else {}
+                used.add(label or "")
+                given = {kind: items for kind, (_, items) in found.items()}
+                label = label or f"ticket {index + 1}"
+                self._import_one(chosen, value, given, label, path, counts)
+                progress.advance()
+        progress.close()
+        for ticket_id, kinds in conversations.items():
+            if ticket_id in used:
+                continue
+            for path, _ in kinds.values():
+                counts.files_failed.append(f"{path}: ticket {ticket_id} is not in the files given.")
+        self._report(counts)
+
+    def _read_files(
+        self, chosen: System, files: list[str], counts: Counts
+    ) -> tuple[list[tuple[str, list[object]]], dict[str, dict[str, tuple[str, list[object]]]]]:
+        """(each file of tickets with its ticket objects, the conversation files: ticket id
+        -> kind -> (the file, its objects)); a file that cannot be read is counted failed."""
         batches: list[tuple[str, list[object]]] = []
-        # Ticket id -> kind -> (the file, its objects).
         conversations: dict[str, dict[str, tuple[str, list[object]]]] = {}
         for path in files:
             try:
@@ -170,23 +194,7 @@ class Command(BaseCommand):
                     (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
                 )
                 counts.files_failed.append(f"{path}: {reason}")
-        progress = ProgressBar(self.stderr, sum(len(tickets) for _, tickets in batches))
-        used: set[str] = set()
-        for path, tickets in batches:
-            for index, value in enumerate(tickets):
-                label = chosen.label(value) or f"ticket {index + 1}"
-                found = conversations.get(label, {}) if chosen.label(value) else {}
-                used.add(label)
-                given = {kind: items for kind, (_, items) in found.items()}
-                self._import_one(chosen, value, given, label, path, counts)
-                progress.advance()
-        progress.close()
-        for ticket_id, kinds in conversations.items():
-            if ticket_id in used:
-                continue
-            for path, _ in kinds.values():
-                counts.files_failed.append(f"{path}: ticket {ticket_id} is not in the files given.")
-        self._report(counts)
+        return batches, conversations
 
     def _import_one(
         self,
