@@ -16,9 +16,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
+from compat.importing import ImportFailed, is_email
+from compat.importing import shown as _shown
 from tickets.models import Source
 
 from . import mappings
@@ -30,10 +29,6 @@ LATEST_TIME = 253402300799
 URL_MAX_LENGTH = 2000
 # The largest group id a team id can be.
 LARGEST_ID = 2**31 - 1
-
-
-class ImportFailed(Exception):
-    """A ticket that could not be imported; the message says why, and where in the ticket."""
 
 
 class MalformedTicket(ImportFailed):
@@ -99,11 +94,6 @@ class LiveChatTicket:
     events: tuple[Message | Assignment, ...]
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 class _Object:
     """A JSON object of the ticket being read; `where` names it in error messages."""
 
@@ -161,14 +151,6 @@ class _Object:
         """The object under `key`; None when it is absent, null or empty."""
         value = self.value.get(key)
         return None if value in (None, {}) else _Object(value, self.path(key))
-
-
-def is_email(text: str) -> bool:
-    try:
-        validate_email(text)
-    except ValidationError:
-        return False
-    return True
 
 
 def _person(found: _Object, *, email: bool, key: str = "id") -> Person:

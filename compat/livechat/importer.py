@@ -31,12 +31,10 @@ import datetime
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from compat.departments import compat_department
+from compat.importing import agent_for_login, applied
 from compat.models import ImportedTicket, TicketSourceUrl
 from mail.requesters import contact_in_client, requester_for, unknown_senders_client
 from tickets import services
@@ -52,7 +50,6 @@ from .import_reading import (
     MalformedTicket,
     Message,
     Person,
-    is_email,
     parse_ticket,
     ticket_label,
     tickets_in,
@@ -97,18 +94,6 @@ def import_object(value: object) -> bool:
     return import_ticket(parse_ticket(value)) is not None
 
 
-def _described(error: ValidationError, where: str) -> str:
-    """A service's refusal, its fields named unless `where` names them already."""
-    if not hasattr(error, "error_dict"):
-        return " ".join(error.messages)
-    return "; ".join(
-        " ".join(messages)
-        if field in (where, NON_FIELD_ERRORS)
-        else f"{field}: {' '.join(messages)}"
-        for field, messages in error.message_dict.items()
-    )
-
-
 def _status_object(status: int) -> TicketStatus:
     return TicketStatus.objects.get(pk=status)
 
@@ -131,13 +116,7 @@ class _Replay:
         return ticket
 
     def _apply(self, where: str, action: Callable[[], Result]) -> Result:
-        """Run one service call; its refusal fails the import, saying where."""
-        try:
-            return action()
-        except ValidationError as error:
-            raise ImportFailed(f"{where}: {_described(error, where)}") from error
-        except services.Conflict as error:
-            raise ImportFailed(f"{where}: {error}") from error
+        return applied(where, action)
 
     def _create(self) -> Ticket:
         parsed, opening = self.parsed, self.parsed.opening
@@ -297,40 +276,3 @@ def _team(group: int) -> Team | None:
     if found is not None:
         return found
     return Team.objects.get_or_create(name=mappings.imported_team_name(group))[0]
-
-
-def agent_for_login(login: str, name: str) -> Agent:
-    """The agent or former agent whose login (email address, or username) is `login`, an
-    active one first; else a new former agent: inactive staff without a password, named
-    `name`, whose email address is the login when it is one."""
-    users = get_user_model().objects
-    found = (
-        users.filter(is_staff=True)
-        .filter(Q(email__iexact=login) | Q(username=login))
-        .order_by("-is_active", "pk")
-        .first()
-    )
-    if found is not None:
-        return found
-    first_name, _, last_name = name.partition(" ")
-    agent = get_user_model()(
-        username=_free_username(login),
-        email=login if is_email(login) else "",
-        first_name=first_name[:150],
-        last_name=last_name[:150],
-        is_staff=True,
-        is_active=False,
-    )
-    agent.set_unusable_password()
-    agent.save()
-    return agent
-
-
-def _free_username(login: str) -> str:
-    """The login as a username, with a number after it if someone has that one."""
-    users = get_user_model().objects
-    username, number = login[:150], 1
-    while users.filter(username=username).exists():
-        number += 1
-        username = f"{login[:140]}-{number}"
-    return username

@@ -17,7 +17,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from compat.livechat.import_reading import ImportFailed, is_email
+from compat.importing import ImportFailed, is_email
 from tickets.models import Priority
 
 from . import mappings

@@ -35,7 +35,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from compat.departments import compat_department
-from compat.livechat.importer import agent_for_login
+from compat.importing import agent_for_login
 from compat.models import ImportedTicket
 from mail.requesters import (
     contact_in_client,

@@ -1,10 +1,15 @@
-"""Import the tickets another helpdesk exported: `manage.py import_tickets livechat FILE…`.
+"""Import the tickets another helpdesk exported: `manage.py import_tickets livechat FILE…`,
+`import_tickets supportbee FILE…`.
 
 Each ticket imports in a transaction of its own: one that fails leaves nothing behind and
 the others still import; a file that cannot be read is reported and the other files still
 import. A progress bar runs on stderr; the counts (created, skipped because imported
 before, failed with the reasons) end the output, and the exit status is 1 when anything
 failed. Running it again over the same files imports only what it has not yet.
+
+Where a system keeps a ticket's conversation apart (SupportBee's replies.json and
+comments.json), those files are given among the others: each joins its ticket, and one
+whose ticket is not among the files is reported as a failed file.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.db import DatabaseError
 
 from compat.departments import compat_department
 from compat.livechat import importer as livechat
+from compat.supportbee import importer as supportbee
 from compat.usercom import importer as usercom
 from tickets.models import Category
 
@@ -29,24 +35,43 @@ class System:
 
     # The ticket objects of a file's JSON; ValueError when it holds none.
     tickets_in: Callable[[object], list[object]]
-    # Import one ticket object: True when created, False when imported before.
-    import_ticket: Callable[[object], bool]
+    # Import one ticket object, with the conversation files given for it (their kind ->
+    # their objects): True when created, False when imported before.
+    import_ticket: Callable[[object, dict[str, list[object]]], bool]
     # What a ticket that cannot be imported raises (its message is the reason).
     failure: type[Exception]
     # How a failure names a ticket object (its id there), when it can.
     label: Callable[[object], str | None]
+    # A file of a ticket's conversation (None for a file of tickets); ValueError when it
+    # cannot be read as one. For the systems that keep it apart.
+    conversation_in: Callable[[str, object], supportbee.Conversation | None] | None = None
+
+
+def _whole_tickets(
+    import_object: Callable[[object], bool],
+) -> Callable[[object, dict[str, list[object]]], bool]:
+    """The import of a system whose ticket objects hold their conversation (LiveChat) or
+    have none (User.com): no conversation files to pass on."""
+    return lambda value, conversation: import_object(value)
 
 
 SYSTEMS = {
     "livechat": System(
         tickets_in=livechat.tickets_in,
-        import_ticket=livechat.import_object,
+        import_ticket=_whole_tickets(livechat.import_object),
         failure=livechat.ImportFailed,
         label=livechat.ticket_label,
     ),
+    "supportbee": System(
+        tickets_in=supportbee.tickets_in,
+        import_ticket=supportbee.import_object,
+        failure=supportbee.ImportFailed,
+        label=supportbee.ticket_label,
+        conversation_in=supportbee.conversation_in,
+    ),
     "usercom": System(
         tickets_in=usercom.tickets_in,
-        import_ticket=usercom.import_object,
+        import_ticket=_whole_tickets(usercom.import_object),
         failure=usercom.ImportFailed,
         label=usercom.ticket_label,
     ),
@@ -115,9 +140,11 @@ def _read(path: str) -> object:
 class Command(BaseCommand):
     help = (
         "Import tickets from another helpdesk's API answers: for livechat, files of LiveChat's "
-        "v2 GET /tickets (a list response, one ticket, or a JSON array of tickets). Tickets "
-        "imported before are skipped; nothing is emailed."
-        " For usercom: files of User.com's GET /api/public/tickets/ (the same three shapes)."
+        "v2 GET /tickets (a list response, one ticket, or a JSON array of tickets); for "
+        "supportbee, files of GET /tickets.json or /tickets/<id>.json, and of a ticket's "
+        "replies.json and comments.json (named <ticket id>.replies.json, or with a "
+        '"ticket_id"); for usercom, files of User.com\'s GET /api/public/tickets/ (the same '
+        "three shapes as LiveChat's). Tickets imported before are skipped; nothing is emailed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -131,29 +158,67 @@ class Command(BaseCommand):
         except Category.DoesNotExist as error:
             raise CommandError(str(error)) from None
         counts = Counts()
+        batches, conversations = self._read_files(chosen, files, counts)
+        progress = ProgressBar(self.stderr, sum(len(tickets) for _, tickets in batches))
+        used: set[str] = set()
+        for path, tickets in batches:
+            for index, value in enumerate(tickets):
+                label = chosen.label(value)
+                found = conversations.get(label, {}) if label else {}
+                used.add(label or "")
+                given = {kind: items for kind, (_, items) in found.items()}
+                label = label or f"ticket {index + 1}"
+                self._import_one(chosen, value, given, label, path, counts)
+                progress.advance()
+        progress.close()
+        for ticket_id, kinds in conversations.items():
+            if ticket_id in used:
+                continue
+            for path, _ in kinds.values():
+                counts.files_failed.append(f"{path}: ticket {ticket_id} is not in the files given.")
+        self._report(counts)
+
+    def _read_files(
+        self, chosen: System, files: list[str], counts: Counts
+    ) -> tuple[list[tuple[str, list[object]]], dict[str, dict[str, tuple[str, list[object]]]]]:
+        """(each file of tickets with its ticket objects, the conversation files: ticket id
+        -> kind -> (the file, its objects)); a file that cannot be read is counted failed."""
         batches: list[tuple[str, list[object]]] = []
+        conversations: dict[str, dict[str, tuple[str, list[object]]]] = {}
         for path in files:
             try:
-                batches.append((path, chosen.tickets_in(_read(path))))
+                document = _read(path)
+                conversation = (
+                    chosen.conversation_in(path, document) if chosen.conversation_in else None
+                )
+                if conversation is None:
+                    batches.append((path, chosen.tickets_in(document)))
+                    continue
+                kinds = conversations.setdefault(conversation.ticket_id, {})
+                if conversation.kind in kinds:
+                    raise ValueError(
+                        f"ticket {conversation.ticket_id}'s {conversation.kind} are in "
+                        f"{kinds[conversation.kind][0]} already."
+                    )
+                kinds[conversation.kind] = (path, conversation.items)
             except (OSError, ValueError) as error:
                 reason = (
                     (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
                 )
                 counts.files_failed.append(f"{path}: {reason}")
-        progress = ProgressBar(self.stderr, sum(len(tickets) for _, tickets in batches))
-        for path, tickets in batches:
-            for index, value in enumerate(tickets):
-                label = chosen.label(value) or f"ticket {index + 1}"
-                self._import_one(chosen, value, label, path, counts)
-                progress.advance()
-        progress.close()
-        self._report(counts)
+        return batches, conversations
 
     def _import_one(
-        self, chosen: System, value: object, label: str, path: str, counts: Counts
+        self,
+        chosen: System,
+        value: object,
+        conversation: dict[str, list[object]],
+        label: str,
+        path: str,
+        counts: Counts,
     ) -> None:
         try:
-            created = chosen.import_ticket(value)
+            created = chosen.import_ticket(value, conversation)
         except (chosen.failure, DatabaseError) as error:
             counts.failures.append(f"{label} ({path}): {error}")
             return
