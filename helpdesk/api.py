@@ -17,7 +17,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -119,16 +121,43 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return {"non_field_errors": [str(detail)]}
 
 
-def error_response(exc: Exception, context: dict, envelope: ErrorEnvelope) -> Response | None:
-    """Every API error with the status code and message the API documents, its body
-    written by `envelope`; None for an exception that is not an API error (a 500)."""
-    if isinstance(exc, DjangoValidationError):
-        exc = validation_error(field_messages(exc))
+def too_large_message(exc: Exception) -> str:
+    """Which of Django's request limits a body went over, with the limit."""
+    if isinstance(exc, TooManyFilesSent):
+        return f"The request holds more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files."
+    if isinstance(exc, TooManyFieldsSent):
+        return f"The request holds more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields."
+    megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+    return (
+        f"The request body is over its limit of {megabytes:.3g} MB "
+        "(attached files count apart, each against the attachment limit)."
+    )
+
+
+def _conflict_or_too_large(exc: Exception, envelope: ErrorEnvelope) -> Response | None:
+    """409 for a service's conflict or a delete that other records prevent; 413 for a body
+    over Django's request limits (Django's own answer would be its HTML 400 page)."""
     if isinstance(exc, Conflict):
         return Response(envelope(409, str(exc), None), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, (ProtectedError, RestrictedError)):
         message = "This cannot be deleted: other records still use it."
         return Response(envelope(409, message, None), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return Response(
+            envelope(413, too_large_message(exc), None),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    return None
+
+
+def error_response(exc: Exception, context: dict, envelope: ErrorEnvelope) -> Response | None:
+    """Every API error with the status code and message the API documents, its body
+    written by `envelope`; None for an exception that is not an API error (a 500)."""
+    if isinstance(exc, DjangoValidationError):
+        exc = validation_error(field_messages(exc))
+    conflict_or_too_large = _conflict_or_too_large(exc, envelope)
+    if conflict_or_too_large is not None:
+        return conflict_or_too_large
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     if isinstance(exc, DjangoPermissionDenied):

@@ -137,3 +137,45 @@ def test_a_patch_that_gives_no_field_is_the_same_422_everywhere(
     assert response.status_code == 422
     assert body(response)["message"].startswith("Give at least one of ")
     assert fields in body(response)["message"]
+
+
+class TestOverTheLimits:
+    """Django's request limits answer in the API's envelope (413, with the limit), never
+    Django's HTML 400 page."""
+
+    def test_a_json_body(self, api, settings):
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_048_576
+        raw = b'{"ticket_subject": "x", "ticket_message": "' + b"y" * 1_100_000 + b'"}'
+        response = api.post("/api/tickets", raw, content_type="application/json")
+        assert response.status_code == 413
+        assert body(response) == {
+            "message": "The request body is over its limit of 1 MB "
+            "(attached files count apart, each against the attachment limit)."
+        }
+
+    def test_a_form_body(self, api, ticket, settings):
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+        raw = "ticketreply_text=" + "y" * 2000
+        url = f"/api/tickets/{ticket.pk}/replies"
+        response = api.post(url, raw, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 413
+        assert "over its limit" in body(response)["message"]
+        assert not ticket.replies.exists()
+
+    def test_too_many_fields(self, api, ticket, settings):
+        settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+        raw = "&".join(f"tags[]=t{n}" for n in range(20))
+        url = f"/api/tickets/{ticket.pk}/tags"
+        response = api.put(url, raw, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 413
+        assert body(response) == {"message": "The request holds more than 10 fields."}
+
+    def test_too_many_files(self, api, ticket, settings):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+        files = [SimpleUploadedFile(f"f{n}.txt", b"x") for n in range(3)]
+        url = f"/api/tickets/{ticket.pk}/replies"
+        response = api.post(url, {"ticketreply_text": "Hi", "attachments": files})
+        assert response.status_code == 413
+        assert body(response) == {"message": "The request holds more than 2 files."}
