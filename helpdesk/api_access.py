@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
+from helpdesk.addresses import client_ip
 from tickets.agents import Agent, is_agent
 from tickets.models import ApiKey
 
@@ -89,3 +90,8 @@ class ApiRateThrottle(UserRateThrottle):
         # DRF's stubs type the setting's rates as numbers; they are texts such as "60/minute".
         self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
         super().__init__()
+
+    def get_ident(self, request: Request) -> str:
+        # DRF's own trusts the whole X-Forwarded-For header, which any client can write: an
+        # address is only what TRUSTED_PROXY_COUNT proxies vouch for.
+        return client_ip(request)

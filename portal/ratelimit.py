@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+from helpdesk.addresses import client_ip
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -29,21 +30,6 @@ def parse_rate(rate: str) -> tuple[int, int]:
             f"{rate!r} is not a rate such as 5/hour (second, minute, hour or day)."
         ) from None
     return requests, seconds
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The address a request came from: the connection's, or with TRUSTED_PROXY_COUNT
-    proxies in front, the one the outermost of them saw (X-Forwarded-For, from the right)."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.headers.get("x-forwarded-for", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def hit(scope: str, key: str, rate: str) -> bool:

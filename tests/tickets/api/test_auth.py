@@ -131,3 +131,25 @@ def test_rate_limit_answers_429_with_retry_after(api, settings):
     assert int(response["Retry-After"]) > 0
     assert set(body(response)) == {"message"}
     assert "throttled" in body(response)["message"].lower()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "counted"),
+    [(0, "10.0.0.9"), (1, "198.51.100.7"), (2, "203.0.113.5"), (3, "10.0.0.9")],
+)
+def test_the_rate_limit_counts_only_addresses_trusted_proxies_vouch_for(settings, proxies, counted):
+    # A client writes any X-Forwarded-For it likes ("203.0.113.5"); each trusted proxy adds
+    # the address it saw, to the right. With more proxies configured than the header holds,
+    # the connection's own address counts.
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    from helpdesk.api_access import ApiRateThrottle
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get(
+        "/api/statuses",
+        REMOTE_ADDR="10.0.0.9",
+        HTTP_X_FORWARDED_FOR="203.0.113.5, 198.51.100.7",
+    )
+    assert ApiRateThrottle().get_ident(Request(request)) == counted
