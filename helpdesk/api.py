@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -40,6 +42,21 @@ from .api_access import UNAUTHENTICATED, ApiKeyAuthentication
 # the error handler are REST_FRAMEWORK's defaults (helpdesk/settings.py).
 # (A comment, not a docstring: drf-spectacular would show a docstring on every operation.)
 class ApiView(APIView):
+    # The rate limits this request was counted against (check_throttles), for its headers.
+    rate_limits: list[BaseThrottle] = []
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        self.rate_limits = super().get_throttles()
+        return self.rate_limits
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for throttle in self.rate_limits:
+            add_rate_limit_headers(response, throttle)
+        return response
+
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         try:
             return super().perform_content_negotiation(request, force)
@@ -56,6 +73,23 @@ class ApiView(APIView):
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
         return super().handle_exception(exc)
+
+
+def add_rate_limit_headers(response: Response, throttle: BaseThrottle) -> None:
+    """X-RateLimit-Limit, -Remaining and -Reset (seconds until a request is free again) of a
+    rate limit that counted this request. DRF's SimpleRateThrottle keeps the window's
+    requests (`history`, newest first) once it has counted one; its attributes are not in
+    the stubs."""
+    limit: int | None = getattr(throttle, "num_requests", None)
+    duration: int | None = getattr(throttle, "duration", None)
+    history: list[float] | None = getattr(throttle, "history", None)
+    if not limit or duration is None or history is None:
+        return
+    now: float = getattr(throttle, "now", time.time())
+    oldest = history[-1] if history else now
+    response["X-RateLimit-Limit"] = str(limit)
+    response["X-RateLimit-Remaining"] = str(max(0, limit - len(history)))
+    response["X-RateLimit-Reset"] = str(max(1, math.ceil(oldest + duration - now)))
 
 
 def data_response(data: Any, status_code: int = status.HTTP_200_OK) -> Response:

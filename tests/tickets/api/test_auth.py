@@ -7,6 +7,7 @@ from django.test import Client as BrowserClient
 from django.utils import timezone
 from freezegun import freeze_time
 from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
 from tests import factories
 from tickets.models import ApiKey
@@ -118,17 +119,27 @@ def test_anonymous_session_is_401(anonymous):
     assert (response.status_code, body(response)) == (401, UNAUTHENTICATED)
 
 
-def test_rate_limit_answers_429_with_retry_after(api, settings):
+def test_rate_limit_answers_429_with_retry_after(api, settings, monkeypatch):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"user": "3/minute"},
     }
     assert api_settings.DEFAULT_THROTTLE_RATES == {"user": "3/minute"}
-    for _ in range(3):
-        assert api.get("/api/statuses").status_code == 200
+    # The throttle's own clock (DRF reads SimpleRateThrottle.timer, not the time module's).
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(lambda: clock[0]))
+    # Reset: the seconds until the window's oldest request leaves it.
+    for remaining, reset in ((2, 60), (1, 50), (0, 40)):
+        response = api.get("/api/statuses")
+        assert response.status_code == 200
+        assert response["X-RateLimit-Limit"] == "3"
+        assert response["X-RateLimit-Remaining"] == str(remaining)
+        assert response["X-RateLimit-Reset"] == str(reset)
+        clock[0] += 10
     response = api.get("/api/statuses")
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
+    assert (response["X-RateLimit-Remaining"], response["X-RateLimit-Reset"]) == ("0", "30")
     assert set(body(response)) == {"message"}
     assert "throttled" in body(response)["message"].lower()
 
