@@ -1,7 +1,8 @@
-"""A request whose query PostgreSQL stopped at the statement time limit gets a clear answer.
+"""A request whose query PostgreSQL stopped gets a clear answer, not a server error (500).
 
-See DATABASE_STATEMENT_TIMEOUT in helpdesk/settings.py. Without this, the stopped query
-would surface as a server error (500), which reads as a bug rather than "too broad".
+Two limits (DATABASE_STATEMENT_TIMEOUT and DATABASE_LOCK_TIMEOUT in helpdesk/settings.py):
+a statement that ran too long was too broad; a wait for a row another request holds (an
+agent saving the same ticket) ran out, and trying again in a moment will do.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ TOO_SLOW = (
     "This request took too long and was stopped. Narrow it down (a more specific search, "
     "or fewer tickets) and try again."
 )
+BUSY = (
+    "Someone else is changing this ticket (or these records) right now. Nothing was saved: "
+    "try again in a few seconds."
+)
+# Seconds a client should wait before trying a busy record again.
+BUSY_RETRY_AFTER = 5
 
 
 class StatementTimeoutMiddleware:
@@ -27,10 +34,17 @@ class StatementTimeoutMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError) or not isinstance(
-            exception.__cause__, psycopg.errors.QueryCanceled
-        ):
+        if not isinstance(exception, OperationalError):
             return None
+        if isinstance(exception.__cause__, psycopg.errors.LockNotAvailable):
+            response = self.answer(request, BUSY)
+            response["Retry-After"] = str(BUSY_RETRY_AFTER)
+            return response
+        if isinstance(exception.__cause__, psycopg.errors.QueryCanceled):
+            return self.answer(request, TOO_SLOW)
+        return None
+
+    def answer(self, request: HttpRequest, message: str) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse({"message": TOO_SLOW}, status=503)
-        return render(request, "503.html", {"message": TOO_SLOW}, status=503)
+            return JsonResponse({"message": message}, status=503)
+        return render(request, "503.html", {"message": message}, status=503)

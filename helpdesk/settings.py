@@ -120,11 +120,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No statement runs for ever: a broad search whose client has given up would
     # otherwise keep a core busy for many minutes. "0" lifts the limit (for a
     # migration that rewrites a big table, say).
-    STATEMENT_TIMEOUT = os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30s")
+    # 20 s: well inside gunicorn's 30 s worker timeout (docs/deploy.md), so that the request
+    # gets its 503 instead of a killed worker.
+    STATEMENT_TIMEOUT = os.environ.get("DATABASE_STATEMENT_TIMEOUT", "20s")
+    # Waiting for a row another request holds (two agents saving one ticket) gives up after
+    # this, with a 503 and Retry-After, rather than holding a worker for the whole limit.
+    LOCK_TIMEOUT = os.environ.get("DATABASE_LOCK_TIMEOUT", "5s")
     # JIT compiling a report query costs about as long as running it without JIT: no
     # query here runs long enough to gain from it (see docs/reports.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={STATEMENT_TIMEOUT} -c jit=off"
+        f"-c statement_timeout={STATEMENT_TIMEOUT} -c lock_timeout={LOCK_TIMEOUT} -c jit=off"
     )
 # The reports' covering indexes (tickets.Ticket.Meta) include a column for an index-only
 # scan on PostgreSQL; SQLite builds them without it, which only makes them less fast.
