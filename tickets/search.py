@@ -10,7 +10,8 @@ text goes through this module:
 - `search_page(queryset, text, start, stop)`: a page of a filtered, ordered queryset's
   matches (the queue and the API list), with plans that stay fast at a million tickets.
 - `search_total(queryset, text, unfiltered=...)`: the exact number of matches (the API
-  list's `meta.total`).
+  list's `meta.total`); `filtered_search_totals` for a filtered queryset, looking a rare
+  query's matches up one by one (SupportBee's search.json).
 
 On PostgreSQL each ticket's conversation is one search document (TicketSearchDocument,
 matched through its GIN index) and its distinct lexemes (TicketSearchTerm, counted with
