@@ -10,7 +10,8 @@ text goes through this module:
 - `search_page(queryset, text, start, stop)`: a page of a filtered, ordered queryset's
   matches (the queue and the API list), with plans that stay fast at a million tickets.
 - `search_total(queryset, text, unfiltered=...)`: the exact number of matches (the API
-  list's `meta.total`).
+  list's `meta.total`); `filtered_search_totals` for a filtered queryset, looking a rare
+  query's matches up one by one (SupportBee's search.json).
 
 On PostgreSQL each ticket's conversation is one search document (TicketSearchDocument,
 matched through its GIN index) and its distinct lexemes (TicketSearchTerm, counted with
@@ -27,7 +28,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from tickets.models import Client, Ticket, TicketQuerySet, TicketSearchDocument, TicketSearchTerm
 from tickets.models.search import (
@@ -203,24 +204,75 @@ def search_total(queryset: TicketQuerySet, text: str, *, unfiltered: bool) -> in
     other query counts the matching documents, alone when unfiltered (every ticket has
     one document, so the join with the tickets is spared), else joined with `queryset`.
     """
+    return _search_totals(queryset, text, unfiltered=unfiltered, probe=False)[0]
+
+
+def filtered_search_totals(queryset: TicketQuerySet, text: str) -> tuple[int, int | None]:
+    """The number of tickets in `queryset.search(text)`, exactly, where `queryset` is
+    filtered; and the number of matches among all tickets when it was counted on the way
+    (search_page's `total`), else None.
+
+    As `search_total`, except that a plain AND of words held by at most PROBED_MATCHES
+    tickets (counted from the terms first) is counted by looking each of those tickets
+    up in `queryset` by its id.
+    """
+    return _search_totals(queryset, text, unfiltered=False, probe=True)
+
+
+# A filtered search's matches are looked up one by one through the tickets' primary key
+# when at most this many tickets hold its words: a few microseconds each, where the
+# semi-join PostgreSQL plans for them reads every ticket row (benchmarks/README.md,
+# SupportBee's Tickets API).
+PROBED_MATCHES = 50_000
+
+
+def _search_totals(
+    queryset: TicketQuerySet, text: str, *, unfiltered: bool, probe: bool
+) -> tuple[int, int | None]:
     searched = queryset.search(text)
     if searched.query.is_empty():
-        return 0
+        return 0, None
     text = text.strip()
     if not text or queryset.db_connection_vendor() != "postgresql":
-        return searched.count()
+        return searched.count(), None
     using = queryset.db
     with serial_plans(using):
         lexemes = plain_lexemes(text, using=using)
         if lexemes == []:
-            return 0
+            return 0, 0
         if lexemes is None and not unfiltered:
-            return searched.count()
+            return searched.count(), None
         if lexemes is None:
-            return full_text_matches(text, using=using).count()
+            matches = full_text_matches(text, using=using).count()
+            return matches, matches
         if unfiltered:
-            return count_with_terms(lexemes, using=using)
-        for lexeme in lexemes:
-            holding = TicketSearchTerm.objects.using(using).filter(term=lexeme)
-            queryset = queryset.filter(pk__in=holding.values("ticket_id"))
-        return queryset.count()
+            matches = count_with_terms(lexemes, using=using)
+            return matches, matches
+        if probe:
+            matches = count_with_terms(lexemes, using=using)
+            if matches <= PROBED_MATCHES:
+                return probed_count(queryset, lexemes), matches
+            return _joined_count(queryset, lexemes), matches
+        return _joined_count(queryset, lexemes), None
+
+
+def probed_count(queryset: TicketQuerySet, lexemes: list[str]) -> int:
+    """How many tickets of `queryset` hold every one of `lexemes` (at least one), each
+    ticket holding them looked up in `queryset` by its id: a correlated scalar subquery,
+    which PostgreSQL runs per match instead of planning a join that reads every ticket."""
+    using = queryset.db
+    holding = TicketSearchTerm.objects.using(using).filter(term=lexemes[0])
+    for lexeme in lexemes[1:]:
+        also = TicketSearchTerm.objects.using(using).filter(term=lexeme)
+        holding = holding.filter(ticket_id__in=also.values("ticket_id"))
+    listed = queryset.order_by().filter(pk=OuterRef("ticket_id")).values("pk")[:1]
+    return holding.alias(listed=Subquery(listed)).filter(listed__isnull=False).count()
+
+
+def _joined_count(queryset: TicketQuerySet, lexemes: list[str]) -> int:
+    """How many tickets of `queryset` hold every one of `lexemes`: a semi-join on each
+    word's terms."""
+    for lexeme in lexemes:
+        holding = TicketSearchTerm.objects.using(queryset.db).filter(term=lexeme)
+        queryset = queryset.filter(pk__in=holding.values("ticket_id"))
+    return queryset.count()

@@ -24,7 +24,7 @@ from tickets import counts, services
 from tickets.filters import ticket_queryset
 from tickets.models import Category, Channel, Ticket
 from tickets.queries import get_ticket_for_agent
-from tickets.search import search_page, search_total, serial_plans
+from tickets.search import filtered_search_totals, search_page, serial_plans
 
 from .api import SupportBeeView
 from .bodies import TicketInput, checked, message_text, uploads
@@ -110,9 +110,11 @@ class TicketSearchView(SupportBeeView):
         unsearched, text = ticket_queryset(filterset.qs), filterset.search_text
         start = (filterset.page_number - 1) * filterset.page_size
         with serial_plans(unsearched.db):
-            total = search_total(unsearched, text, unfiltered=False)
+            # The matches among all tickets, when counted, tell search_page how common
+            # the query is (sparing it the planner's estimate).
+            total, matches = filtered_search_totals(unsearched, text)
             rows = (
-                search_page(unsearched, text, start, start + filterset.page_size)
+                search_page(unsearched, text, start, start + filterset.page_size, total=matches)
                 if start < total
                 else []
             )

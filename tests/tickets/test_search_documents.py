@@ -278,6 +278,25 @@ def test_search_totals_equal_a_count(many, text):
         assert search.search_total(filtered, text, unfiltered=False) == expected
 
 
+@pytest.mark.parametrize("probed_matches", [search.PROBED_MATCHES, 0])
+@pytest.mark.parametrize("text", QUERIES)
+def test_filtered_search_totals_equal_a_count(many, text, probed_matches, monkeypatch):
+    """Looked up match by match (few matches) or joined (many: none allowed here), the
+    filtered total is the COUNT; the matches among all tickets, when given, too."""
+    monkeypatch.setattr(search, "PROBED_MATCHES", probed_matches)
+    everything = len(Ticket.objects.search(text))
+    for filtered in [
+        Ticket.objects.filter(status_id=1),
+        Ticket.objects.filter(tags__name="vip"),
+        Ticket.objects.filter(status_id=2, tags__name="vip"),
+    ]:
+        total, matches = search.filtered_search_totals(filtered, text)
+        assert total == len(filtered.search(text))
+        assert matches in (None, everything)
+        if POSTGRESQL and search.plain_lexemes(text):
+            assert matches == everything
+
+
 def test_plain_queries_are_told_apart(many):
     """PostgreSQL counts a plain AND of words from the terms; SQLite reads every query
     into alternatives of FTS5 strings and matches them in its FTS5 table."""
