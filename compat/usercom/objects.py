@@ -8,7 +8,9 @@ number of queries, however many tickets the page holds.
 - `author`: the agent who made the ticket; null for one a requester or an import made.
 - `segments`: the queue's built-in views (as the calling agent sees them: "My open
   tickets" are theirs) and the shared saved views that list the ticket, each with its
-  queue URL. All of them are checked for the whole page in one query.
+  queue URL. All of them are checked for the whole page in one query; each view's
+  filtered queryset is built once per process for what it depends on (see
+  `view_tickets`), not on every request.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 from django.db.models import BooleanField, Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.request import Request
 
+from tickets.agents import is_agent
 from tickets.filters import QueueFilter, filter_choices
 from tickets.models import Attachment, SavedView, Ticket, TicketStatus
 from tickets.views.queue import VIEWS
@@ -111,19 +115,13 @@ def segments_of(ids: list[int], request: Request) -> dict[int, list[dict[str, st
         for view in SavedView.objects.filter(is_shared=True).order_by("name", "id")
     ]
     choices = filter_choices()
-    visible = Ticket.objects.for_agent(request.user)
-    held_by = {}
-    for position, (_, query) in enumerate(views):
-        filterset = QueueFilter(
-            QueryDict(query),
-            queryset=visible,
-            # DRF's request stands for Django's: the filters read its user only.
-            request=request,  # type: ignore[arg-type]
-            choices=choices,
+    held_by = {
+        f"view_{position}": Exists(
+            view_tickets(query, request, choices).filter(pk=OuterRef("pk")),
+            output_field=BooleanField(),
         )
-        held_by[f"view_{position}"] = Exists(
-            filterset.qs.order_by().filter(pk=OuterRef("pk")), output_field=BooleanField()
-        )
+        for position, (_, query) in enumerate(views)
+    }
     rows = Ticket.objects.filter(pk__in=ids).annotate(**held_by).values("pk", *held_by)
     segments: dict[int, list[dict[str, str]]] = {pk: [] for pk in ids}
     for row in rows:
@@ -133,3 +131,50 @@ def segments_of(ids: list[int], request: Request) -> dict[int, list[dict[str, st
             if row[f"view_{position}"]
         ]
     return segments
+
+
+# The parameters whose cleaning reads the database (a model choice must exist) or whose
+# filter may depend on it (the search): a view giving any of them is built afresh.
+READ_WHEN_BUILT = ("department", "client", "project", "team", "search")
+# Built views kept by the process; past this many the memo starts over.
+MEMO_SIZE = 1024
+_built_views: dict[tuple[object, ...], QuerySet[Ticket]] = {}
+
+
+def view_tickets(
+    query: str, request: Request, choices: dict[str, list[tuple[str, str]]]
+) -> QuerySet[Ticket]:
+    """The tickets a view's queue parameters list, unordered, as the queue's FilterSet
+    reads them for the calling agent.
+
+    Building a FilterSet (django-filter copies its filters and builds a form) costs more
+    than the page's queries, so the result, a lazy queryset, is kept and reused: the key
+    holds all the FilterSet reads besides the parameters ("me" and "starred" read the
+    agent, the dates the time zone, the status and assignee choices their rows), and any
+    rule that reads other rows does so inside the query, when it runs."""
+    params = QueryDict(query)
+    user = request.user
+    key = (
+        query,
+        user.pk,
+        is_agent(user),
+        timezone.get_current_timezone_name(),
+        tuple(choices["status"]),
+        tuple(choices["assignee"]),
+    )
+    kept = not any(params.get(name) for name in READ_WHEN_BUILT)
+    if kept and key in _built_views:
+        return _built_views[key]
+    filterset = QueueFilter(
+        params,
+        queryset=Ticket.objects.for_agent(user),
+        # DRF's request stands for Django's: the filters read its user only.
+        request=request,  # type: ignore[arg-type]
+        choices=choices,
+    )
+    tickets = filterset.qs.order_by()
+    if kept:
+        if len(_built_views) >= MEMO_SIZE:
+            _built_views.clear()
+        _built_views[key] = tickets
+    return tickets
