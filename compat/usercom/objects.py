@@ -137,17 +137,9 @@ def segments_of(ids: list[int], request: Request) -> dict[int, list[dict[str, st
         (view.name, view.query)
         for view in SavedView.objects.filter(is_shared=True).order_by("name", "id")
     ]
-    choices = filter_choices()
-    held_by = {
-        f"view_{position}": Exists(
-            view_tickets(query, request, choices).filter(pk=OuterRef("pk")),
-            output_field=BooleanField(),
-        )
-        for position, (_, query) in enumerate(views)
-    }
-    rows = Ticket.objects.filter(pk__in=ids).annotate(**held_by).values("pk", *held_by)
+    checks = view_checks([query for _, query in views], request, filter_choices())
     segments: dict[int, list[dict[str, str]]] = {pk: [] for pk in ids}
-    for row in rows:
+    for row in checks.filter(pk__in=ids):
         segments[row["pk"]] = [
             {"name": name, "url": f"{queue}?{query}" if query else queue}
             for position, (name, query) in enumerate(views)
@@ -159,45 +151,73 @@ def segments_of(ids: list[int], request: Request) -> dict[int, list[dict[str, st
 # The parameters whose cleaning reads the database (a model choice must exist) or whose
 # filter may depend on it (the search): a view giving any of them is built afresh.
 READ_WHEN_BUILT = ("department", "client", "project", "team", "search")
-# Built views kept by the process; past this many the memo starts over.
+# Built views and checks kept by the process; past this many the memo starts over.
 MEMO_SIZE = 1024
-_built_views: dict[tuple[object, ...], QuerySet[Ticket]] = {}
+_built_views: dict[tuple[object, ...], QuerySet[Any]] = {}
 
 
-def view_tickets(
-    query: str, request: Request, choices: dict[str, list[tuple[str, str]]]
-) -> QuerySet[Ticket]:
-    """The tickets a view's queue parameters list, unordered, as the queue's FilterSet
-    reads them for the calling agent.
-
-    Building a FilterSet (django-filter copies its filters and builds a form) costs more
-    than the page's queries, so the result, a lazy queryset, is kept and reused: the key
-    holds all the FilterSet reads besides the parameters ("me" and "starred" read the
-    agent, the dates the time zone, the status and assignee choices their rows), and any
-    rule that reads other rows does so inside the query, when it runs."""
-    params = QueryDict(query)
+def built_for(request: Request, choices: dict[str, list[tuple[str, str]]]) -> tuple[object, ...]:
+    """All the queue's FilterSet reads besides the parameters: "me" and "starred" read the
+    agent, the dates the time zone, the status and assignee filters their choices."""
     user = request.user
-    key = (
-        query,
+    return (
         user.pk,
         is_agent(user),
         timezone.get_current_timezone_name(),
         tuple(choices["status"]),
         tuple(choices["assignee"]),
     )
+
+
+def keep(key: tuple[object, ...], built: QuerySet[Any]) -> None:
+    if len(_built_views) >= MEMO_SIZE:
+        _built_views.clear()
+    _built_views[key] = built
+
+
+def view_checks(
+    queries: list[str], request: Request, choices: dict[str, list[tuple[str, str]]]
+) -> QuerySet[Any]:
+    """Rows of every ticket's `pk` and, for each view's parameters in `queries`, whether
+    the view lists it (`view_<position>`, an EXISTS of the view's tickets): filter them by
+    pk. Kept like the views it checks, when every one of them is kept."""
+    key = ("checks", tuple(queries), *built_for(request, choices))
+    if key in _built_views:
+        return _built_views[key]
+    views = [view_tickets(query, request, choices) for query in queries]
+    held_by = {
+        f"view_{position}": Exists(tickets.filter(pk=OuterRef("pk")), output_field=BooleanField())
+        for position, (tickets, _) in enumerate(views)
+    }
+    checks = Ticket.objects.order_by().annotate(**held_by).values("pk", *held_by)
+    if all(kept for _, kept in views):
+        keep(key, checks)
+    return checks
+
+
+def view_tickets(
+    query: str, request: Request, choices: dict[str, list[tuple[str, str]]]
+) -> tuple[QuerySet[Ticket], bool]:
+    """The tickets a view's queue parameters list, unordered, as the queue's FilterSet
+    reads them for the calling agent, and whether they were kept.
+
+    Building a FilterSet (django-filter copies its filters and builds a form) costs more
+    than the page's queries, so the result, a lazy queryset, is kept and reused: the key
+    holds the parameters and all the FilterSet reads besides (`built_for`), and any rule
+    that reads other rows does so inside the query, when it runs."""
+    params = QueryDict(query)
+    key = (query, *built_for(request, choices))
     kept = not any(params.get(name) for name in READ_WHEN_BUILT)
     if kept and key in _built_views:
-        return _built_views[key]
+        return _built_views[key], True
     filterset = QueueFilter(
         params,
-        queryset=Ticket.objects.for_agent(user),
+        queryset=Ticket.objects.for_agent(request.user),
         # DRF's request stands for Django's: the filters read its user only.
         request=request,  # type: ignore[arg-type]
         choices=choices,
     )
     tickets = filterset.qs.order_by()
     if kept:
-        if len(_built_views) >= MEMO_SIZE:
-            _built_views.clear()
-        _built_views[key] = tickets
-    return tickets
+        keep(key, tickets)
+    return tickets, kept
