@@ -414,6 +414,13 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
             models.Index(fields=["team", "-updated_at"], name="ticket_team_updated_idx"),
             models.Index(fields=["project", "-updated_at"], name="ticket_project_updated_idx"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            # User.com's archived list, newest first: archived tickets are old ones, so
+            # ticket_created_idx would walk every newer ticket before the first of them.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(active_state=ActiveState.ARCHIVED),
+                name="ticket_archived_created_idx",
+            ),
             models.Index(fields=["-updated_at"], condition=Q(is_spam=True), name="ticket_spam_idx"),
             models.Index(
                 fields=["due_at"], condition=Q(due_at__isnull=False), name="ticket_due_idx"
