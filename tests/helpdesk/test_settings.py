@@ -25,9 +25,15 @@ def database_options(**environ: str) -> dict:
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        ({}, "-c statement_timeout=30s -c jit=off"),
-        ({"DATABASE_STATEMENT_TIMEOUT": "5s"}, "-c statement_timeout=5s -c jit=off"),
-        ({"DATABASE_STATEMENT_TIMEOUT": "0"}, "-c statement_timeout=0 -c jit=off"),
+        ({}, "-c statement_timeout=20s -c lock_timeout=5s -c jit=off"),
+        (
+            {"DATABASE_STATEMENT_TIMEOUT": "5s", "DATABASE_LOCK_TIMEOUT": "1s"},
+            "-c statement_timeout=5s -c lock_timeout=1s -c jit=off",
+        ),
+        (
+            {"DATABASE_STATEMENT_TIMEOUT": "0"},
+            "-c statement_timeout=0 -c lock_timeout=5s -c jit=off",
+        ),
     ],
 )
 def test_postgresql_statements_have_a_time_limit(environ, expected):
