@@ -16,7 +16,7 @@ import datetime
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -33,6 +33,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tickets.permissions import Action
 from tickets.services import Conflict
 
 from .api_access import UNAUTHENTICATED, ApiKeyAuthentication
@@ -42,6 +43,9 @@ from .api_access import UNAUTHENTICATED, ApiKeyAuthentication
 # the error handler are REST_FRAMEWORK's defaults (helpdesk/settings.py).
 # (A comment, not a docstring: drf-spectacular would show a docstring on every operation.)
 class ApiView(APIView):
+    # What a method needs besides being an agent (tickets.permissions.Action by HTTP method;
+    # WORK_TICKETS for the others), checked by helpdesk.api_access.MayDo.
+    required_actions: ClassVar[dict[str, Action]] = {}
     # The rate limits this request was counted against (check_throttles), for its headers.
     rate_limits: list[BaseThrottle] = []
 
@@ -195,7 +199,7 @@ def error_response(exc: Exception, context: dict, envelope: ErrorEnvelope) -> Re
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     if isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
 
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         unauthenticated = Response(

@@ -1,5 +1,5 @@
 """Who may use the API and how often: bearer keys and agent sessions, the agent
-permission and the rate limit. REST_FRAMEWORK in helpdesk/settings.py names them
+permission, the role permission (MayDo) and the rate limit. REST_FRAMEWORK in helpdesk/settings.py names them
 as the defaults of every API view.
 
 Kept apart from helpdesk/api.py: DRF imports these classes from its settings
@@ -22,6 +22,7 @@ from rest_framework.throttling import UserRateThrottle
 from helpdesk.addresses import client_ip
 from tickets.agents import Agent, is_agent
 from tickets.models import ApiKey
+from tickets.permissions import Action, may, refusal
 
 UNAUTHENTICATED = "Unauthenticated."
 # Writing last_used_at on every request would turn each read into a write.
@@ -77,6 +78,26 @@ class IsAgent(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return is_agent(request.user)
+
+
+class MayDo(BasePermission):
+    """What the view's `required_actions` (a tickets.permissions.Action per HTTP method;
+    WORK_TICKETS for any method it does not name) asks of this request's user: the same
+    check as the workspace and the admin, through tickets.permissions.may."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        action = required_action(view, request.method or "GET")
+        if may(request.user, action):
+            return True
+        # DRF makes one instance per request, so the message can say what was refused.
+        self.message = refusal(action)
+        return False
+
+
+def required_action(view: Any, method: str) -> Action:
+    """The action an API view requires for `method`."""
+    required: dict[str, Action] = getattr(view, "required_actions", {})
+    return required.get(method.upper(), Action.WORK_TICKETS)
 
 
 class ApiRateThrottle(UserRateThrottle):

@@ -152,6 +152,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's ModelBackend, plus: an agent in no role group holds the Agent role's permissions.
+AUTHENTICATION_BACKENDS = ["tickets.permissions.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -235,7 +237,7 @@ REST_FRAMEWORK = {
         "helpdesk.api_access.ApiKeyAuthentication",
         "helpdesk.api_access.AgentSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api_access.IsAgent"],
+    "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api_access.IsAgent", "helpdesk.api_access.MayDo"],
     "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api_access.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_RATE_LIMIT", "1200/minute")},

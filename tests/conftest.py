@@ -40,16 +40,21 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(autouse=True)
 def _fixed_statuses(request):
-    """Transactional tests flush every table, the statuses of migration 0002 included."""
+    """Transactional tests flush every table, the statuses of migration 0002 and the role
+    groups of migration 0012 included."""
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and marker.kwargs.get("transaction", False)
     if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group, Permission
+
     from tickets.models import TicketStatus
+    from tickets.permissions import create_roles
     from tickets.statuses import create_fixed_statuses
 
     create_fixed_statuses(TicketStatus)
+    create_roles(Group, Permission)
 
 
 @pytest.fixture(autouse=True)

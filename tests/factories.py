@@ -34,6 +34,43 @@ class AgentFactory(UserFactory):
     is_staff = True
 
 
+class AgentRoleFactory(AgentFactory):
+    """An agent in the Agent group (an AgentFactory agent is in no group: an Agent too)."""
+
+    @factory.post_generation
+    def join_role(obj, create, extracted, **kwargs):
+        if create:
+            join(obj, "Agent")
+
+
+class SupervisorFactory(AgentFactory):
+    """An agent in the Supervisor group (migration tickets 0012)."""
+
+    username = factory.Sequence(lambda n: f"supervisor{n}")
+
+    @factory.post_generation
+    def join_role(obj, create, extracted, **kwargs):
+        if create:
+            join(obj, "Supervisor")
+
+
+class AdministratorFactory(AgentFactory):
+    """An agent in the Administrator group, not a superuser."""
+
+    username = factory.Sequence(lambda n: f"administrator{n}")
+
+    @factory.post_generation
+    def join_role(obj, create, extracted, **kwargs):
+        if create:
+            join(obj, "Administrator")
+
+
+def join(user, role: str) -> None:
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=role))
+
+
 class AdminFactory(AgentFactory):
     username = factory.Sequence(lambda n: f"admin{n}")
     is_superuser = True

@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api import ApiView, error_response
-from helpdesk.api_access import ApiKeyAuthentication, IsAgent
+from helpdesk.api_access import ApiKeyAuthentication, IsAgent, MayDo
 from tickets.agents import Agent, agent_name, is_agent
 from tickets.models import ApiKey
 
@@ -89,7 +89,7 @@ class LiveChatView(ApiView):
     """The base of every LiveChat-compatible view."""
 
     authentication_classes = [BasicApiKeyAuthentication, ApiKeyAuthentication]
-    permission_classes = [IsAgent]
+    permission_classes = [IsAgent, MayDo]
     # The schema documents our own API only.
     schema = None
 

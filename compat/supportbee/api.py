@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api import ApiView, error_response
-from helpdesk.api_access import LAST_USED_PRECISION, ApiKeyAuthentication, IsAgent
+from helpdesk.api_access import LAST_USED_PRECISION, ApiKeyAuthentication, IsAgent, MayDo
 from tickets.agents import Agent, agent_name
 from tickets.models import ApiKey
 
@@ -91,7 +91,7 @@ class SupportBeeView(ApiView):
     """The base of every SupportBee-compatible view."""
 
     authentication_classes = [AuthTokenAuthentication, ApiKeyAuthentication]
-    permission_classes = [IsAgent]
+    permission_classes = [IsAgent, MayDo]
     # The schema documents our own API only.
     schema = None
 

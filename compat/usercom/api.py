@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from helpdesk.api import ApiView, field_messages
-from helpdesk.api_access import UNAUTHENTICATED, ApiKeyAuthentication, IsAgent
+from helpdesk.api_access import UNAUTHENTICATED, ApiKeyAuthentication, IsAgent, MayDo
 from tickets.agents import agent_name
 from tickets.services import Conflict
 
@@ -60,7 +60,7 @@ class UserComView(ApiView):
     """The base of every User.com-compatible view."""
 
     authentication_classes = [TokenAuthentication, ApiKeyAuthentication]
-    permission_classes = [IsAgent]
+    permission_classes = [IsAgent, MayDo]
     # The schema documents our own API only.
     schema = None
 

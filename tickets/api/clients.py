@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from helpdesk.api import ApiView, data_response, validated
 from helpdesk.api_access import AgentApiRequest
 from tickets.models import Client, Contact, Project
+from tickets.permissions import Action
 from tickets.queries import (
     get_client_for_agent,
     get_contact_for_agent,
@@ -42,6 +43,7 @@ def client_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 class ClientListView(LookupListView):
     filterset_class = ClientFilter
+    required_actions = {"POST": Action.ADD_CLIENT}
 
     def get_queryset(self) -> QuerySet:
         return Client.objects.order_by("name", "id")
@@ -103,6 +105,8 @@ CLIENT_ID = path_id(description="The client id.")
 )
 @extend_schema(tags=["Clients"])
 class ClientDetailView(ApiView):
+    required_actions = {"PATCH": Action.CHANGE_CLIENT, "DELETE": Action.DELETE_CLIENT}
+
     def get(self, request: AgentApiRequest, pk: str) -> Response:
         return data_response(client_data(get_client_for_agent(request.user, pk)))
 
@@ -126,6 +130,8 @@ class ClientDetailView(ApiView):
 
 
 class ContactListView(LookupListView):
+    required_actions = {"POST": Action.ADD_CONTACT}
+
     def get_queryset(self) -> QuerySet:
         return Contact.objects.filter(client=self.client_obj).order_by("name", "id")
 
@@ -188,6 +194,8 @@ CONTACT_PARAMETERS = [CLIENT_ID, path_id("contact_id", "The contact id.")]
 )
 @extend_schema(tags=["Clients"])
 class ContactDetailView(ApiView):
+    required_actions = {"PATCH": Action.CHANGE_CONTACT, "DELETE": Action.DELETE_CONTACT}
+
     def _contact(self, request: AgentApiRequest, pk: str, contact_id: str) -> Contact:
         client = get_client_for_agent(request.user, pk)
         return get_contact_for_agent(request.user, client, contact_id)
@@ -218,6 +226,7 @@ class ContactDetailView(ApiView):
 
 class ProjectListView(LookupListView):
     filterset_class = ProjectFilter
+    required_actions = {"POST": Action.ADD_PROJECT}
 
     def get_queryset(self) -> QuerySet:
         return Project.objects.order_by("name", "id")
@@ -282,6 +291,8 @@ PROJECT_ID = path_id(description="The project id.")
 )
 @extend_schema(tags=["Projects"])
 class ProjectDetailView(ApiView):
+    required_actions = {"PATCH": Action.CHANGE_PROJECT, "DELETE": Action.DELETE_PROJECT}
+
     def get(self, request: AgentApiRequest, pk: str) -> Response:
         return data_response(project_data(get_project_for_agent(request.user, pk)))
 

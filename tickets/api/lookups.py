@@ -17,6 +17,7 @@ from helpdesk.api import ApiView, data_response, paginated_response, validated
 from helpdesk.api_access import AgentApiRequest
 from tickets.agents import BY_NAME, agents
 from tickets.models import Category, TicketStatus
+from tickets.permissions import Action
 from tickets.queries import get_category_for_agent
 from tickets.services import Conflict
 
@@ -56,6 +57,7 @@ class LookupListView(ApiView):
 
 class CategoryListView(LookupListView):
     filterset_class = CategoryFilter
+    required_actions = {"POST": Action.ADD_CATEGORY}
 
     def get_queryset(self) -> QuerySet:
         return Category.objects.order_by("type", "position", "name", "id")
@@ -132,6 +134,8 @@ CATEGORY_ID = path_id(description="The category id.")
 )
 @extend_schema(tags=["Categories"])
 class CategoryDetailView(ApiView):
+    required_actions = {"PATCH": Action.CHANGE_CATEGORY, "DELETE": Action.DELETE_CATEGORY}
+
     def get(self, request: AgentApiRequest, pk: str) -> Response:
         return data_response(category_data(get_category_for_agent(request.user, pk)))
 

@@ -10,6 +10,7 @@ from helpdesk.api import ApiView, data_response, paginated_response, validated
 from helpdesk.api_access import AgentApiRequest
 from tickets import services
 from tickets.models import Channel, Reply
+from tickets.permissions import Action
 from tickets.queries import get_reply_for_agent, get_ticket_for_agent
 
 from . import inputs
@@ -65,6 +66,8 @@ class ReplyListView(ApiView):
 
 
 class ReplyDetailView(ApiView):
+    required_actions = {"DELETE": Action.DELETE_REPLY}
+
     @extend_schema(
         tags=TAG,
         operation_id="replies_destroy",

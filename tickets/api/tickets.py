@@ -12,6 +12,7 @@ from helpdesk.api import ApiView, Page, data_response, validated
 from helpdesk.api_access import AgentApiRequest
 from tickets import counts, services
 from tickets.models import Channel, Ticket
+from tickets.permissions import Action
 from tickets.queries import get_ticket_for_agent, tag_names_for, tickets_for_agent
 from tickets.search import search_page, search_total, serial_plans
 
@@ -136,6 +137,8 @@ class TicketListView(ApiView):
 
 
 class TicketDetailView(ApiView):
+    required_actions = {"DELETE": Action.DELETE_TICKET}
+
     @extend_schema(
         tags=TAG,
         operation_id="tickets_retrieve",
