@@ -24,6 +24,9 @@ def _fresh_rate_limit():
 
 @pytest.fixture
 def api_key(agent):
+    # An Administrator, so that these tests reach every endpoint; what each role may do is
+    # tests/helpdesk/test_permission_matrix.py.
+    factories.join(agent, "Administrator")
     return factories.ApiKeyFactory(agent=agent, name="Tests")
 
 
