@@ -57,7 +57,6 @@ class Action(models.TextChoices):
     ADD_SHARED_CANNED = "tickets.add_cannedresponse", "Write shared canned responses"
     CHANGE_SHARED_CANNED = "tickets.change_cannedresponse", "Edit shared canned responses"
     DELETE_SHARED_CANNED = "tickets.delete_cannedresponse", "Delete shared canned responses"
-    SHARE_VIEW = "tickets.add_savedview", "Share saved views"
     CHANGE_SHARED_VIEW = "tickets.change_savedview", "Edit colleagues' shared views"
     DELETE_SHARED_VIEW = "tickets.delete_savedview", "Delete colleagues' shared views"
     ADD_CATEGORY = "tickets.add_category", "Create departments and categories"

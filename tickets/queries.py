@@ -14,6 +14,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from tickets.agents import AnyUser, is_agent
+from tickets.permissions import Action, may
 
 from .models import (
     Attachment,
@@ -198,12 +199,16 @@ def saved_views_for_agent(user: AnyUser) -> QuerySet[SavedView]:
     return SavedView.objects.filter(Q(owner=user) | Q(is_shared=True)).select_related("owner")
 
 
-def get_saved_view_for_owner(user: AnyUser, pk: int | str) -> SavedView:
-    """A saved view its owner (or a superuser) may change.
+def get_saved_view_for_owner(
+    user: AnyUser, pk: int | str, action: Action = Action.CHANGE_SHARED_VIEW
+) -> SavedView:
+    """A saved view the user may change (or, with `action` DELETE_SHARED_VIEW, delete):
+    their own, a colleague's shared one when they may do `action` (a Supervisor), any
+    with a superuser.
 
     Unlike the helpers above, a colleague's shared view, which the agent sees in the
-    sidebar anyway, raises PermissionDenied (403). Someone else's personal view is not
-    found (404), except by a superuser.
+    sidebar anyway, raises PermissionDenied (403) when they may not. Someone else's
+    personal view is not found (404), except by a superuser.
     """
     views = SavedView.objects.select_related("owner")
     if not (is_agent(user) and user.is_superuser):
@@ -212,6 +217,8 @@ def get_saved_view_for_owner(user: AnyUser, pk: int | str) -> SavedView:
         view = views.get(pk=_checked_pk(pk))
     except SavedView.DoesNotExist:
         raise Http404("No saved view has this id.") from None
-    if view.owner_id != user.pk and not user.is_superuser:
+    if view.owner_id != user.pk and not (
+        user.is_superuser or (view.is_shared and may(user, action))
+    ):
         raise PermissionDenied("Only its owner can change this view.")
     return view

@@ -13,6 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from tickets.agents import agents_and_former_agents
 from tickets.canned import check_placeholders, valid_placeholders
 from tickets.models import CannedResponse, Category
+from tickets.permissions import Action, may
 
 from .base import declared_as
 
@@ -47,7 +48,7 @@ class CannedResponseForm(forms.ModelForm):
         department.queryset = Category.objects.filter(type=Category.Type.TICKET)
         department.empty_label = "Every department"
         # The scope is chosen once, when the response is written.
-        if self.instance.pk is not None or not user.has_perm("tickets.add_cannedresponse"):
+        if self.instance.pk is not None or not may(user, Action.ADD_SHARED_CANNED):
             del self.fields["shared"]
         if self.instance.pk is None:
             self.instance.owner = user

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 
 from tickets.agents import Agent
 from tickets.models import Category, Channel, Priority, Team, Ticket, TicketStatus, history
+from tickets.permissions import Action, may, refusal
 from tickets.queries import tag_names_for
 
 from .common import (
@@ -43,8 +44,7 @@ from .tickets import (
 # selection in one transaction, so it stays small enough to finish in seconds.
 MAX_BULK_TICKETS = 1000
 # Deleting is for good, so it needs a Django permission (superusers have every one).
-DELETE_PERMISSION = "tickets.delete_ticket"
-NO_DELETE_PERMISSION = "You may not delete tickets."
+NO_DELETE_PERMISSION = refusal(Action.DELETE_TICKET)
 # A summary names at most this many tickets for each refusal reason.
 SUMMARY_IDS = 10
 
@@ -257,7 +257,7 @@ def apply_bulk_action(
         raise ValidationError({"tickets": [too_many_message(tickets.order_by().count())]})
     result = BulkResult(action=action, description=description)
     change = _change(action, value)
-    may_delete = action == BulkAction.DELETE and actor.has_perm(DELETE_PERMISSION)
+    may_delete = action == BulkAction.DELETE and may(actor, Action.DELETE_TICKET)
     with transaction.atomic():
         # Locking every row first, in id order, means two bulk actions over overlapping
         # tickets wait for each other instead of deadlocking halfway.

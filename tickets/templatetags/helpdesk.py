@@ -9,9 +9,17 @@ from django import template
 from tickets.agents import agent_name
 from tickets.models import Priority, TicketStatus
 from tickets.models.history import readable
+from tickets.permissions import may as user_may
 from tickets.statuses import FixedStatus
 
 register = template.Library()
+
+
+@register.filter
+def may(user: Any, action: str) -> bool:
+    """`{% if user|may:"tickets.add_client" %}`: tickets.permissions.may, so that a page
+    offers only what the user may do."""
+    return user_may(user, action)
 
 
 @register.filter

@@ -21,12 +21,8 @@ from tickets.agents import AgentRequest
 from tickets.filters import QueueFilter
 from tickets.forms.bulk import BulkActionForm
 from tickets.models import Channel, Ticket
-from tickets.services.bulk import (
-    DELETE_PERMISSION,
-    MAX_BULK_TICKETS,
-    BulkAction,
-    too_many_message,
-)
+from tickets.permissions import Action, may
+from tickets.services.bulk import MAX_BULK_TICKETS, BulkAction, too_many_message
 
 from .access import agent_required, render_fragments
 
@@ -149,7 +145,7 @@ def bulk_delete(request: AgentRequest) -> HttpResponse:
         "ids": [ticket.pk for ticket in chosen],
         "query": query,
         "back": queue_url(query),
-        "may_delete": request.user.has_perm(DELETE_PERMISSION),
+        "may_delete": may(request.user, Action.DELETE_TICKET),
     }
     return render(request, "tickets/bulk_delete.html", context)
 

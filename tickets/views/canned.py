@@ -1,7 +1,8 @@
 """Canned responses: the library pages, and the picker beside a ticket's reply box.
 
 Every agent keeps personal responses; shared ones are written, changed and deleted
-by agents holding the Django permissions tickets.add_/change_/delete_cannedresponse.
+by Supervisors and Administrators (tickets.permissions: the Django permissions
+tickets.add_/change_/delete_cannedresponse).
 Another agent's personal response is never found (404). Filling in the placeholders
 happens here, on the server, for the ticket at hand.
 """
@@ -23,6 +24,7 @@ from tickets.agents import AgentRequest
 from tickets.canned import fill_placeholders, placeholder_values
 from tickets.forms.canned import CannedResponseForm
 from tickets.models import CannedResponse
+from tickets.permissions import Action, may
 
 from .access import agent_required, search_text, wants_fragment
 
@@ -31,11 +33,11 @@ PICKER_SIZE = 20
 
 
 def may_change(user, response: CannedResponse) -> bool:
-    return not response.is_shared or user.has_perm("tickets.change_cannedresponse")
+    return not response.is_shared or may(user, Action.CHANGE_SHARED_CANNED)
 
 
 def may_delete(user, response: CannedResponse) -> bool:
-    return not response.is_shared or user.has_perm("tickets.delete_cannedresponse")
+    return not response.is_shared or may(user, Action.DELETE_SHARED_CANNED)
 
 
 def matching(responses, search: str):

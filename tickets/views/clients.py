@@ -2,7 +2,8 @@
 create and edit clients, their contacts and their projects.
 
 Clients, contacts and projects are not ticket state: their ModelForms save them
-directly. Every page is for agents only, and every change is a POST.
+directly. Every page is for agents only, every change is a POST, and each form asks
+tickets.permissions whether the agent may make that change (Agents may: see docs/admin.md).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tickets.filters import ANY_OPEN
 from tickets.forms import widgets
 from tickets.forms.clients import ClientForm, ClientOwnedForm, ContactForm, ProjectForm
 from tickets.models import ActiveState, Client, Contact, Ticket
+from tickets.permissions import Action, require
 
 from .access import agent_required, search_text, wants_fragment
 
@@ -124,6 +126,7 @@ def client_detail(request: AgentRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @agent_required
 def client_create(request: AgentRequest) -> HttpResponse:
+    require(request.user, Action.ADD_CLIENT)
     form = ClientForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         client = form.save()
@@ -141,6 +144,7 @@ def client_create(request: AgentRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @agent_required
 def client_edit(request: AgentRequest, pk: int) -> HttpResponse:
+    require(request.user, Action.CHANGE_CLIENT)
     client = queries.get_client_for_agent(request.user, pk)
     form = ClientForm(request.POST if request.method == "POST" else None, instance=client)
     if form.is_bound and form.is_valid():
@@ -160,6 +164,7 @@ def client_edit(request: AgentRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @agent_required
 def contact_create(request: AgentRequest, pk: int) -> HttpResponse:
+    require(request.user, Action.ADD_CONTACT)
     client = queries.get_client_for_agent(request.user, pk)
     return _owned_form(
         request, ContactForm, client, title="New contact", submit="Add contact", noun="Contact"
@@ -169,6 +174,7 @@ def contact_create(request: AgentRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @agent_required
 def contact_edit(request: AgentRequest, pk: int, contact_pk: int) -> HttpResponse:
+    require(request.user, Action.CHANGE_CONTACT)
     client = queries.get_client_for_agent(request.user, pk)
     contact = queries.get_contact_for_agent(request.user, client, contact_pk)
     return _owned_form(
@@ -185,6 +191,7 @@ def contact_edit(request: AgentRequest, pk: int, contact_pk: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 @agent_required
 def project_create(request: AgentRequest, pk: int) -> HttpResponse:
+    require(request.user, Action.ADD_PROJECT)
     client = queries.get_client_for_agent(request.user, pk)
     return _owned_form(
         request, ProjectForm, client, title="New project", submit="Add project", noun="Project"
@@ -194,6 +201,7 @@ def project_create(request: AgentRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @agent_required
 def project_edit(request: AgentRequest, pk: int, project_pk: int) -> HttpResponse:
+    require(request.user, Action.CHANGE_PROJECT)
     client = queries.get_client_for_agent(request.user, pk)
     project = queries.get_project_for_agent(request.user, project_pk)
     if project.client_id != client.pk:

@@ -1,7 +1,8 @@
 """Saved views: the queue's filters under a name, personal or shared with every agent.
 
 The sidebar lists them with their counts (tickets.counts.saved_view_counts); changing
-or deleting one is for its owner (and superusers).
+or deleting one is for its owner, and for a shared one also for Supervisors and
+Administrators (tickets.permissions), and superusers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tickets.agents import AgentRequest
 from tickets.filters import canonical_query
 from tickets.forms.saved_views import SavedViewForm
 from tickets.models import SavedView
+from tickets.permissions import Action
 from tickets.queries import get_saved_view_for_owner
 
 from .access import agent_required
@@ -75,7 +77,7 @@ def edit_view(request: AgentRequest, pk: int) -> HttpResponse:
 @agent_required
 def delete_view(request: AgentRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the view."""
-    view = get_saved_view_for_owner(request.user, pk)
+    view = get_saved_view_for_owner(request.user, pk, Action.DELETE_SHARED_VIEW)
     if request.method == "POST":
         view.delete()
         messages.success(request, f"View “{view.name}” deleted.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from tickets.forms.ticket import (
 )
 from tickets.models import Channel, Ticket
 from tickets.queries import get_ticket_for_agent
-from tickets.services.bulk import DELETE_PERMISSION, NO_DELETE_PERMISSION
+from tickets.permissions import Action, may, require
 
 from . import marks
 from .access import agent_required
@@ -82,7 +81,7 @@ def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict
         "sticky_form": StickyNoteForm(auto_id="sticky_%s"),
         # Only agents who may delete see the button (two permission queries, once per
         # request, for an agent who is not a superuser).
-        "can_delete": request.user.has_perm(DELETE_PERMISSION),
+        "can_delete": may(request.user, Action.DELETE_TICKET),
         **panel_forms(ticket, definitions),
     }
     context["opening_files"] = attach_files(ticket, context["replies"])
@@ -136,8 +135,7 @@ def restore_ticket(request: AgentRequest, pk: int) -> HttpResponse:
 @agent_required
 def delete_ticket(request: AgentRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the ticket with its conversation and history."""
-    if not request.user.has_perm(DELETE_PERMISSION):
-        raise PermissionDenied(NO_DELETE_PERMISSION)
+    require(request.user, Action.DELETE_TICKET)
     ticket = get_ticket_for_agent(request.user, pk)
     if request.method == "POST":
         label = str(ticket)
