@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -197,7 +197,34 @@ def test_site_header(client_):
     assert "Helpdesk administration" in client_.get(reverse("admin:index")).content.decode()
 
 
-def test_staff_without_permissions_is_refused(client, agent, ticket):
+def view_only(agent):
+    """`agent` in the Agent group, which an administrator left with only view_ticket of the
+    ticket permissions: the admin follows the role's permissions."""
+    group = Group.objects.get(name="Agent")
+    group.permissions.remove(
+        *Permission.objects.filter(codename__in=["add_ticket", "change_ticket", "delete_ticket"])
+    )
+    agent.groups.add(group)
+    return agent
+
+
+def test_staff_without_a_role_is_an_agent_in_the_admin(client, agent, ticket, department):
+    client.force_login(agent)
+    assert client.get(reverse("admin:tickets_ticket_changelist")).status_code == 200
+    assert client.get(change_url(ticket)).status_code == 200
+    # Deleting tickets is a Supervisor's, departments an Administrator's.
+    assert client.get(reverse("admin:tickets_ticket_delete", args=[ticket.pk])).status_code == 403
+    assert client.get(reverse("admin:tickets_category_add")).status_code == 403
+    url = reverse("admin:tickets_category_change", args=[department.pk])
+    assert client.post(url, {"name": "Renamed", "type": "ticket"}).status_code == 403
+    department.refresh_from_db()
+    assert department.name == "Support"
+
+
+def test_a_role_without_permissions_is_refused(client, agent, ticket):
+    group = Group.objects.get(name="Agent")
+    group.permissions.clear()
+    agent.groups.add(group)
     client.force_login(agent)
     assert client.get(reverse("admin:tickets_ticket_changelist")).status_code == 403
     assert client.get(change_url(ticket)).status_code == 403
@@ -214,8 +241,7 @@ def test_non_staff_user_is_sent_to_the_login(client, outsider):
 
 
 def test_staff_with_view_permission_sees_but_cannot_change(client, agent, ticket):
-    agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
-    client.force_login(agent)
+    client.force_login(view_only(agent))
     assert client.get(change_url(ticket)).status_code == 200
     assert client.post(change_url(ticket), {"subject": "Mine now"}).status_code == 403
 
@@ -629,8 +655,7 @@ def test_spam_actions(client_, admin_user):
 
 
 def test_actions_need_the_change_permission(client, agent):
-    agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
-    client.force_login(agent)
+    client.force_login(view_only(agent))
     ticket = factories.TicketFactory()
     response = client.post(
         reverse("admin:tickets_ticket_changelist"),

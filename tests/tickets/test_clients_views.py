@@ -284,8 +284,10 @@ class TestList:
             factories.TicketFactory.create_batch(2, client=client, department=department)
         many = queries_for_list()
 
-        assert few == (4, 2)  # session, user, count, the page with its counts
-        assert many == (4, client_views.PAGE_SIZE)
+        # session, user, count, the page with its counts; the user's permissions (their
+        # own and their groups', for the New client button)
+        assert few == (6, 2)
+        assert many == (6, client_views.PAGE_SIZE)
 
 
 class TestDetail:
@@ -373,8 +375,9 @@ class TestDetail:
             )
         many = queries_for_page()
 
-        # session, user, client, ticket counts, contacts, projects, tickets
-        assert few == many == 7
+        # session, user, client, ticket counts, contacts, projects, tickets; the user's
+        # permissions (their own and their groups', for the edit and add links)
+        assert few == many == 9
 
 
 class TestClientForms:
