@@ -30,6 +30,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.permissions import Action, Role, may, role_of
 from tickets.statuses import FixedStatus
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,9 @@ def base_data_counts() -> dict[str, int]:
         "custom_fields": CustomField.objects.count(),
         "canned_responses": CannedResponse.objects.count(),
         "saved_views": SavedView.objects.count(),
-        "supervisors": Group.objects.get(name="Supervisors").user_set.count(),
+        "supervisors": Group.objects.get(name="Supervisor").user_set.count(),
+        "administrators": Group.objects.get(name="Administrator").user_set.count(),
+        "agents": Group.objects.get(name="Agent").user_set.count(),
     }
 
 
@@ -123,6 +126,15 @@ def test_the_demo_has_canned_responses_saved_views_and_a_supervisor():
     assert alice.has_perm("tickets.delete_ticket")
     assert alice.has_perm("tickets.change_cannedresponse")
     assert not bob.has_perm("tickets.delete_ticket")
+    grace = get_user_model().objects.get(username="grace")
+    assert [role_of(user) for user in (demo, grace, alice, bob)] == [
+        Role.ADMINISTRATOR,
+        Role.ADMINISTRATOR,
+        Role.SUPERVISOR,
+        Role.AGENT,
+    ]
+    assert may(grace, Action.ADD_CATEGORY) and not may(alice, Action.ADD_CATEGORY)
+    assert bob.groups.filter(name=Role.AGENT).exists()
 
 
 def test_the_same_seed_gives_the_same_tickets_and_another_seed_does_not():

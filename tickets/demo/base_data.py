@@ -28,6 +28,7 @@ from tickets.models import (
     TicketStatus,
     history,
 )
+from tickets.permissions import Role, create_roles
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the published demo login
 
@@ -55,15 +56,9 @@ AGENTS = [
     ("judy", "Judy", "Tanaka"),
     ("mike", "Mike", "Fernandes"),
 ]
-# Agents who may delete tickets and manage the shared canned responses (demo, a
-# superuser, may do everything).
-SUPERVISORS = ["alice"]
-SUPERVISOR_PERMISSIONS = [
-    "delete_ticket",
-    "add_cannedresponse",
-    "change_cannedresponse",
-    "delete_cannedresponse",
-]
+# The roles of tickets.permissions: `demo`, a superuser, may do everything; the agents not
+# named here are in the Agent group.
+ROLES = {"alice": Role.SUPERVISOR, "grace": Role.ADMINISTRATOR}
 # title, text, department (None: every department), owner (None: shared).
 CANNED_RESPONSES = [
     (
@@ -199,7 +194,7 @@ def ensure_base_data() -> Catalog:
         )
 
     by_name = dict(Category.objects.filter(type=Category.Type.TICKET).values_list("name", "pk"))
-    _ensure_supervisors()
+    _ensure_roles()
     _ensure_workspace_aids(by_name)
     return Catalog(
         departments=[(by_name[name], name) for name in DEPARTMENTS],
@@ -301,14 +296,15 @@ def _ensure_agents() -> dict[str, dict[str, Any]]:
     return agents
 
 
-def _ensure_supervisors() -> None:
-    group, _ = Group.objects.get_or_create(name="Supervisors")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="tickets", codename__in=SUPERVISOR_PERMISSIONS
-        )
-    )
-    group.user_set.add(*get_user_model().objects.filter(username__in=SUPERVISORS))
+def _ensure_roles() -> None:
+    create_roles(Group, Permission)  # made by a migration; a flushed database lacks them
+    groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
+    for user in get_user_model().objects.filter(username__in=[name for name, *_ in AGENTS]):
+        if user.is_superuser:
+            continue
+        group = groups[ROLES.get(user.username, Role.AGENT)]
+        if not user.groups.filter(name__in=Role.values).exists():
+            user.groups.add(group)
 
 
 def _ensure_workspace_aids(departments: dict[str, int]) -> None:
