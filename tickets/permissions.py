@@ -188,9 +188,10 @@ class RoleBackend(ModelBackend):
     permissions. In settings.AUTHENTICATION_BACKENDS in place of ModelBackend."""
 
     def _get_group_permissions(self, user_obj: Any) -> QuerySet[Permission]:
-        groups = Q(group__user=user_obj)
-        if user_obj.is_staff:
-            in_a_role = Group.objects.filter(user=user_obj, name__in=Role.values)
-            groups |= Q(group__name=Role.AGENT) & ~Exists(in_a_role)
-        return Permission.objects.filter(groups)
-
+        own_groups = Q(group__user=user_obj)
+        if not user_obj.is_staff:
+            return Permission.objects.filter(own_groups)
+        in_a_role = Group.objects.filter(user=user_obj, name__in=Role.values)
+        # One query, as ModelBackend's: the user's groups, and the Agent group unless the
+        # user is in a role group.
+        return Permission.objects.filter(own_groups | Q(~Exists(in_a_role), group__name=Role.AGENT))

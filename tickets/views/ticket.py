@@ -26,8 +26,8 @@ from tickets.forms.ticket import (
     TeamForm,
 )
 from tickets.models import Channel, Ticket
-from tickets.queries import get_ticket_for_agent
 from tickets.permissions import Action, may, require
+from tickets.queries import get_ticket_for_agent
 
 from . import marks
 from .access import agent_required
