@@ -461,3 +461,23 @@ def test_a_role_follows_what_an_administrator_changes_in_its_group():
     group.permissions.add(Permission.objects.get(codename="delete_ticket"))
     assert may(factories.AgentFactory(), Action.DELETE_TICKET)  # no group: an Agent
     assert may(factories.AgentRoleFactory(), Action.DELETE_TICKET)
+
+
+@pytest.mark.django_db
+def test_creating_the_roles_again_adds_back_what_is_missing_and_keeps_what_was_added():
+    from tickets.permissions import create_roles, delete_roles
+
+    supervisor = Group.objects.get(name=Role.SUPERVISOR)
+    delete_ticket = Permission.objects.get(codename="delete_ticket")
+    add_category = Permission.objects.get(codename="add_category")
+    supervisor.permissions.remove(delete_ticket)
+    supervisor.permissions.add(add_category)
+    create_roles(Group, Permission)
+    create_roles(Group, Permission)
+    assert set(supervisor.permissions.all()) >= {delete_ticket, add_category}
+    assert Group.objects.filter(name__in=Role.values).count() == 3
+
+    delete_roles(Group)
+    assert not Group.objects.filter(name__in=Role.values).exists()
+    create_roles(Group, Permission)
+    test_the_migration_gave_each_role_its_permissions()
