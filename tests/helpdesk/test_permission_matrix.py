@@ -481,3 +481,11 @@ def test_creating_the_roles_again_adds_back_what_is_missing_and_keeps_what_was_a
     assert not Group.objects.filter(name__in=Role.values).exists()
     create_roles(Group, Permission)
     test_the_migration_gave_each_role_its_permissions()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", WEB_ROLES)
+def test_the_queue_offers_bulk_delete_only_to_who_may(client, ticket, role):
+    client.force_login(make_user(role))
+    page = client.get(reverse("queue")).content.decode()
+    assert ('value="delete"' in page) is (RANK[role] >= SUPERVISOR)

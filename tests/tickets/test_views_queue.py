@@ -338,8 +338,9 @@ class TestQueryCount:
         self.make(3, agent)
         # session, user, statuses, agents, rows, tags, pinned tickets, saved views,
         # stars of the rows, departments, clients, teams, and the bulk action bar's
-        # teams and departments
-        with django_assert_num_queries(14):
+        # teams and departments, and the agent's permissions (own and their groups', for
+        # the bar's Delete)
+        with django_assert_num_queries(16):
             signed_in.get(reverse("queue"))
 
 

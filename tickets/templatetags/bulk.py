@@ -4,6 +4,8 @@ from django import template
 
 from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED
 from tickets.forms.bulk import BulkActionForm
+from tickets.permissions import Action, may
+from tickets.services.bulk import BulkAction
 
 register = template.Library()
 
@@ -23,4 +25,8 @@ def bulk_bar(context) -> dict:
             if choice[0] not in (ME, UNASSIGNED)
         ],
     )
+    if not may(context["request"].user, Action.DELETE_TICKET):
+        # Offered only to who may delete (the service refuses the others anyway).
+        action = form.fields["action"]
+        action.widget.choices = [c for c in action.widget.choices if c[0] != BulkAction.DELETE]
     return {"bulk_form": form, "csrf_token": context.get("csrf_token")}
