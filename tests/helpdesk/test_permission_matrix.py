@@ -349,6 +349,11 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
             lambda: reverse("admin:tickets_client_delete", args=[client_pk()]),
             SUPERVISOR,
         ),
+        (
+            "admin: delete reply",
+            lambda: reverse("admin:tickets_reply_delete", args=[factories.ReplyFactory().pk]),
+            SUPERVISOR,
+        ),
         ("admin: new department", lambda: reverse("admin:tickets_category_add"), ADMINISTRATOR),
         ("admin: new status", lambda: reverse("admin:tickets_ticketstatus_add"), ADMINISTRATOR),
         (
