@@ -27,8 +27,8 @@ from django.tasks import Task, task
 from django.utils import timezone
 
 from . import notifications
-from .forms.auth import AgentPasswordResetForm
 from .agents import Agent, is_agent
+from .forms.auth import AgentPasswordResetForm
 from .models import Attachment, NotificationSettings, RatingRequest, Reply, Ticket
 
 logger = logging.getLogger("tickets.notifications")
