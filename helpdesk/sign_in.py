@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 from helpdesk.addresses import client_ip
 
@@ -112,12 +112,20 @@ def record_success(request: HttpRequest, username: str) -> None:
         logger.warning("Cannot reset failed sign-ins: the cache is unreachable.", exc_info=True)
 
 
-def with_lockout_status(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def unlock(*, username: str = "", address: str = "") -> None:
+    """Lift the lockout of an account and/or a client address and forget their failures
+    (an administrator's `manage.py unlock_sign_in`)."""
+    for scope, value in ((ACCOUNT, username), (ADDRESS, address)):
+        if value:
+            cache.delete_many([_key("locked", scope, value), _key("failures", scope, value)])
+
+
+def with_lockout_status(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Answer 429 with Retry-After when the sign-in form `view` rendered was refused for a
     lockout (the form sets `locked_seconds`)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         context = getattr(response, "context_data", None) or {}
         seconds = getattr(context.get("form"), "locked_seconds", 0)

@@ -2,10 +2,12 @@
 per client address, locked for a cool-down at the limit (helpdesk.sign_in)."""
 
 import datetime
+import io
 import logging
 
 import pytest
 from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
 from freezegun import freeze_time
@@ -251,3 +253,26 @@ class TestCacheOutage:
         assert wrong.status_code == 200
         assert right.status_code == 302
         assert "the cache is unreachable" in caplog.text
+
+
+class TestUnlock:
+    def test_an_administrator_unlocks_an_account(self, client, agent):
+        fail(client, agent.username, 5)
+        out = io.StringIO()
+
+        call_command("unlock_sign_in", username=agent.username, stdout=out)
+
+        assert out.getvalue() == f"Unlocked user {agent.username}.\n"
+        assert sign_in(client, agent.username).status_code == 302
+
+    def test_an_administrator_unlocks_an_address(self, client, agent):
+        for number in range(5):
+            fail(client, f"guess-{number}", 4, REMOTE_ADDR="10.1.1.1")
+
+        call_command("unlock_sign_in", address="10.1.1.1", stdout=io.StringIO())
+
+        assert sign_in(client, agent.username, REMOTE_ADDR="10.1.1.1").status_code == 302
+
+    def test_it_needs_something_to_unlock(self):
+        with pytest.raises(CommandError, match="Give --username, --address or both"):
+            call_command("unlock_sign_in")

@@ -8,6 +8,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
@@ -35,7 +36,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = AgentPasswordResetForm
     success_url = reverse_lazy("password_reset_done")
 
-    def form_valid(self, form: AgentPasswordResetForm) -> HttpResponse:  # type: ignore[override]  # Django's types it for PasswordResetForm, which this is
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = form.cleaned_data["email"]
         if not ratelimit.allowed(
             "password-reset",
