@@ -344,3 +344,15 @@ PORTAL_CONTACT_DEPARTMENT = os.environ.get("PORTAL_CONTACT_DEPARTMENT", "")
 # How many proxies in front of the app append to X-Forwarded-For (nginx: 1); 0 trusts none
 # and counts requests by the connection's address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Sign-in and password reset (helpdesk/sign_in.py, docs/admin.md): wrong passwords at /login/
+# and /admin/login/ are counted per account and per client address (TRUSTED_PROXY_COUNT);
+# at the limit, sign-in is refused for the cool-down, even with the right password. Failures
+# are forgotten when SIGN_IN_FAILURE_WINDOW_SECONDS pass without one.
+SIGN_IN_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGN_IN_FAILURES_PER_ACCOUNT", "5"))
+SIGN_IN_FAILURES_PER_IP = int(os.environ.get("SIGN_IN_FAILURES_PER_IP", "20"))
+SIGN_IN_FAILURE_WINDOW_SECONDS = int(os.environ.get("SIGN_IN_FAILURE_WINDOW_SECONDS", "900"))
+SIGN_IN_LOCKOUT_SECONDS = int(os.environ.get("SIGN_IN_LOCKOUT_SECONDS", "900"))
+# Password reset requests, as "number/period" rates (as the portal's limits).
+PASSWORD_RESET_RATE_PER_ADDRESS = os.environ.get("PASSWORD_RESET_RATE_PER_ADDRESS", "3/hour")
+PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "20/hour")

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from helpdesk.sign_in import with_lockout_status
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers: the app is up (no database round trip)."""
@@ -10,6 +12,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Before the admin's own route: a locked sign-in answers 429 (helpdesk.sign_in).
+    path("admin/login/", with_lockout_status(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/reports/", include("reports.api_urls")),
     path("api/", include("tickets.api.urls")),

@@ -27,11 +27,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from tickets.agents import agent_name
 
@@ -365,3 +368,27 @@ def build_rating_email(request: Any) -> EmailMultiAlternatives | None:
     )
     message.attach_alternative(render_to_string("emails/rating_request.html", context), "text/html")
     return message
+
+
+def build_password_reset_email(user: Any) -> EmailMultiAlternatives:
+    """The email with a link to choose a new password, made when it is sent (the link's
+    token is only valid until the password changes). Links point at HELPDESK_SITE_URL,
+    never at the Host header of the request that asked."""
+    site = urlsplit(settings.HELPDESK_SITE_URL)
+    context = {
+        "user": user,
+        "email": user.email,
+        "protocol": site.scheme,
+        "domain": site.netloc,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    subject = render_to_string("registration/password_reset_subject.txt", context)
+    return EmailMultiAlternatives(
+        # A header holds one line.
+        subject="".join(subject.splitlines()),
+        body=render_to_string("registration/password_reset_email.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from . import notifications
 from .agents import Agent, is_agent
+from .forms.auth import AgentPasswordResetForm
 from .models import Attachment, NotificationSettings, RatingRequest, Reply, Ticket
 
 logger = logging.getLogger("tickets.notifications")
@@ -197,6 +198,27 @@ def send_client_reply_notices(reply_id: int) -> str:
     return f"{len(recipients)} notices queued"
 
 
+@task
+def send_password_reset_emails(email: str) -> str:
+    """Queue a password reset email to each agent with this address, if any. The request
+    queues this for every address asked, known or not, so that it answers alike for both."""
+    users = list(AgentPasswordResetForm().get_users(email))
+    for user in users:
+        _enqueue(send_password_reset_email, user.pk)
+    return f"{len(users)} emails queued"
+
+
+@task
+def send_password_reset_email(user_id: int, attempt: int = 1) -> str:
+    """Send an agent the link to choose a new password."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not is_agent(user) or not user.has_usable_password() or not user.email:
+        return "no longer an agent with an address"
+    message = notifications.build_password_reset_email(user)
+    description = f"the password reset email of user {user_id}"
+    return _deliver(message, description, send_password_reset_email, (user_id,), {}, attempt)
+
+
 def wants_email(agent: Agent, kind: str) -> bool:
     """Whether `agent` wants notification emails of `kind` ("on_assignment",
     "on_client_reply"): yes unless they turned it off."""
@@ -301,6 +323,12 @@ def client_replied(reply_id: int) -> None:
     """Queue the notices of a client's reply to the agents who follow its ticket (who they
     are is read by the task, outside the request)."""
     _enqueue(send_client_reply_notices, reply_id)
+
+
+def password_reset_requested(email: str) -> None:
+    """Queue the password reset emails asked for `email` (whom they go to is read by the
+    task, outside the request)."""
+    _enqueue(send_password_reset_emails, email)
 
 
 def ticket_closed(ticket_id: int) -> None:

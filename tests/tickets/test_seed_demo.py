@@ -325,3 +325,31 @@ def test_parallel_workers_write_the_same_tickets_as_one():
     seed("--tickets", "40", "--seed", "5", "--batch-size", "10", "--workers", "1")
 
     assert sorted(snapshot(), key=repr) == sorted(parallel, key=repr)
+
+
+def test_workers_connect_without_the_request_timeouts():
+    """A batch may wait for the count rows another worker holds longer than a request may
+    (the lock timeout), so the workers' connections lift both timeouts."""
+    from django.db import connection
+
+    from tickets.management.commands.seed_demo import without_timeouts
+
+    options = without_timeouts(connection)["OPTIONS"].get("options", "")
+    assert options.endswith("-c statement_timeout=0 -c lock_timeout=0")
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        database = connection.settings_dict
+        with psycopg.connect(
+            dbname=database["NAME"],
+            host=database["HOST"],
+            port=database["PORT"] or 5432,
+            user=database["USER"],
+            options=options,
+        ) as worker:
+            assert worker.execute("SHOW lock_timeout").fetchone() == ("0",)
+            assert worker.execute("SHOW statement_timeout").fetchone() == ("0",)
+        # The settings' own timeouts are still in force for requests.
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            assert cursor.fetchone() != ("0",)

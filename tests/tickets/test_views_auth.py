@@ -84,8 +84,11 @@ class TestSignOut:
 
 
 class TestPasswordReset:
-    def test_agent_gets_a_link_that_sets_a_new_password(self, client, agent, mailoutbox):
-        response = client.post(reverse("password_reset"), {"email": agent.email})
+    def test_agent_gets_a_link_that_sets_a_new_password(
+        self, client, agent, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("password_reset"), {"email": agent.email})
         assert response.status_code == 302
         assert response.url == reverse("password_reset_done")
         assert len(mailoutbox) == 1
@@ -105,8 +108,11 @@ class TestPasswordReset:
         agent.refresh_from_db()
         assert agent.check_password("A-long-new-pass-42")
 
-    def test_mismatched_passwords_show_an_error(self, client, agent, mailoutbox):
-        client.post(reverse("password_reset"), {"email": agent.email})
+    def test_mismatched_passwords_show_an_error(
+        self, client, agent, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("password_reset"), {"email": agent.email})
         link = re.search(r"(/password-reset/\S+/)", mailoutbox[0].body).group(1)
         form_url = client.get(link, follow=True).redirect_chain[-1][0]
         response = client.post(
@@ -118,10 +124,11 @@ class TestPasswordReset:
         assert agent.check_password("password")
 
     def test_non_agents_and_unknown_addresses_get_no_email_and_the_same_page(
-        self, client, outsider, mailoutbox
+        self, client, outsider, mailoutbox, django_capture_on_commit_callbacks
     ):
         for email in (outsider.email, "nobody@example.com"):
-            response = client.post(reverse("password_reset"), {"email": email})
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(reverse("password_reset"), {"email": email})
             assert response.status_code == 302
         assert mailoutbox == []
 

@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from tickets import demo
@@ -66,6 +67,12 @@ class Command(BaseCommand):
         if seed is None:
             seed = random.SystemRandom().randrange(1_000_000)
         self.verbosity = verbosity
+        if connection.vendor == "postgresql":
+            # A request's timeouts (helpdesk/settings.py) would cancel a bulk load: a batch
+            # may wait more than a few seconds for the count rows another worker holds.
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 0")
+                cursor.execute("SET lock_timeout = 0")
 
         with transaction.atomic():
             catalog = demo.ensure_base_data()
@@ -101,7 +108,7 @@ class Command(BaseCommand):
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=seed_workers.start,
-                initargs=(os.environ["DJANGO_SETTINGS_MODULE"], connection.settings_dict),
+                initargs=(os.environ["DJANGO_SETTINGS_MODULE"], without_timeouts(connection)),
             ) as executor:
                 futures = [executor.submit(seed_workers.write_tickets, job) for job in jobs]
                 for future in as_completed(futures):
@@ -132,3 +139,13 @@ class Command(BaseCommand):
         end = "\n" if done == total or not sys.stderr.isatty() else ""
         self.stderr.write("\r" + line, ending=end)
         self.stderr.flush()
+
+
+def without_timeouts(database: BaseDatabaseWrapper) -> dict:
+    """The connection settings of `database` for a worker, without a request's timeouts."""
+    settings = dict(database.settings_dict)
+    options = dict(settings.get("OPTIONS") or {})
+    # libpq applies "-c" options in order: these override the settings' own.
+    options["options"] = f"{options.get('options', '')} -c statement_timeout=0 -c lock_timeout=0"
+    settings["OPTIONS"] = options
+    return settings
