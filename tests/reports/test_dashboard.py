@@ -63,7 +63,7 @@ class TestDashboard:
             48.0,
             24.0,
         )
-        assert (tiles["Rating score"].current, tiles["Rating score"].previous) == (1.0, 0.0)
+        assert (tiles["Rating score"].current, tiles["Rating score"].previous) == (100, 0)
         assert (tiles["Backlog"].current, tiles["Backlog"].previous) == (6, 5)
         assert tiles["Backlog"].trend == "worse"
         assert tiles["Median resolution"].change_percent == 100.0
@@ -144,7 +144,7 @@ def test_outside_a_transaction_the_queries_run_concurrently_with_the_same_figure
         "Solved tickets": (1, 1),
         "Median first response": (14.0, None),
         "Median resolution": (48.0, 24.0),
-        "Rating score": (1.0, 0.0),
+        "Rating score": (100, 0),
         "Backlog": (6, 5),
     }
     assert response.context["panels"][0].table[11] == ["10:00", 1]

@@ -285,7 +285,7 @@ class TestTicketHistory:
         assert response.context["events"][-1].kind == Kind.CUSTOM_FIELD_CHANGED
         assert f'href="/tickets/{ticket.pk}/#reply-{reply.pk}">Reply #{reply.pk}</a>' in html
         assert f"removed: Reply #{reply.pk}: Hello" in html
-        assert "2026-12-01 15:30" in html
+        assert "1 Dec 2026 15:30" in html
         assert "New subject" in html and "via API" in html
         assert "printer, vip" in html or "vip, printer" in html
         assert "Rita Client (client)" in html and "Good: “Quick!”" in html

@@ -62,7 +62,7 @@ class TestTicketPage:
         ticket.save()
         html = signed_in.get(url("ticket", ticket)).content.decode()
         assert "<dt>Order number</dt><dd>A-17</dd>" in html
-        assert "2026-05-01 09:30" in html
+        assert "1 May 2026 09:30" in html
 
     def test_unknown_ticket_is_404(self, signed_in):
         assert signed_in.get(reverse("ticket", args=[123456])).status_code == 404
