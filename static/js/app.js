@@ -30,3 +30,21 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("htmx:afterSettle", function (event) {
   syncReplyBox(document);
 });
+
+// After a refused form the error summary takes the focus (see includes/error_summary.html).
+document.addEventListener("DOMContentLoaded", function () {
+  const summary = document.querySelector("[data-focus-on-load]");
+  if (summary) {
+    summary.focus();
+  }
+});
+
+// A reply just sent lands above the reply box, out of sight of the agent who wrote it:
+// bring it and the confirmation below it (data-reveal, in the reply box) into view.
+document.addEventListener("htmx:afterSettle", function () {
+  const notice = document.querySelector("[data-reveal]");
+  if (notice) {
+    notice.removeAttribute("data-reveal");
+    notice.scrollIntoView({ block: "center" });
+  }
+});

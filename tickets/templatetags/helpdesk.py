@@ -41,6 +41,14 @@ def person(user) -> str:
 
 
 @register.filter
+def messages_at(messages: Any, place: str) -> list:
+    """The messages to show at `place` of a page: a change on the ticket page is confirmed
+    beside the control that made it (the message's extra tag names it: "reply", or the
+    side panel form's URL name); "" is the page's top, for every other message."""
+    return [message for message in messages if (message.extra_tags or "") == place]
+
+
+@register.filter
 def history_value(value: Any) -> str:
     """A value kept in the history (or a custom field's), as a person reads it."""
     return readable(value)
