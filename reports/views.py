@@ -30,7 +30,7 @@ from . import queries
 from .api import report_table
 from .catalog import RANKING, REPORTS
 from .charts import Series, chart
-from .forms import TAG_PARAMETER, ReportParametersForm, time_zone_names
+from .forms import TAG_PARAMETER, DashboardParametersForm, ReportParametersForm, time_zone_names
 from .periods import ByPeriod, PreviousAndCurrent, ReportFilters, WholeRange
 
 DEFAULT_DAYS = 30
@@ -97,7 +97,7 @@ class Panel:
 @agent_required
 def dashboard(request: AgentRequest) -> HttpResponse:
     data = with_default_period(request.GET.copy())
-    form = ReportParametersForm(data)
+    form = DashboardParametersForm(data)
     context: dict[str, Any] = {
         "form": form,
         "options": filter_options(data),

@@ -48,3 +48,12 @@ document.addEventListener("htmx:afterSettle", function () {
     notice.scrollIntoView({ block: "center" });
   }
 });
+
+// A form page that answers a POST (a refused save) names the address that shows it again:
+// the address bar gets it, so that reloading the page shows the form, not a bare 405.
+document.addEventListener("DOMContentLoaded", function () {
+  const named = document.querySelector("[data-page-url]");
+  if (named) {
+    history.replaceState(history.state, "", named.dataset.pageUrl);
+  }
+});

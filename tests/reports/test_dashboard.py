@@ -92,7 +92,7 @@ class TestDashboard:
         client.force_login(agent)
         response = client.get(URL, {"date_from": "2026-02-30", "timezone": "Nowhere"})
         assert response.status_code == 422
-        assert b"Enter a date as YYYY-MM-DD." in response.content
+        assert b"Enter a valid date." in response.content
         assert b"Enter a time zone name" in response.content
         assert "tiles" not in response.context
 

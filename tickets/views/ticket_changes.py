@@ -42,7 +42,8 @@ from .presence import form_version, held_reply
 from .ticket import TEMPLATE, ticket_context
 
 # The regions of the ticket page a change can alter, by partial name.
-PANEL_REGIONS = ["summary", "panel", "history"]
+# A panel change also clears the reply box's last confirmation, as a reply clears the panel's.
+PANEL_REGIONS = ["summary", "panel", "history", "reply_status"]
 REPLY_REGIONS = ["summary", "conversation", "reply", "panel", "history"]
 
 Apply = Callable[[Ticket, dict], str]
