@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "helpdesk.middleware.BrowserTimeZoneMiddleware",
     "helpdesk.middleware.StatementTimeoutMiddleware",
 ]
 

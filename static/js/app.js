@@ -57,3 +57,13 @@ document.addEventListener("DOMContentLoaded", function () {
     history.replaceState(history.state, "", named.dataset.pageUrl);
   }
 });
+
+// Dates on the pages are written in the reader's time zone: the server reads it from this
+// cookie (helpdesk.middleware.BrowserTimeZoneMiddleware).
+(function () {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // IANA names ("America/Argentina/Buenos_Aires") hold only characters a cookie may carry.
+  if (zone && !document.cookie.split("; ").includes("tz=" + zone)) {
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+  }
+})();

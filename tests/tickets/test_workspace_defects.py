@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
+from helpdesk.middleware import BrowserTimeZoneMiddleware
 from tests import factories
 from tickets.models import Client, Rating, Ticket
 from tickets.statuses import FixedStatus
@@ -252,3 +253,33 @@ def test_the_demo_has_on_hold_tickets_and_clients_older_than_their_tickets():
     assert clients.exists()
     for client in clients:
         assert client.created_at < client.first, client.name
+
+
+class TestTheAgentsTimeZone:
+    def test_pages_follow_the_browsers_time_zone(self, signed_in):
+        with freeze_time(NOW - datetime.timedelta(hours=3)):
+            factories.TicketFactory(subject="Three hours old")
+        signed_in.cookies["tz"] = "Asia/Tokyo"
+        with freeze_time(NOW):
+            html = signed_in.get(reverse("queue")).content.decode()
+        assert 'title="7 Dec 2026 18:00 JST">3 h ago</time>' in html
+
+    def test_an_unknown_zone_is_the_sites(self, signed_in):
+        with freeze_time(NOW - datetime.timedelta(hours=3)):
+            factories.TicketFactory(subject="Three hours old")
+        signed_in.cookies["tz"] = "Mars/Olympus"
+        with freeze_time(NOW):
+            html = signed_in.get(reverse("queue")).content.decode()
+        assert 'title="7 Dec 2026 09:00 UTC">3 h ago</time>' in html
+
+    @pytest.mark.parametrize(
+        ("path", "zone"), [("/api/tickets", settings.TIME_ZONE), ("/", "Asia/Tokyo")]
+    )
+    def test_the_apis_keep_the_sites_zone(self, rf, path, zone):
+        seen = []
+        request = rf.get(path)
+        request.COOKIES["tz"] = "Asia/Tokyo"
+        BrowserTimeZoneMiddleware(lambda r: seen.append(timezone.get_current_timezone_name()))(
+            request
+        )
+        assert seen == [zone]
