@@ -102,7 +102,7 @@ def dashboard(request: AgentRequest) -> HttpResponse:
         "form": form,
         "options": filter_options(data),
         "data": data,
-        "timezone_name": data.get("timezone") or settings.TIME_ZONE,
+        "timezone_name": data["timezone"],
     }
     if form.is_valid():
         filters = form.filters()
@@ -123,7 +123,9 @@ def dashboard(request: AgentRequest) -> HttpResponse:
 
 
 def with_default_period(data):
-    """The page opens on the last 30 days (the API's default start is the first ticket)."""
+    """The page opens on the last 30 days (the API's default start is the first ticket),
+    in the agent's time zone (the API's default is the site's)."""
+    data["timezone"] = data.get("timezone") or timezone.get_current_timezone_name()
     if not data.get("date_from"):
         data["date_to"] = data.get("date_to") or timezone.localdate().isoformat()
         try:

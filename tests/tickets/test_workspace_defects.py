@@ -283,3 +283,8 @@ class TestTheAgentsTimeZone:
             request
         )
         assert seen == [zone]
+
+    def test_the_reports_page_opens_in_the_agents_zone(self, signed_in):
+        signed_in.cookies["tz"] = "Pacific/Auckland"
+        html = signed_in.get(reverse("reports:dashboard")).content.decode()
+        assert "<option selected>Pacific/Auckland</option>" in html
