@@ -156,6 +156,16 @@ class ReportParametersForm(forms.Form):
         }
 
 
+class DashboardParametersForm(ReportParametersForm):
+    """The dashboard's parameters. Its date pickers send YYYY-MM-DD whatever they show (a
+    browser shows its own locale's format), so a refused date names no format."""
+
+    def __init__(self, data=None, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        for name in ("date_from", "date_to"):
+            self.fields[name].error_messages["invalid"] = "Enter a valid date."
+
+
 def first_ticket_day(tz: zoneinfo.ZoneInfo) -> datetime.date | None:
     """The local day of the first ticket (an index lookup), the default start."""
     first = Ticket.objects.order_by().aggregate(first=Min("created_at"))["first"]

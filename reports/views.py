@@ -30,7 +30,7 @@ from . import queries
 from .api import report_table
 from .catalog import RANKING, REPORTS
 from .charts import Series, chart
-from .forms import TAG_PARAMETER, ReportParametersForm
+from .forms import TAG_PARAMETER, DashboardParametersForm, ReportParametersForm, time_zone_names
 from .periods import ByPeriod, PreviousAndCurrent, ReportFilters, WholeRange
 
 DEFAULT_DAYS = 30
@@ -97,12 +97,12 @@ class Panel:
 @agent_required
 def dashboard(request: AgentRequest) -> HttpResponse:
     data = with_default_period(request.GET.copy())
-    form = ReportParametersForm(data)
+    form = DashboardParametersForm(data)
     context: dict[str, Any] = {
         "form": form,
         "options": filter_options(data),
         "data": data,
-        "timezone_name": data.get("timezone") or settings.TIME_ZONE,
+        "timezone_name": data["timezone"],
     }
     if form.is_valid():
         filters = form.filters()
@@ -123,7 +123,9 @@ def dashboard(request: AgentRequest) -> HttpResponse:
 
 
 def with_default_period(data):
-    """The page opens on the last 30 days (the API's default start is the first ticket)."""
+    """The page opens on the last 30 days (the API's default start is the first ticket),
+    in the agent's time zone (the API's default is the site's)."""
+    data["timezone"] = data.get("timezone") or timezone.get_current_timezone_name()
     if not data.get("date_from"):
         data["date_to"] = data.get("date_to") or timezone.localdate().isoformat()
         try:
@@ -140,6 +142,7 @@ def filter_options(data) -> dict[str, Any]:
         "departments": Category.objects.filter(type=Category.Type.TICKET).only("pk", "name"),
         "client_select": client_select(data.get("client")),
         "tags": Tag.objects.order_by("name").values_list("name", flat=True),
+        "timezones": sorted(time_zone_names()),
         "group_by": declared_as(
             ReportParametersForm.base_fields, "group_by", forms.ChoiceField
         ).choices,
@@ -248,8 +251,9 @@ def tiles(results: dict[str, Any], series: dict[str, list[dict]]) -> list[Tile]:
         by_key = {row["period"]: row[figure] for row in results[name]}
         return by_key["current"], by_key["previous"]
 
-    def score(good: int, total: int) -> float | None:
-        return round(good / total, 3) if total else None
+    def score(good: int, total: int) -> int | None:
+        """The share of good ratings in percent, as people read a score."""
+        return round(100 * good / total) if total else None
 
     (ratings_previous,) = results["ratings_previous"]
     (new_previous,) = results["new_previous"]
@@ -272,6 +276,7 @@ def tiles(results: dict[str, Any], series: dict[str, list[dict]]) -> list[Tile]:
             "Rating score",
             score(total(series["ratings"], "good"), total(series["ratings"], "total")),
             score(ratings_previous["good"], ratings_previous["total"]),
+            unit="%",
         ),
         Tile(
             "Backlog",

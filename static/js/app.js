@@ -30,3 +30,40 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("htmx:afterSettle", function (event) {
   syncReplyBox(document);
 });
+
+// After a refused form the error summary takes the focus (see includes/error_summary.html).
+document.addEventListener("DOMContentLoaded", function () {
+  const summary = document.querySelector("[data-focus-on-load]");
+  if (summary) {
+    summary.focus();
+  }
+});
+
+// A reply just sent lands above the reply box, out of sight of the agent who wrote it:
+// bring it and the confirmation below it (data-reveal, in the reply box) into view.
+document.addEventListener("htmx:afterSettle", function () {
+  const notice = document.querySelector("[data-reveal]");
+  if (notice) {
+    notice.removeAttribute("data-reveal");
+    notice.scrollIntoView({ block: "center" });
+  }
+});
+
+// A form page that answers a POST (a refused save) names the address that shows it again:
+// the address bar gets it, so that reloading the page shows the form, not a bare 405.
+document.addEventListener("DOMContentLoaded", function () {
+  const named = document.querySelector("[data-page-url]");
+  if (named) {
+    history.replaceState(history.state, "", named.dataset.pageUrl);
+  }
+});
+
+// Dates on the pages are written in the reader's time zone: the server reads it from this
+// cookie (helpdesk.middleware.BrowserTimeZoneMiddleware).
+(function () {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // IANA names ("America/Argentina/Buenos_Aires") hold only characters a cookie may carry.
+  if (zone && !document.cookie.split("; ").includes("tz=" + zone)) {
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+  }
+})();

@@ -417,7 +417,7 @@ class TestClientForms:
         assert errors["email"] == ["Enter a valid email address."]
         html = response.content.decode()
         assert 'value="not-an-email"' in html
-        assert "Please correct the 2 problems below." in html
+        assert "Please correct the 2 problems below" in html
         assert 'aria-invalid="true"' in html
 
     def test_edits_a_client(self, agent_client, acme):

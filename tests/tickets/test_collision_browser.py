@@ -82,7 +82,7 @@ def test_two_agents_collide_on_a_reply(browser: Browser, live_server, fast_polli
 
         # Send anyway: both replies are in the conversation.
         page_a.get_by_role("button", name="Send anyway").click()
-        expect(page_a.locator("#messages")).to_contain_text("Reply sent.")
+        expect(page_a.locator("#reply-status")).to_contain_text("Reply sent.")
         conversation = page_a.locator("#conversation")
         expect(conversation).to_contain_text("A technician is on the way.")
         expect(conversation).to_contain_text("Please unplug it first.")

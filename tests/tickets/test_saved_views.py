@@ -95,8 +95,12 @@ class TestCreate:
         assert response.status_code == 422
         assert "too long to save" in response.content.decode()
 
-    def test_post_only(self, signed_in):
-        assert signed_in.get(reverse("saved_view_create")).status_code == 405
+    def test_get_shows_the_form_and_saves_nothing(self, signed_in):
+        response = signed_in.get(reverse("saved_view_create"), {"query": "status=1"})
+        assert response.status_code == 200
+        assert 'action="/views/new/?query=status%3D1"' in response.content.decode()
+        assert not SavedView.objects.exists()
+        assert signed_in.put(reverse("saved_view_create")).status_code == 405
 
     def test_outsider_and_anonymous_are_refused(self, client, outsider):
         response = create(client, name="x", query="")

@@ -40,7 +40,7 @@ def test_save_the_current_filters_as_a_view(signed_in_page: Page, live_server, c
     assert SavedView.objects.get().query == "priority=urgent"
     view = sidebar.get_by_role("link", name=re.compile("^Fires"))
     # Its count arrives after the page, with the built-in views' counts.
-    expect(view).to_contain_text("1 tickets")
+    expect(view).to_contain_text("1 ticket")
     expect(view).to_have_attribute("aria-current", "true")
 
     # Elsewhere it is not current; clicking it opens it.
@@ -68,7 +68,7 @@ def test_star_a_ticket_and_find_it_in_starred(signed_in_page: Page, live_server,
 
     page.goto(live_server.url + "/")
     starred = page.locator("#queue-views").get_by_role("link", name=re.compile("^Starred"))
-    expect(starred).to_contain_text("1 tickets")
+    expect(starred).to_contain_text("1 ticket")
     starred.click()
     results = page.locator("#queue-results")
     expect(results.get_by_role("link", name="Keep an eye on this")).to_be_visible()

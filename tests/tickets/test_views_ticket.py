@@ -62,7 +62,7 @@ class TestTicketPage:
         ticket.save()
         html = signed_in.get(url("ticket", ticket)).content.decode()
         assert "<dt>Order number</dt><dd>A-17</dd>" in html
-        assert "2026-05-01 09:30" in html
+        assert "1 May 2026 09:30" in html
 
     def test_unknown_ticket_is_404(self, signed_in):
         assert signed_in.get(reverse("ticket", args=[123456])).status_code == 404
@@ -116,8 +116,9 @@ class TestReply:
     def test_public_reply(self, signed_in, agent, ticket):
         response = signed_in.post(url("ticket_reply", ticket), {"text": "On it", "kind": "reply"})
         assert response.status_code == 302
-        assert response.url == url("ticket", ticket) + "#conversation"
         reply = ticket.replies.get()
+        # The page opens on the new reply, with the confirmation in the reply box below it.
+        assert response.url == url("ticket", ticket) + f"#reply-{reply.pk}"
         assert (reply.text, reply.kind, reply.author_agent) == ("On it", "reply", agent)
         ticket.refresh_from_db()
         assert ticket.status_id == FixedStatus.ANSWERED
@@ -193,7 +194,7 @@ class TestPanelChanges:
             signed_in, "ticket_status", ticket, {"status": FixedStatus.CLOSED}, htmx=False
         )
         assert response.status_code == 302
-        assert response.url == url("ticket", ticket)
+        assert response.url == url("ticket", ticket) + "#ticket_status-form"
 
     def test_invalid_status_is_422_with_the_error(self, signed_in, ticket):
         response = self.post(signed_in, "ticket_status", ticket, {"status": 999})

@@ -134,7 +134,7 @@ def test_change_status_in_place(signed_in_page: Page, live_server, csp_errors):
     panel.get_by_label("Status").focus()
     panel.get_by_label("Status").select_option(label="On Hold")
     expect(page.get_by_test_id("status-badge")).to_have_text("On Hold")
-    expect(page.locator("#messages")).to_contain_text("Status set to On Hold.")
+    expect(page.locator("#ticket_status-status")).to_contain_text("Status set to On Hold.")
     expect(page.locator("#ticket-history")).to_contain_text("Open → On Hold")
     expect(panel.get_by_label("Status")).to_be_focused()
     assert_not_reloaded(page)
@@ -228,7 +228,7 @@ def test_change_assignee_and_tags_in_place(
     summary = page.locator("#ticket-summary")
 
     panel.get_by_label("Assignee").select_option(label=other_agent.get_full_name())
-    expect(page.locator("#messages")).to_contain_text(other_agent.get_full_name())
+    expect(page.locator("#ticket_assignee-status")).to_contain_text(other_agent.get_full_name())
     expect(summary.locator(".facts")).to_contain_text(other_agent.get_full_name())
 
     panel.get_by_label("Tags").fill("export, billing")

@@ -22,6 +22,10 @@ class TicketPresenceAdmin(admin.ModelAdmin):
     ordering = ("-seen_at",)
     readonly_fields = ("ticket", "agent", "is_replying", "seen_at")
 
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # Internal bookkeeping: left out of the admin's index, its pages still open by URL.
+        return False
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

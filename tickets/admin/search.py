@@ -20,6 +20,10 @@ class TicketSearchDocumentAdmin(BigTableAdminMixin, admin.ModelAdmin):
     search_fields = ["=ticket__id"]
     ordering = ["-ticket_id"]
 
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # Internal bookkeeping: left out of the admin's index, its pages still open by URL.
+        return False
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

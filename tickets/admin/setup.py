@@ -170,7 +170,6 @@ class TicketStatusForm(forms.ModelForm):
     class Meta:
         model = TicketStatus
         fields = (
-            "id",
             "title",
             "position",
             "colour",
@@ -180,12 +179,6 @@ class TicketStatusForm(forms.ModelForm):
             "use_for_client_replied",
         )
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if "id" in self.fields:
-            self.fields["id"].required = False
-            self.fields["id"].help_text = "Leave empty to use the next free number."
 
 
 @admin.register(TicketStatus)
@@ -220,10 +213,12 @@ class TicketStatusAdmin(admin.ModelAdmin):
             "use_for_team_replied",
             "use_for_client_replied",
         ]
-        return ("id", *fields)
+        # A new status takes the next free number (save_model); an existing one shows its
+        # number, which the API names it by, read only: changing a primary key in a form
+        # would copy the status, not renumber it.
+        return ("id", *fields) if obj is not None else tuple(fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: TicketStatus | None = None) -> tuple:
-        # Changing the primary key in a form would copy the status, not renumber it.
         return ("id",) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: TicketStatus, form: Any, change: bool) -> None:

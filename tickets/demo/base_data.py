@@ -3,6 +3,7 @@ teams, tags and custom fields, created once and found again by natural key."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
@@ -134,6 +136,8 @@ CLIENT_NAMES = [
 ]  # fmt: skip
 CLIENT_SUFFIXES = ["Ltd", "GmbH", "Inc", "SARL"]
 CLIENT_COUNT = 120
+# How far back the demo's tickets go (simulation.py); each client was one before its first ticket.
+DAYS_OF_HISTORY = 180
 FIRST_NAMES = [
     "Anna", "Ben", "Chloe", "Daniel", "Emma", "Felix", "Hannah", "Isaac", "Julia", "Karl",
     "Lena", "Marco", "Nina", "Oscar", "Paula", "Quentin", "Rosa", "Sam", "Tara", "Umar",
@@ -211,6 +215,12 @@ def _label(pk: int, name: str) -> str:
     return json.dumps(history.reference_to(pk, name))
 
 
+def _client_since(number: int) -> datetime.datetime:
+    """When a demo client became one: before the demo's oldest ticket (DAYS_OF_HISTORY),
+    from half a year to about two years before today."""
+    return timezone.now() - datetime.timedelta(days=DAYS_OF_HISTORY + 1 + (number * 37) % 540)
+
+
 def _client_plan() -> list[tuple[str, str, list[tuple[str, str]], list[str]]]:
     """The fixed demo clients: name, email, contacts (name, email) and project names."""
     plan = []
@@ -233,8 +243,10 @@ def _ensure_clients() -> list[ClientInfo]:
     existing = {c.name: c for c in Client.objects.filter(name__in=[p[0] for p in plan])}
     Client.objects.bulk_create(
         [
-            Client(name=name, email=email, phone="+44 20 7946 0000")
-            for name, email, _, _ in plan
+            Client(
+                name=name, email=email, phone="+44 20 7946 0000", created_at=_client_since(number)
+            )
+            for number, (name, email, _, _) in enumerate(plan)
             if name not in existing
         ]
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, overload
 
-from tickets.demo.base_data import DEPARTMENT_WEIGHTS, DEPARTMENTS, Catalog
+from tickets.demo.base_data import DAYS_OF_HISTORY, DEPARTMENT_WEIGHTS, DEPARTMENTS, Catalog
 from tickets.models import (
     ActiveState,
     Channel,
@@ -28,7 +28,6 @@ from tickets.models import (
 )
 from tickets.statuses import FixedStatus
 
-DAYS_OF_HISTORY = 180
 MINUTE = 60.0
 HOUR = 3600.0
 DAY = 86400.0
@@ -112,7 +111,10 @@ UNASSIGNED_RATE = 0.2  # of those not assigned on arrival
 NEGLECTED_RATE = 0.03
 CLOSED_WITHOUT_REPLY_RATE = 0.03
 CLIENT_FOLLOW_UP_RATE = 0.45
-ON_HOLD_RATE = 0.05
+ON_HOLD_RATE = 0.1
+# Of the tickets put on hold, those still waiting (for the client, a part, a third party):
+# without them the On hold view of the demo would always be empty.
+STAYS_ON_HOLD_RATE = 0.5
 NOTE_RATE = 0.15
 CLOSE_RATE = 0.72
 AGENT_BUSY_RATE = 0.1  # the client has replied and waits for the agent
@@ -507,6 +509,8 @@ class TicketLife:
             if rng.random() < ON_HOLD_RATE:
                 self.at = self.later(sim.delay(10 * MINUTE))
                 self.set_status(FixedStatus.ON_HOLD, actor_id=sim.catalog.agents[agent]["id"])
+                if rng.random() < STAYS_ON_HOLD_RATE:
+                    raise LifeStops
                 self.at = self.later(sim.delay(3 * DAY, 0.5))
                 self.agent_reply(agent)
             follow_up_rate *= 0.7

@@ -208,7 +208,7 @@ def _date(value: Any) -> str:
         return readable(value)
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return format_date(moment, "Y-m-d H:i")
+    return format_date(moment, "j M Y H:i")  # as the workspace writes moments (helpdesk.when)
 
 
 def _text(value: Any) -> str:

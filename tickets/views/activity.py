@@ -61,13 +61,13 @@ class ActivityFilter(django_filters.FilterSet):
         method="apply_date_from",
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        error_messages={"invalid": "Enter a valid date."},
     )
     date_to = django_filters.DateFilter(
         method="apply_date_to",
         label="Until",
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        error_messages={"invalid": "Enter a valid date."},
     )
 
     class Meta:

@@ -189,6 +189,9 @@ def queue(request: AgentRequest) -> HttpResponse:
         "last_row": offset + min(len(rows), PAGE_SIZE),
         "sort": filterset.chosen_sort,
         "columns": columns(filterset.chosen_sort),
+        "filters_set": any(
+            any(values) for key, values in request.GET.lists() if key not in PRESENTATION_PARAMS
+        ),
         "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS)
         or request.GET.get("active_state", ActiveState.ACTIVE) != ActiveState.ACTIVE,
     }

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from tickets.agents import AgentRequest
 from tickets.filters import canonical_query
@@ -43,9 +43,16 @@ def save_form(request: AgentRequest, form: SavedViewForm) -> SavedView | None:
         return None
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @agent_required
 def create_view(request: AgentRequest) -> HttpResponse:
+    """POST saves the filters given as `query`. GET shows the form for the filters of
+    ?query=: the form's own address carries them, so that reloading the page after an
+    error (a name already taken) shows the form again rather than a bare 405."""
+    if request.method != "POST":
+        query = canonical_query(QueryDict(request.GET.get("query", "")))
+        form = SavedViewForm(owner=request.user, initial={"query": query})
+        return render(request, FORM_TEMPLATE, {"form": form, "view": None})
     form = SavedViewForm(request.POST, owner=request.user)
     view = save_form(request, form)
     if view is None:

@@ -42,7 +42,8 @@ from .presence import form_version, held_reply
 from .ticket import TEMPLATE, ticket_context
 
 # The regions of the ticket page a change can alter, by partial name.
-PANEL_REGIONS = ["summary", "panel", "history"]
+# A panel change also clears the reply box's last confirmation, as a reply clears the panel's.
+PANEL_REGIONS = ["summary", "panel", "history", "reply_status"]
 REPLY_REGIONS = ["summary", "conversation", "reply", "panel", "history"]
 
 Apply = Callable[[Ticket, dict], str]
@@ -75,6 +76,8 @@ def change(
     request: AgentRequest, pk: int, form_name: str, make_form: Callable, apply: Apply
 ) -> HttpResponse:
     """Validate a side-panel form and apply it through the services."""
+    # The field's URL name: its form on the page shows the confirmation (messages_at).
+    place = f"ticket_{form_name.removesuffix('_form')}"
     ticket = get_ticket_for_agent(request.user, pk)
     form = make_form(ticket, request.POST)
     if form.is_valid():
@@ -86,8 +89,15 @@ def change(
         except services.Conflict as conflict:
             form.add_error(None, str(conflict))
         else:
-            messages.success(request, message)
-    return respond(request, ticket, regions=PANEL_REGIONS, form_name=form_name, form=form)
+            messages.success(request, message, extra_tags=place)
+    return respond(
+        request,
+        ticket,
+        regions=PANEL_REGIONS,
+        form_name=form_name,
+        form=form,
+        anchor=f"#{place}-form",
+    )
 
 
 def panel_form(form_class: type[forms.Form]) -> Callable:
@@ -104,6 +114,7 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
     """A public reply or an internal note, optionally followed by a status change."""
     ticket = get_ticket_for_agent(request.user, pk)
     form = ReplyForm(request.POST, request.FILES, auto_id="reply_%s")
+    anchor = "#conversation"
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -128,14 +139,16 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
             sent = "Note added." if reply.kind == Reply.Kind.NOTE else "Reply sent."
             if data["status"] is not None:
                 sent += f" Status set to {data['status'].title}."
-            messages.success(request, sent)
+            # Shown in the reply box (ticket.html), below the new entry the page lands on.
+            messages.success(request, sent, extra_tags="reply")
+            anchor = f"#reply-{reply.pk}"
     return respond(
         request,
         ticket,
         regions=REPLY_REGIONS,
         form_name="reply_form",
         form=form,
-        anchor="#conversation",
+        anchor=anchor,
     )
 
 
