@@ -46,8 +46,9 @@ class ApiView(APIView):
     # What a method needs besides being an agent (tickets.permissions.Action by HTTP method;
     # WORK_TICKETS for the others), checked by helpdesk.api_access.MayDo.
     required_actions: ClassVar[dict[str, Action]] = {}
-    # The rate limits this request was counted against (check_throttles), for its headers.
-    rate_limits: list[BaseThrottle] = []
+    # The rate limits this request was counted against (check_throttles), for its headers;
+    # None until they are checked.
+    rate_limits: list[BaseThrottle] | None = None
 
     def get_throttles(self) -> list[BaseThrottle]:
         self.rate_limits = super().get_throttles()
@@ -57,9 +58,22 @@ class ApiView(APIView):
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
-        for throttle in self.rate_limits:
+        if self.rate_limits is None and isinstance(request, Request):
+            self.count_refused(request)
+        for throttle in self.rate_limits or []:
             add_rate_limit_headers(response, throttle)
         return response
+
+    def count_refused(self, request: Request) -> None:
+        """Count a request refused before its rate limit was checked (a bad key, a non-agent,
+        an unknown format): so that its answer has the headers too, and so that refusals
+        cannot be tried without limit. The answer itself stays the refusal."""
+        try:
+            request.user  # noqa: B018 (authenticates, if the refusal came before that)
+        except exceptions.APIException:
+            pass  # a failed authentication leaves the request anonymous: counted by address
+        for throttle in self.get_throttles():
+            throttle.allow_request(request, self)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         try:
