@@ -12,6 +12,7 @@ codes and messages (`error_response`) with its own `ErrorEnvelope`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 import time
@@ -68,10 +69,10 @@ class ApiView(APIView):
         """Count a request refused before its rate limit was checked (a bad key, a non-agent,
         an unknown format): so that its answer has the headers too, and so that refusals
         cannot be tried without limit. The answer itself stays the refusal."""
-        try:
-            request.user  # noqa: B018 (authenticates, if the refusal came before that)
-        except exceptions.APIException:
-            pass  # a failed authentication leaves the request anonymous: counted by address
+        # Authenticates, if the refusal came before that; a failed authentication leaves the
+        # request anonymous, counted by its address.
+        with contextlib.suppress(exceptions.APIException):
+            request.user  # noqa: B018
         for throttle in self.get_throttles():
             throttle.allow_request(request, self)
 

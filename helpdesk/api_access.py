@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.cache import BaseCache, caches
+from django.core.cache import caches
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
@@ -111,13 +111,10 @@ class ApiRateThrottle(UserRateThrottle):
     def __init__(self) -> None:
         # DRF's stubs type the setting's rates as numbers; they are texts such as "60/minute".
         self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        # DRF's is the default cache; the rate limits go to the store every worker shares
+        # (helpdesk/settings.py CACHES), chosen per request like the rate.
+        self.cache = caches["ratelimit"]
         super().__init__()
-
-    @property  # type: ignore[override]  # DRF's is a class attribute: the default cache
-    def cache(self) -> BaseCache:
-        # The store every worker shares (helpdesk/settings.py CACHES), read per request
-        # like the rate.
-        return caches["ratelimit"]
 
     def get_ident(self, request: Request) -> str:
         # DRF's own trusts the whole X-Forwarded-For header, which any client can write: an

@@ -128,4 +128,4 @@ class FaultTolerantRedisCache(RedisCache):
         return self._guarded(functools.partial(super().delete_many, keys, version), None)
 
     def clear(self) -> Any:
-        return self._guarded(super().clear, False)
+        return self._guarded(super().clear, None)

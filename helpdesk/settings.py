@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Reads a posted form before the CSRF check does, to answer one over the limits itself.
+    "helpdesk.uploads.UploadLimitMiddleware",
     "helpdesk.middleware.StatementTimeoutMiddleware",
 ]
 
@@ -204,6 +206,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = min(2_621_440, ATTACHMENT_MAX_SIZE)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Above the per-message limit, so that too many files get a form error, not a 400 page.
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, ATTACHMENT_MAX_FILES + 1)
+# A form's whole body may be at most ATTACHMENT_MAX_FILES x ATTACHMENT_MAX_SIZE plus
+# DATA_UPLOAD_MAX_MEMORY_SIZE; over any of these limits the answer is a 413 that names the
+# limit, and the reply box keeps its text (helpdesk/uploads.py).
 
 # Email (Django 6.1 mailers). Development prints messages on the console.
 EMAIL_MODE = os.environ.get("EMAIL_MODE", "console" if DEBUG else "smtp")
