@@ -16,7 +16,7 @@ import contextlib
 import datetime
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -24,12 +24,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, QuerySet, RestrictedError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -94,7 +95,7 @@ class ApiView(APIView):
         return super().handle_exception(exc)
 
 
-def add_rate_limit_headers(response: Response, throttle: BaseThrottle) -> None:
+def add_rate_limit_headers(response: HttpResponse, throttle: BaseThrottle) -> None:
     """X-RateLimit-Limit, -Remaining and -Reset (seconds until a request is free again) of a
     rate limit that counted this request. DRF's SimpleRateThrottle keeps the window's
     requests (`history`, newest first) once it has counted one; its attributes are not in
@@ -269,8 +270,23 @@ def validated(serializer, extra_errors: dict[str, list[str]] | None = None) -> d
 # not exist must get this 404 rather than the HTML page of a CSRF failure.
 @csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Any other path under /api: a 404 in the error envelope rather than an HTML page."""
-    return JsonResponse(native_error(404, "Not found.", None), status=status.HTTP_404_NOT_FOUND)
+    """Any other path under /api: a 404 in the error envelope rather than an HTML page,
+    counted against the rate limit like any API answer (it is no ApiView)."""
+    response = JsonResponse(native_error(404, "Not found.", None), status=status.HTTP_404_NOT_FOUND)
+    # DRF's settings hold the imported classes; the stubs type them as their names.
+    authenticators: Sequence[Any] = api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    throttles: Sequence[Any] = api_settings.DEFAULT_THROTTLE_CLASSES
+    api_request = Request(
+        request, authenticators=[authenticator() for authenticator in authenticators]
+    )
+    # A bad key or a session without its CSRF token: counted by address, still a 404.
+    with contextlib.suppress(exceptions.APIException):
+        api_request.user  # noqa: B018
+    for throttle_class in throttles:
+        throttle = throttle_class()
+        throttle.allow_request(api_request, None)
+        add_rate_limit_headers(response, throttle)
+    return response
 
 
 # Pagination -----------------------------------------------------------------

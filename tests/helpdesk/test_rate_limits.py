@@ -147,6 +147,8 @@ ANSWERS = [
     ("native missing", KeyClient, "get", "/api/tickets/999999", None, 404),
     ("native invalid", KeyClient, "post", "/api/tickets", {}, 422),
     ("native unknown format", KeyClient, "get", "/api/tickets?format=xml", None, 422),
+    ("native unknown path", KeyClient, "get", "/api/nothing/here", None, 404),
+    ("native unknown path, post", lambda key: APIClient(), "post", "/api/nothing", {}, 404),
     ("native bad key", lambda key: KeyClient("wrong"), "get", "/api/tickets", None, 401),
     ("native no key", lambda key: APIClient(), "get", "/api/tickets", None, 401),
     ("reports", KeyClient, "get", "/api/reports/tickets/new_tickets", RANGE, 200),
