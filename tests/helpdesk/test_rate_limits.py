@@ -233,11 +233,35 @@ def test_429_says_when_to_come_back(settings, agent_key, department, make_client
     assert refused["X-RateLimit-Remaining"] == "0"
 
 
-def test_the_portal_counts_in_the_rate_limit_store(settings, db):
+@pytest.fixture
+def own_rate_limit_store(settings):
+    """The rate limits in a store apart from the default cache, to tell which one is used."""
     settings.CACHES = {
         **django_settings.CACHES,
         "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
     }
+    yield
+    caches["ratelimit"].clear()
+
+
+def test_wrong_passwords_count_in_the_rate_limit_store(own_rate_limit_store, settings, agent):
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT = 2
+    browser = Client()
+    for _ in range(2):
+        browser.post("/login/", {"username": agent.username, "password": "wrong"})
+    caches["default"].clear()
+    assert (
+        browser.post("/login/", {"username": agent.username, "password": "password"}).status_code
+        == 429
+    )
+    caches["ratelimit"].clear()
+    assert (
+        browser.post("/login/", {"username": agent.username, "password": "password"}).status_code
+        == 302
+    )
+
+
+def test_the_portal_counts_in_the_rate_limit_store(own_rate_limit_store, settings, db):
     settings.PORTAL_SIGN_IN_RATE_PER_IP = "1/hour"
     browser = Client()
     assert browser.post(SIGN_IN, {"email": "a@x.example"}).status_code == 200
