@@ -1,8 +1,9 @@
 """A Redis that cannot be reached (a closed port on loopback: a real refused connection)
 degrades the app, never fails it: caches miss, rate limits let requests through, a warning
-is logged, and /readyz says the cache is down. And a reachable Redis (127.0.0.1:6379)
-works as a cache and is ready."""
+is logged, and /readyz says the cache is down. And a reachable Redis (a throwaway
+redis-server of the tests' own) works as a cache and is ready."""
 
+import contextlib
 import logging
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from helpdesk import cache as fault_tolerant
 from tests import factories
 from tests.tickets.api.conftest import KeyClient
 
-LIVE_REDIS = "redis://127.0.0.1:6379/0"
+REDIS_SERVER = "/usr/bin/redis-server"  # Debian's redis-server; `make test` installs it
 
 
 def closed_port() -> int:
@@ -48,9 +49,36 @@ def dead_redis(settings):
     return settings.CACHES["default"]["LOCATION"]
 
 
+@contextlib.contextmanager
+def redis_server(port: int, folder):
+    """A throwaway Redis of the test's own on `port` (never the system's), stopped after."""
+    server = subprocess.Popen(  # noqa: S603 (a fixed binary and our own arguments)
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_redis_url(tmp_path_factory):
+    port = closed_port()
+    with redis_server(port, tmp_path_factory.mktemp("redis")):
+        yield f"redis://127.0.0.1:{port}/0"
+
+
 @pytest.fixture
-def live_redis(settings):
-    settings.CACHES = redis_caches(LIVE_REDIS)
+def live_redis(settings, live_redis_url):
+    settings.CACHES = redis_caches(live_redis_url)
 
 
 WARNING = "is unreachable"
@@ -168,34 +196,10 @@ class TestRedisReachable:
         cache = caches["default"]
         assert cache.set("a", 1) is None
         assert cache.get("a", "miss") == "miss"
-        # A Redis of the test's own starts on that port; the same cache object uses it.
-        server = subprocess.Popen(  # noqa: S603
-            [
-                "/usr/bin/redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(tmp_path),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(100):
-                with socket.socket() as probe:
-                    if probe.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.05)
+        # A Redis starts on that port; the same cache object uses it.
+        with redis_server(port, tmp_path):
             cache.set("a", 1)
             assert cache.get("a", "miss") == 1
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
         assert [message.split(" (")[0] for message in warnings_logged(caplog)] == [
             f"Redis at redis://127.0.0.1:{port}/0 is unreachable",
             f"Redis at redis://127.0.0.1:{port}/0 is reachable again.",
