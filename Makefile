@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_TICKETS ?= 2000
 
-.PHONY: help install run test test-postgres lint format checks chromium mailservers
+.PHONY: help install run test test-postgres lint format checks chromium mailservers redis
 
 help:
 	@echo "make run    install, load demo data on SQLite, serve http://127.0.0.1:$(PORT)"
@@ -49,7 +49,14 @@ mailservers:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq dovecot-imapd openssl; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq dovecot-imapd openssl; fi; }
 
-test: install chromium mailservers
+# The cache tests start a throwaway redis-server of their own, never the system's service.
+redis:
+	@test -x /usr/bin/redis-server || { \
+		echo "Installing Redis for the cache tests"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
+
+test: install chromium mailservers redis
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

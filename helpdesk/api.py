@@ -12,10 +12,11 @@ codes and messages (`error_response`) with its own `ErrorEnvelope`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -23,12 +24,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, QuerySet, RestrictedError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -46,8 +48,9 @@ class ApiView(APIView):
     # What a method needs besides being an agent (tickets.permissions.Action by HTTP method;
     # WORK_TICKETS for the others), checked by helpdesk.api_access.MayDo.
     required_actions: ClassVar[dict[str, Action]] = {}
-    # The rate limits this request was counted against (check_throttles), for its headers.
-    rate_limits: list[BaseThrottle] = []
+    # The rate limits this request was counted against (check_throttles), for its headers;
+    # None until they are checked.
+    rate_limits: list[BaseThrottle] | None = None
 
     def get_throttles(self) -> list[BaseThrottle]:
         self.rate_limits = super().get_throttles()
@@ -57,9 +60,22 @@ class ApiView(APIView):
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
-        for throttle in self.rate_limits:
+        if self.rate_limits is None and isinstance(request, Request):
+            self.count_refused(request)
+        for throttle in self.rate_limits or []:
             add_rate_limit_headers(response, throttle)
         return response
+
+    def count_refused(self, request: Request) -> None:
+        """Count a request refused before its rate limit was checked (a bad key, a non-agent,
+        an unknown format): so that its answer has the headers too, and so that refusals
+        cannot be tried without limit. The answer itself stays the refusal."""
+        # Authenticates, if the refusal came before that; a failed authentication leaves the
+        # request anonymous, counted by its address.
+        with contextlib.suppress(exceptions.APIException):
+            request.user  # noqa: B018
+        for throttle in self.get_throttles():
+            throttle.allow_request(request, self)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         try:
@@ -79,7 +95,7 @@ class ApiView(APIView):
         return super().handle_exception(exc)
 
 
-def add_rate_limit_headers(response: Response, throttle: BaseThrottle) -> None:
+def add_rate_limit_headers(response: HttpResponse, throttle: BaseThrottle) -> None:
     """X-RateLimit-Limit, -Remaining and -Reset (seconds until a request is free again) of a
     rate limit that counted this request. DRF's SimpleRateThrottle keeps the window's
     requests (`history`, newest first) once it has counted one; its attributes are not in
@@ -254,8 +270,23 @@ def validated(serializer, extra_errors: dict[str, list[str]] | None = None) -> d
 # not exist must get this 404 rather than the HTML page of a CSRF failure.
 @csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Any other path under /api: a 404 in the error envelope rather than an HTML page."""
-    return JsonResponse(native_error(404, "Not found.", None), status=status.HTTP_404_NOT_FOUND)
+    """Any other path under /api: a 404 in the error envelope rather than an HTML page,
+    counted against the rate limit like any API answer (it is no ApiView)."""
+    response = JsonResponse(native_error(404, "Not found.", None), status=status.HTTP_404_NOT_FOUND)
+    # DRF's settings hold the imported classes; the stubs type them as their names.
+    authenticators: Sequence[Any] = api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    throttles: Sequence[Any] = api_settings.DEFAULT_THROTTLE_CLASSES
+    api_request = Request(
+        request, authenticators=[authenticator() for authenticator in authenticators]
+    )
+    # A bad key or a session without its CSRF token: counted by address, still a 404.
+    with contextlib.suppress(exceptions.APIException):
+        api_request.user  # noqa: B018
+    for throttle_class in throttles:
+        throttle = throttle_class()
+        throttle.allow_request(api_request, None)
+        add_rate_limit_headers(response, throttle)
+    return response
 
 
 # Pagination -----------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.cache import caches
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
@@ -110,6 +111,9 @@ class ApiRateThrottle(UserRateThrottle):
     def __init__(self) -> None:
         # DRF's stubs type the setting's rates as numbers; they are texts such as "60/minute".
         self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        # DRF's is the default cache; the rate limits go to the store every worker shares
+        # (helpdesk/settings.py CACHES), chosen per request like the rate.
+        self.cache = caches["ratelimit"]
         super().__init__()
 
     def get_ident(self, request: Request) -> str:

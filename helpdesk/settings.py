@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "helpdesk.middleware.BrowserTimeZoneMiddleware",
+    # Reads a posted form before the CSRF check does, to answer one over the limits itself.
+    "helpdesk.uploads.UploadLimitMiddleware",
     "helpdesk.middleware.StatementTimeoutMiddleware",
 ]
 
@@ -136,16 +138,32 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # scan on PostgreSQL; SQLite builds them without it, which only makes them less fast.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# Caches (docs/deploy.md, "Redis"). `default` saves work (counts, addresses); `ratelimit`
+# holds the API's and the portal's rate limits, which every worker and server must share.
+# With REDIS_URL both live in Redis, and an unreachable Redis makes them misses, never
+# errors (helpdesk/cache.py): short socket timeouts keep a dead Redis from holding requests.
+# Without it, counts are cached per process and rate limits go to a database table
+# (made by portal's migration 0002), so that several workers still share one limit.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+RATE_LIMIT_TABLE = "helpdesk_rate_limits"
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
+    _redis_timeout = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
+    _redis = {
+        "BACKEND": "helpdesk.cache.FaultTolerantRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": _redis_timeout, "socket_timeout": _redis_timeout},
     }
+    CACHES = {"default": _redis, "ratelimit": {**_redis, "KEY_PREFIX": "ratelimit"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": RATE_LIMIT_TABLE,
+            # Past this many live counters the table drops a third of them at random.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        },
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +209,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = min(2_621_440, ATTACHMENT_MAX_SIZE)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Above the per-message limit, so that too many files get a form error, not a 400 page.
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, ATTACHMENT_MAX_FILES + 1)
+# A form's whole body may be at most ATTACHMENT_MAX_FILES x ATTACHMENT_MAX_SIZE plus
+# DATA_UPLOAD_MAX_MEMORY_SIZE; over any of these limits the answer is a 413 that names the
+# limit, and the reply box keeps its text (helpdesk/uploads.py).
 
 # Email (Django 6.1 mailers). Development prints messages on the console.
 EMAIL_MODE = os.environ.get("EMAIL_MODE", "console" if DEBUG else "smtp")
@@ -282,7 +303,7 @@ SECURE_CSP = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

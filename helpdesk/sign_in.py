@@ -5,7 +5,8 @@ password is refused (429), so that guessing cannot go on.
 
 The forms call `locked_for` before checking a password, then `record_failure` or
 `record_success`; `with_lockout_status` gives a locked answer its status. Counters are
-shared by every process when the cache is (Redis in production, see docs/deploy.md).
+in the `ratelimit` cache, which every process shares (Redis, else a database table: see
+helpdesk/settings.py CACHES).
 Unknown usernames are counted like real ones, so a lockout tells nothing about who exists.
 """
 
@@ -20,7 +21,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.http import HttpRequest, HttpResponseBase
 
 from helpdesk.addresses import client_ip
@@ -39,6 +40,10 @@ def in_minutes(seconds: int) -> str:
 
 def locked_message(seconds: int) -> str:
     return f"Too many failed sign-ins. Try again in {in_minutes(seconds)}."
+
+
+def _store() -> BaseCache:
+    return caches["ratelimit"]
 
 
 def _key(kind: str, scope: str, value: str) -> str:
@@ -60,7 +65,7 @@ def locked_for(request: HttpRequest, username: str) -> int:
     (0: now): the longer of the account's and the address's lockouts."""
     keys = [_key("locked", scope, value) for scope, value, _ in _subjects(request, username)]
     try:
-        until = cache.get_many(keys)
+        until = _store().get_many(keys)
     except Exception:
         # A cache outage must not lock every agent out: sign-in goes on unlimited.
         logger.warning("Cannot read sign-in lockouts: the cache is unreachable.", exc_info=True)
@@ -76,6 +81,7 @@ def record_failure(request: HttpRequest, username: str) -> int:
     window = settings.SIGN_IN_FAILURE_WINDOW_SECONDS
     lockout = settings.SIGN_IN_LOCKOUT_SECONDS
     try:
+        cache = _store()
         for scope, value, limit in _subjects(request, username):
             key = _key("failures", scope, value)
             cache.add(key, 0, timeout=window)
@@ -107,7 +113,7 @@ def record_success(request: HttpRequest, username: str) -> None:
     """A successful sign-in forgets the account's failures (not the address's: one good
     account must not reset the count of guesses at others)."""
     try:
-        cache.delete(_key("failures", ACCOUNT, username))
+        _store().delete(_key("failures", ACCOUNT, username))
     except Exception:
         logger.warning("Cannot reset failed sign-ins: the cache is unreachable.", exc_info=True)
 
@@ -117,7 +123,7 @@ def unlock(*, username: str = "", address: str = "") -> None:
     (an administrator's `manage.py unlock_sign_in`)."""
     for scope, value in ((ACCOUNT, username), (ADDRESS, address)):
         if value:
-            cache.delete_many([_key("locked", scope, value), _key("failures", scope, value)])
+            _store().delete_many([_key("locked", scope, value), _key("failures", scope, value)])
 
 
 def with_lockout_status(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from helpdesk.readiness import readyz
 from helpdesk.sign_in import with_lockout_status
 
 
@@ -12,6 +13,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     # Before the admin's own route: a locked sign-in answers 429 (helpdesk.sign_in).
     path("admin/login/", with_lockout_status(admin.site.login)),
     path("admin/", admin.site.urls),

@@ -1,8 +1,8 @@
 """How often the portal's public forms may be used, per address and per IP: counters in
-the cache (as the API's rate limit keeps its own), one per fixed window.
+the `ratelimit` cache (as the API's rate limit keeps its own), one per fixed window.
 
-A limit is a rate such as "5/hour". Several processes share the counters when the cache
-is shared (Redis in production, see docs/deploy.md); the development cache is per process.
+A limit is a rate such as "5/hour". Every process shares the counters: the `ratelimit`
+cache is Redis when REDIS_URL is set, else a database table (helpdesk/settings.py CACHES).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
@@ -38,6 +38,7 @@ def hit(scope: str, key: str, rate: str) -> bool:
     window = int(time.time()) // seconds
     digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
     cache_key = f"portal:rate:{scope}:{digest}:{window}"
+    cache = caches["ratelimit"]
     cache.add(cache_key, 0, timeout=seconds + 1)
     try:
         count = cache.incr(cache_key)

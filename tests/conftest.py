@@ -2,7 +2,7 @@ import os
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from playwright.sync_api import expect
 
 from tests import factories
@@ -36,6 +36,16 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": CHROMIUM_FLAGS,
         "headless": True,
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _rate_limits_in_the_default_cache():
+    """Tests count rate limits in the default cache (the same store: clearing one clears
+    the other), so that the queries pinned on an endpoint are the endpoint's own. Without
+    Redis production counts them in a database table: tests/helpdesk/test_ratelimits.py
+    checks that store."""
+    with override_settings(CACHES={**settings.CACHES, "ratelimit": settings.CACHES["default"]}):
+        yield
 
 
 @pytest.fixture(autouse=True)

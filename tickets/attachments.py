@@ -320,6 +320,14 @@ class AttachmentsField(forms.Field):
     def limits_text(self) -> str:
         return f"Up to {max_files()} files, {filesizeformat(max_size())} each."
 
+    @property
+    def too_large_text(self) -> str:
+        """Shown when the server or the proxy refuses a body over the limits with a 413
+        (helpdesk/uploads.py), which the form never sees."""
+        from helpdesk.uploads import files_too_large_message
+
+        return files_too_large_message()
+
     widget = MultipleFileInput
 
     def __init__(self, **kwargs):

@@ -67,3 +67,22 @@ document.addEventListener("DOMContentLoaded", function () {
     document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
   }
 })();
+
+// A form over the upload limits gets a 413 (from the app, which names the limit in the
+// X-Upload-Error header, or from the proxy): htmx leaves the page as it is, so the typed
+// text stays; say what went wrong beside the files.
+document.addEventListener("htmx:responseError", function (event) {
+  const xhr = event.detail.xhr;
+  const form = event.detail.elt.closest("form");
+  if (!xhr || xhr.status !== 413 || !form) {
+    return;
+  }
+  const zone = form.querySelector("[data-dropzone]");
+  const error = form.querySelector("[data-upload-error]");
+  if (!zone || !error) {
+    return;
+  }
+  error.textContent = xhr.getResponseHeader("X-Upload-Error") || zone.dataset.tooLarge;
+  error.hidden = false;
+  zone.classList.add("has-error");
+});

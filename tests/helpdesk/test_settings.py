@@ -44,3 +44,14 @@ def test_sqlite_has_no_statement_time_limit():
     options = database_options(DATABASE_URL="sqlite:///demo.sqlite3")
     assert "options" not in options
     assert options["transaction_mode"] == "IMMEDIATE"
+
+
+def test_the_health_checks_are_exempt_from_the_https_redirect():
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_STATEMENT_TIMEOUT"}
+    env.update(DEBUG="false", SECRET_KEY="k" * 60, ALLOWED_HOSTS="help.example.com")
+    code = "import json, helpdesk.settings as s; print(json.dumps(s.SECURE_REDIRECT_EXEMPT))"
+    result = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    exempt = json.loads(result.stdout)
+    assert {"^healthz$", "^readyz$"} <= set(exempt)

@@ -237,12 +237,11 @@ class TestAdminSignIn:
 class TestCacheOutage:
     def test_with_the_cache_unreachable_agents_still_sign_in(self, client, agent, caplog):
         # A real Redis client pointed at a port where nothing listens.
-        unreachable = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": "redis://127.0.0.1:1/0",
-            }
+        redis = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
         }
+        unreachable = {"default": redis, "ratelimit": redis}
         with (
             override_settings(CACHES=unreachable),
             caplog.at_level(logging.WARNING, logger="helpdesk.sign_in"),

@@ -170,3 +170,29 @@ def test_a_file_just_over_the_limit_says_so(signed_in_page: Page, live_server, t
         "“big.txt” is just over the limit of 2.0\xa0KB per file."
     )
     assert not Attachment.objects.exists()
+
+
+def test_a_reply_over_the_request_limit_keeps_its_text(
+    signed_in_page: Page, live_server, ticket, settings, csp_errors
+):
+    # Files within their own limit, over the body's (1 file of 1 KB, 1 KB of fields): the
+    # server refuses the request before the form, and the box keeps what was typed.
+    settings.ATTACHMENT_MAX_FILES = 1
+    settings.ATTACHMENT_MAX_SIZE = 1024
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    page = signed_in_page
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    page.evaluate("window.__noReload = true")
+    box = page.locator("#reply-box")
+    box.get_by_label("Message").fill("My long careful answer")
+    box.get_by_label("Attachments").set_input_files(
+        [{"name": "big.txt", "mimeType": "text/plain", "buffer": b"x" * 3000}]
+    )
+    box.get_by_role("button", name="Send reply").click()
+    expect(box.get_by_role("alert")).to_have_text(
+        "The attachments are too large: at most 0.000977 MB in all."
+    )
+    expect(box.get_by_label("Message")).to_have_value("My long careful answer")
+    assert page.evaluate("window.__noReload === true")
+    assert not Attachment.objects.exists()
+    assert csp_errors == []
