@@ -22,7 +22,7 @@ from . import inputs
 from .bodies import request_values
 from .filters import ClientFilter, ProjectFilter
 from .lookups import LookupListView, refuse_if_used, update_fields
-from .schema import PAGE_PARAMETERS, path_id, responses
+from .schema import PAGE_PARAMETERS, path_id, query_id, responses
 from .serializers import (
     ClientSchema,
     ContactSchema,
@@ -230,7 +230,7 @@ class ProjectListView(LookupListView):
         operation_id="projects_list",
         summary="List projects",
         parameters=[
-            OpenApiParameter("client_id", int, description="Only this client's projects."),
+            query_id("client_id", "Only this client's projects."),
             *PAGE_PARAMETERS,
         ],
         responses=responses(200, ProjectSchema, 422, many=True),

@@ -25,6 +25,7 @@ from tickets.models import (
     max_length,
 )
 from tickets.queries import MAX_ID
+from tickets.services import Conflict
 
 PRIORITY_CODES = [p.code for p in Priority]
 
@@ -229,9 +230,7 @@ class CategoryInput(UpdatableInput):
         if category is not None:
             others = others.exclude(pk=category.pk)
         if others.exists():
-            raise serializers.ValidationError(
-                {"name": ["A category of this type with this name already exists."]}
-            )
+            raise Conflict("A category of this type with this name already exists.")
         return attrs
 
 
@@ -257,9 +256,7 @@ class ContactInput(UpdatableInput):
             if contact is not None:
                 others = others.exclude(pk=contact.pk)
             if others.exists():
-                raise serializers.ValidationError(
-                    {"email": ["This client already has a contact with this email."]}
-                )
+                raise Conflict("This client already has a contact with this email.")
         return attrs
 
 
@@ -279,9 +276,7 @@ class ProjectInput(UpdatableInput):
         if project is not None:
             others = others.exclude(pk=project.pk)
         if others.exists():
-            raise serializers.ValidationError(
-                {"name": ["This client already has a project with this name."]}
-            )
+            raise Conflict("This client already has a project with this name.")
         return attrs
 
 
