@@ -23,7 +23,7 @@ from helpdesk.api_access import AgentApiRequest
 from tickets.api.schema import query_id
 
 from .catalog import RANKING, Report
-from .forms import TAG_PARAMETER, ReportParametersForm
+from .forms import TAG_PARAMETER, ReportParametersForm, time_zone_names
 from .periods import ReportFilters
 
 
@@ -88,6 +88,7 @@ PARAMETERS = [
     OpenApiParameter(
         "timezone",
         OpenApiTypes.STR,
+        enum=sorted(time_zone_names()),
         description="An IANA time zone name for days and hours. Default: the site's.",
     ),
     query_id("agent", "An agent id: the assignee (ratings: the agent rated)."),

@@ -149,7 +149,7 @@ class ContactListView(LookupListView):
         summary="Add a contact to a client",
         parameters=[CLIENT_ID],
         request=inputs.ContactInput,
-        responses=responses(201, ContactSchema, 404, 422),
+        responses=responses(201, ContactSchema, 404, 409, 422),
     )
     def post(self, request: AgentApiRequest, pk: str) -> Response:
         client = get_client_for_agent(request.user, pk)
@@ -176,7 +176,7 @@ CONTACT_PARAMETERS = [CLIENT_ID, path_id("contact_id", "The contact id.")]
         description="Only the parameters given change.",
         parameters=CONTACT_PARAMETERS,
         request=inputs.ContactInput,
-        responses=responses(200, ContactSchema, 404, 422),
+        responses=responses(200, ContactSchema, 404, 409, 422),
     ),
     delete=extend_schema(
         operation_id="contacts_destroy",
@@ -243,7 +243,7 @@ class ProjectListView(LookupListView):
         operation_id="projects_create",
         summary="Create a project",
         request=inputs.ProjectInput,
-        responses=responses(201, ProjectSchema, 422),
+        responses=responses(201, ProjectSchema, 409, 422),
     )
     def post(self, request: AgentApiRequest) -> Response:
         data = validated(inputs.ProjectInput(data=request_values(request)))

@@ -214,8 +214,9 @@ def _constrain_texts(component: dict[str, Any]) -> None:
 
 def add_common_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """A postprocessing hook: every operation documents every status it can answer (the
-    common errors, and 404 where the path names a record), a PATCH body needs at least one
-    field, and texts in bodies state what the API refuses."""
+    common errors, and 404 where the path names a record), an empty query value is allowed
+    as none, a PATCH needs a body with at least one field, and texts in bodies state what
+    the API refuses."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     for methods in result.get("paths", {}).values():
         for method, operation in methods.items():
@@ -228,6 +229,17 @@ def add_common_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             for code, (schema, description) in common.items():
                 responses.setdefault(str(code), _error_response(schema, description))
             operation["responses"] = dict(sorted(responses.items()))
+            for parameter in operation.get("parameters", []):
+                # An empty query value counts as not given (as an HTML form sends it); in an
+                # array, "" is an item of its own, a valid text.
+                if (
+                    parameter.get("in") == "query"
+                    and not parameter.get("required")
+                    and parameter.get("schema", {}).get("type") != "array"
+                ):
+                    parameter["allowEmptyValue"] = True
+            if method == "patch" and "requestBody" in operation:
+                operation["requestBody"]["required"] = True
             for component in _request_component(operation, components):
                 _constrain_texts(component)
                 if method == "patch":
