@@ -157,7 +157,7 @@ def cases(record_property):
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     database=None,

@@ -182,9 +182,13 @@ COMMON_ERRORS = {
 }
 NOT_FOUND = ("ErrorSchema", "The id does not exist.")
 # No NUL character (a 422: PostgreSQL cannot store it), and for a required text at least
-# one character that is not white space (a 422: texts are trimmed).
+# one character that is not white space (a 422: texts are trimmed). White space as Python's
+# str.strip() sees it, spelled out: regular expressions' \s differs between languages.
 NO_NUL = "^[^\\u0000]*$"
-NON_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+_SPACE = (
+    "\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NON_BLANK = f"^[^\\u0000]*[^\\u0000{_SPACE}][^\\u0000]*$"
 METHODS = {"get", "put", "post", "patch", "delete"}
 
 
@@ -205,11 +209,17 @@ def _request_component(operation: dict[str, Any], components: dict[str, Any]) ->
     return found
 
 
+def _constrain_text(field: dict[str, Any]) -> None:
+    if field.get("type") == "array":
+        _constrain_text(field.get("items", {}))
+    if field.get("type") != "string" or "enum" in field or "format" in field:
+        return
+    field["pattern"] = NON_BLANK if field.get("minLength", 0) >= 1 else NO_NUL
+
+
 def _constrain_texts(component: dict[str, Any]) -> None:
     for field in component.get("properties", {}).values():
-        if field.get("type") != "string" or "enum" in field or "format" in field:
-            continue
-        field["pattern"] = NON_BLANK if field.get("minLength", 0) >= 1 else NO_NUL
+        _constrain_text(field)
 
 
 def add_common_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
