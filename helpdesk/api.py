@@ -293,14 +293,16 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 
 
 class Page:
-    """`page` (from 1) and `limit` (default 25, at most 100), validated."""
+    """`page` (from 1, at most MAX_PAGE) and `limit` (default 25, at most 100), validated."""
 
     DEFAULT_LIMIT = 25
     MAX_LIMIT = 100
+    # A bound the schema can state and any client's integer holds; no list has that many pages.
+    MAX_PAGE = 2**31 - 1
 
     def __init__(self, request: Request) -> None:
         errors: dict[str, list[str]] = {}
-        self.number = self._read(request, "page", 1, 1, None, errors)
+        self.number = self._read(request, "page", 1, 1, self.MAX_PAGE, errors)
         self.limit = self._read(request, "limit", self.DEFAULT_LIMIT, 1, self.MAX_LIMIT, errors)
         if errors:
             raise validation_error(errors)
@@ -311,7 +313,7 @@ class Page:
         name: str,
         default: int,
         minimum: int,
-        maximum: int | None,
+        maximum: int,
         errors: dict[str, list[str]],
     ) -> int:
         raw = request.query_params.get(name)
@@ -322,9 +324,8 @@ class Page:
         except ValueError:
             errors[name] = [f"The {name} must be an integer."]
             return default
-        if value < minimum or (maximum is not None and value > maximum):
-            bounds = f"between {minimum} and {maximum}" if maximum else f"at least {minimum}"
-            errors[name] = [f"The {name} must be {bounds}."]
+        if not minimum <= value <= maximum:
+            errors[name] = [f"The {name} must be between {minimum} and {maximum}."]
         return value
 
     def slice(

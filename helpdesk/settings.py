@@ -276,6 +276,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "PREPROCESSING_HOOKS": ["tickets.api.schema.without_trailing_slashes"],
+    # Request bodies get components of their own, where a required text states minLength.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tickets.api.schema.add_common_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketPriorityEnum": ["normal", "high", "urgent"],
         "ReplyTypeEnum": ["reply", "note"],

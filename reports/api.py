@@ -20,9 +20,10 @@ from rest_framework.views import APIView
 
 from helpdesk.api import ApiView, data_response, validation_error
 from helpdesk.api_access import AgentApiRequest
+from tickets.api.schema import query_id
 
 from .catalog import RANKING, Report
-from .forms import TAG_PARAMETER, ReportParametersForm
+from .forms import TAG_PARAMETER, ReportParametersForm, time_zone_names
 from .periods import ReportFilters
 
 
@@ -87,16 +88,13 @@ PARAMETERS = [
     OpenApiParameter(
         "timezone",
         OpenApiTypes.STR,
+        enum=sorted(time_zone_names()),
         description="An IANA time zone name for days and hours. Default: the site's.",
     ),
-    OpenApiParameter(
-        "agent",
-        OpenApiTypes.INT,
-        description="An agent id: the assignee (ratings: the agent rated).",
-    ),
-    OpenApiParameter("department", OpenApiTypes.INT, description="A department id."),
-    OpenApiParameter("client", OpenApiTypes.INT, description="A client id."),
-    OpenApiParameter("team", OpenApiTypes.INT, description="A team id: the ticket's team."),
+    query_id("agent", "An agent id: the assignee (ratings: the agent rated)."),
+    query_id("department", "A department id."),
+    query_id("client", "A client id."),
+    query_id("team", "A team id: the ticket's team."),
     OpenApiParameter(
         TAG_PARAMETER,
         OpenApiTypes.STR,

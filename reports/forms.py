@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tickets.agents import agents_and_former_agents
 from tickets.models import Category, Client, Team, Ticket
+from tickets.queries import MAX_ID
 
 from .periods import MAX_HOUR_RANGE_DAYS, GroupBy, ReportFilters
 
@@ -63,16 +64,28 @@ class ReportParametersForm(forms.Form):
     )
     timezone = forms.CharField(required=False, max_length=64)
     agent = forms.IntegerField(
-        required=False, min_value=1, error_messages={"invalid": "Enter an agent id."}
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": "Enter an agent id."},
     )
     department = forms.IntegerField(
-        required=False, min_value=1, error_messages={"invalid": "Enter a department id."}
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": "Enter a department id."},
     )
     client = forms.IntegerField(
-        required=False, min_value=1, error_messages={"invalid": "Enter a client id."}
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": "Enter a client id."},
     )
     team = forms.IntegerField(
-        required=False, min_value=1, error_messages={"invalid": "Enter a team id."}
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": "Enter a team id."},
     )
     # The longest range grouped by hour (one period per hour); None: no limit.
     max_hour_range_days: int | None = MAX_HOUR_RANGE_DAYS

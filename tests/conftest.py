@@ -153,3 +153,26 @@ def signed_in_page(page, live_server, agent):
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
     )
     return page
+
+
+# The schemathesis run's case count (tests/helpdesk/test_schema_fuzz.py), summed from the
+# reports, which carry it from xdist's workers too, and printed at the end of the run.
+SCHEMATHESIS_CASES = "schemathesis cases"
+_schemathesis_cases = {"cases": 0, "operations": 0}
+
+
+def pytest_runtest_logreport(report):
+    if report.when != "teardown":
+        return
+    cases = sum(value for name, value in report.user_properties if name == SCHEMATHESIS_CASES)
+    if cases:
+        _schemathesis_cases["cases"] += cases
+        _schemathesis_cases["operations"] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _schemathesis_cases["operations"]:
+        terminalreporter.write_line(
+            f"schemathesis: {_schemathesis_cases['cases']} cases over "
+            f"{_schemathesis_cases['operations']} operations"
+        )

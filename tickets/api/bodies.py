@@ -38,6 +38,11 @@ def service_errors(names: dict[str, str]) -> Iterator[None]:
         raise service_validation_error(error, names) from error
 
 
+class FormValues(dict[str, Any]):
+    """The values of a form-encoded or multipart body, where every value is text; a JSON
+    body's values keep their JSON types, which the inputs check (tickets.api.inputs)."""
+
+
 def request_values(request: Request) -> dict[str, Any]:
     """The request body as a plain dict, the same for form-encoded and JSON bodies.
 
@@ -47,7 +52,7 @@ def request_values(request: Request) -> dict[str, Any]:
     """
     data = request.data
     if isinstance(data, MultiValueDict):  # a form-encoded or multipart body: a QueryDict
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = FormValues()
         custom_fields: dict[str, Any] = {}
         for key in data:
             if key.endswith("[]"):

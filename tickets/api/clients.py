@@ -23,7 +23,7 @@ from . import inputs
 from .bodies import request_values
 from .filters import ClientFilter, ProjectFilter
 from .lookups import LookupListView, refuse_if_used, update_fields
-from .schema import PAGE_PARAMETERS, path_id, responses
+from .schema import PAGE_PARAMETERS, path_id, query_id, responses
 from .serializers import (
     ClientSchema,
     ContactSchema,
@@ -155,7 +155,7 @@ class ContactListView(LookupListView):
         summary="Add a contact to a client",
         parameters=[CLIENT_ID],
         request=inputs.ContactInput,
-        responses=responses(201, ContactSchema, 404, 422),
+        responses=responses(201, ContactSchema, 404, 409, 422),
     )
     def post(self, request: AgentApiRequest, pk: str) -> Response:
         client = get_client_for_agent(request.user, pk)
@@ -182,7 +182,7 @@ CONTACT_PARAMETERS = [CLIENT_ID, path_id("contact_id", "The contact id.")]
         description="Only the parameters given change.",
         parameters=CONTACT_PARAMETERS,
         request=inputs.ContactInput,
-        responses=responses(200, ContactSchema, 404, 422),
+        responses=responses(200, ContactSchema, 404, 409, 422),
     ),
     delete=extend_schema(
         operation_id="contacts_destroy",
@@ -239,7 +239,7 @@ class ProjectListView(LookupListView):
         operation_id="projects_list",
         summary="List projects",
         parameters=[
-            OpenApiParameter("client_id", int, description="Only this client's projects."),
+            query_id("client_id", "Only this client's projects."),
             *PAGE_PARAMETERS,
         ],
         responses=responses(200, ProjectSchema, 422, many=True),
@@ -252,7 +252,7 @@ class ProjectListView(LookupListView):
         operation_id="projects_create",
         summary="Create a project",
         request=inputs.ProjectInput,
-        responses=responses(201, ProjectSchema, 422),
+        responses=responses(201, ProjectSchema, 409, 422),
     )
     def post(self, request: AgentApiRequest) -> Response:
         data = validated(inputs.ProjectInput(data=request_values(request)))

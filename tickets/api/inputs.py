@@ -25,11 +25,58 @@ from tickets.models import (
     max_length,
 )
 from tickets.queries import MAX_ID
+from tickets.services import Conflict
+
+from .bodies import FormValues
 
 PRIORITY_CODES = [p.code for p in Priority]
 
 
-class IdField(serializers.IntegerField):
+def from_json(field: serializers.Field) -> bool:
+    """Whether the field's value came in a JSON body, which keeps its types, rather than in
+    a form, where every value is text."""
+    return not isinstance(getattr(field.root, "initial_data", None), FormValues)
+
+
+class TextField(serializers.CharField):
+    """Text, and only text: DRF's CharField would store a JSON number or boolean as its digits."""
+
+    default_error_messages = {"invalid": "Enter text."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextEmailField(serializers.EmailField):
+    default_error_messages = {"invalid": "Enter a valid email address."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number; in JSON a number (not `"5"`, not `true`), in a form its digits."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or (from_json(self) and not isinstance(data, (int, float))):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """In JSON `true` or `false`; in a form `true`/`false`, `1`/`0`, `yes`/`no`..."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if from_json(self) and not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
+class IdField(WholeNumberField):
     """An id: a whole number from 1 to the largest the database holds; "" means none."""
 
     default_error_messages = {"invalid": "Enter a whole number (an id)."}
@@ -43,11 +90,6 @@ class IdField(serializers.IntegerField):
         if data == "" and self.allow_null:
             data = None
         return super().validate_empty_values(data)
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class PriorityField(serializers.ChoiceField):
@@ -65,10 +107,10 @@ class PriorityField(serializers.ChoiceField):
 class TagListField(serializers.ListField):
     """A list of tag titles; a single form value counts as a list of one; empty ones are dropped."""
 
-    child = serializers.CharField(max_length=100, allow_blank=True)
+    child = TextField(max_length=100, allow_blank=True)
 
     def to_internal_value(self, data: Any) -> list[str]:
-        if isinstance(data, str):
+        if isinstance(data, str) and not from_json(self):
             data = [data]
         return [name for name in super().to_internal_value(data) if name]
 
@@ -88,8 +130,8 @@ class TicketInput(serializers.Serializer):
     ticket_projectid = IdField(
         required=False, allow_null=True, help_text="A project of the client; empty for none."
     )
-    ticket_subject = serializers.CharField(max_length=max_length(Ticket, "subject"))
-    ticket_message = serializers.CharField()
+    ticket_subject = TextField(max_length=max_length(Ticket, "subject"))
+    ticket_message = TextField()
     ticket_priority = PriorityField(help_text="normal, high or urgent.")
     tags = TagListField(
         required=False, help_text="Tag titles: `tags[]=a&tags[]=b` in a form, an array in JSON."
@@ -189,7 +231,7 @@ class TagsInput(serializers.Serializer):
 
 
 class ReplyInput(serializers.Serializer):
-    ticketreply_text = serializers.CharField(help_text="The message.")
+    ticketreply_text = TextField(help_text="The message.")
     ticketreply_type = serializers.ChoiceField(
         choices=Reply.Kind.values,
         default=Reply.Kind.REPLY,
@@ -213,13 +255,13 @@ class UpdatableInput(serializers.Serializer):
 
 
 class CategoryInput(UpdatableInput):
-    name = serializers.CharField(max_length=100)
+    name = TextField(max_length=100)
     type = serializers.ChoiceField(
         choices=Category.Type.values,
         default=Category.Type.TICKET,
         error_messages={"invalid_choice": "The type must be ticket, project or client."},
     )
-    position = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+    position = WholeNumberField(min_value=0, max_value=2**31 - 1, default=0)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         category: Category | None = self.instance
@@ -229,24 +271,22 @@ class CategoryInput(UpdatableInput):
         if category is not None:
             others = others.exclude(pk=category.pk)
         if others.exists():
-            raise serializers.ValidationError(
-                {"name": ["A category of this type with this name already exists."]}
-            )
+            raise Conflict("A category of this type with this name already exists.")
         return attrs
 
 
 class ClientInput(UpdatableInput):
-    name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=50)
-    address = serializers.CharField(required=False, allow_blank=True)
-    active = serializers.BooleanField(required=False, default=True)
+    name = TextField(max_length=200)
+    email = TextEmailField(required=False, allow_blank=True, max_length=254)
+    phone = TextField(required=False, allow_blank=True, max_length=50)
+    address = TextField(required=False, allow_blank=True)
+    active = JsonBooleanField(required=False, default=True)
 
 
 class ContactInput(UpdatableInput):
-    name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    name = TextField(max_length=200)
+    email = TextEmailField(required=False, allow_blank=True, max_length=254)
+    phone = TextField(required=False, allow_blank=True, max_length=50)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         contact: Contact | None = self.instance
@@ -257,16 +297,14 @@ class ContactInput(UpdatableInput):
             if contact is not None:
                 others = others.exclude(pk=contact.pk)
             if others.exists():
-                raise serializers.ValidationError(
-                    {"email": ["This client already has a contact with this email."]}
-                )
+                raise Conflict("This client already has a contact with this email.")
         return attrs
 
 
 class ProjectInput(UpdatableInput):
     client_id = IdField(help_text="The client the project is for.")
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
+    name = TextField(max_length=200)
+    description = TextField(required=False, allow_blank=True)
 
     def validate_client_id(self, pk: int) -> Client:
         return _exists(Client, pk, "No client has this id.")
@@ -279,9 +317,7 @@ class ProjectInput(UpdatableInput):
         if project is not None:
             others = others.exclude(pk=project.pk)
         if others.exists():
-            raise serializers.ValidationError(
-                {"name": ["This client already has a project with this name."]}
-            )
+            raise Conflict("This client already has a project with this name.")
         return attrs
 
 

@@ -84,7 +84,7 @@ class CategoryListView(LookupListView):
         operation_id="categories_create",
         summary="Create a category",
         request=inputs.CategoryInput,
-        responses=responses(201, CategorySchema, 422),
+        responses=responses(201, CategorySchema, 409, 422),
     )
     def post(self, request: AgentApiRequest) -> Response:
         data = validated(inputs.CategoryInput(data=request_values(request)))

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers
 
 from helpdesk.api import Page
+from tickets.queries import MAX_ID
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -82,7 +83,11 @@ ERRORS = {
         description="No key, or a wrong, revoked or expired key, or an inactive agent.",
         examples=[OpenApiExample("Unauthenticated", {"message": "Unauthenticated."})],
     ),
-    403: OpenApiResponse(ErrorSchema, description="The user is not an agent, or CSRF failed."),
+    403: OpenApiResponse(
+        ErrorSchema,
+        description="The user is not an agent, the agent's role does not allow this, "
+        "or CSRF failed.",
+    ),
     404: OpenApiResponse(ErrorSchema, description="The id does not exist."),
     409: OpenApiResponse(ErrorSchema, description="The request conflicts with the current state."),
     422: OpenApiResponse(
@@ -118,18 +123,30 @@ def responses(
     return result
 
 
+# A record's id: the database's ids are 64-bit. A larger one in a path is a 404, in a query
+# string or a body a 422.
+ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="The page, from 1."),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": Page.MAX_PAGE},
+        description="The page, from 1.",
+    ),
     OpenApiParameter(
         "limit",
-        int,
+        {"type": "integer", "minimum": 1, "maximum": Page.MAX_LIMIT},
         description=f"Items per page: {Page.DEFAULT_LIMIT} by default, at most {Page.MAX_LIMIT}.",
     ),
 ]
 
 
+def query_id(name: str, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(name, ID_SCHEMA, description=description)
+
+
 def path_id(name: str = "id", description: str = "The ticket id.") -> OpenApiParameter:
-    return OpenApiParameter(name, int, OpenApiParameter.PATH, description=description)
+    return OpenApiParameter(name, ID_SCHEMA, OpenApiParameter.PATH, description=description)
 
 
 def without_trailing_slashes(endpoints: list[tuple]) -> list[tuple]:
@@ -140,4 +157,105 @@ def without_trailing_slashes(endpoints: list[tuple]) -> list[tuple]:
         if view_module.startswith("tickets.api.") and path.endswith("/"):
             path = path.rstrip("/")
         result.append((path, path_regex, method, callback))
+    return result
+
+
+# What any operation of the API can answer besides its own codes, whichever view serves it:
+# the key, the agent's role, the body's and query's size, a parameter the view never reads
+# (`?format=`), the rate limit and the database's time limit.
+COMMON_ERRORS = {
+    401: ("ErrorSchema", "No key, or a wrong, revoked or expired key, or an inactive agent."),
+    403: (
+        "ErrorSchema",
+        "The user is not an agent, the agent's role does not allow this, or CSRF failed.",
+    ),
+    413: (
+        "ErrorSchema",
+        "The body or query string is over a request limit; the message says which.",
+    ),
+    422: ("ValidationErrorSchema", "Validation failed: the errors name each parameter."),
+    429: ("ErrorSchema", "Rate limited; the Retry-After header says after how many seconds."),
+    503: (
+        "ErrorSchema",
+        "The request ran past the database's time limit and was stopped; narrow it and retry.",
+    ),
+}
+NOT_FOUND = ("ErrorSchema", "The id does not exist.")
+# No NUL character (a 422: PostgreSQL cannot store it), and for a required text at least
+# one character that is not white space (a 422: texts are trimmed). White space as Python's
+# str.strip() sees it, spelled out: regular expressions' \s differs between languages.
+NO_NUL = "^[^\\u0000]*$"
+_SPACE = (
+    "\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NON_BLANK = f"^[^\\u0000]*[^\\u0000{_SPACE}][^\\u0000]*$"
+METHODS = {"get", "put", "post", "patch", "delete"}
+
+
+def _error_response(schema: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _request_component(operation: dict[str, Any], components: dict[str, Any]) -> list[dict]:
+    """The component schemas of an operation's request body, one per media type."""
+    found = []
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            found.append(components[ref.rsplit("/", 1)[1]])
+    return found
+
+
+def _constrain_text(field: dict[str, Any]) -> None:
+    if field.get("type") == "array":
+        _constrain_text(field.get("items", {}))
+    if field.get("type") != "string" or "enum" in field or "format" in field:
+        return
+    field["pattern"] = NON_BLANK if field.get("minLength", 0) >= 1 else NO_NUL
+
+
+def _constrain_texts(component: dict[str, Any]) -> None:
+    for field in component.get("properties", {}).values():
+        _constrain_text(field)
+
+
+def add_common_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A postprocessing hook: every operation documents every status it can answer (the
+    common errors, and 404 where the path names a record), an empty query value is allowed
+    as none, a PATCH needs a body with at least one field, and texts in bodies state what
+    the API refuses."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    for methods in result.get("paths", {}).values():
+        for method, operation in methods.items():
+            if method not in METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            common = dict(COMMON_ERRORS)
+            if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                common[404] = NOT_FOUND
+            for code, (schema, description) in common.items():
+                responses.setdefault(str(code), _error_response(schema, description))
+            operation["responses"] = dict(sorted(responses.items()))
+            for parameter in operation.get("parameters", []):
+                # An empty query value counts as not given (as an HTML form sends it); in an
+                # array, "" is an item of its own, a valid text.
+                if (
+                    parameter.get("in") == "query"
+                    and not parameter.get("required")
+                    and parameter.get("schema", {}).get("type") != "array"
+                ):
+                    parameter["allowEmptyValue"] = True
+            if method == "patch" and "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+            for component in _request_component(operation, components):
+                _constrain_texts(component)
+                if method == "patch":
+                    # At least one of its own fields: a body of only unknown keys is a 422.
+                    component["minProperties"] = 1
+                    component["anyOf"] = [
+                        {"required": [name]} for name in component.get("properties", {})
+                    ]
     return result

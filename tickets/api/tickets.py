@@ -19,7 +19,7 @@ from tickets.search import search_page, search_total, serial_plans
 from . import inputs
 from .bodies import request_values, service_errors
 from .filters import ApiTicketFilter
-from .schema import PAGE_PARAMETERS, path_id, responses
+from .schema import PAGE_PARAMETERS, path_id, query_id, responses
 from .serializers import TicketSchema, ticket_data
 
 TAG = ["Tickets"]
@@ -42,11 +42,11 @@ def ticket_response(
 
 
 LIST_PARAMETERS = [
-    OpenApiParameter("status", int, description="A status id (1 Open ... 5 Customer Replied)."),
+    query_id("status", "A status id (1 Open ... 5 Customer Replied)."),
     OpenApiParameter("priority", str, enum=inputs.PRIORITY_CODES),
-    OpenApiParameter("category_id", int, description="A department (category) id."),
-    OpenApiParameter("client_id", int),
-    OpenApiParameter("project_id", int),
+    query_id("category_id", "A department (category) id."),
+    query_id("client_id"),
+    query_id("project_id"),
     OpenApiParameter("active_state", str, enum=["active", "archived"]),
     OpenApiParameter(
         "search",

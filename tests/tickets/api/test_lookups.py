@@ -93,8 +93,8 @@ class TestCategories:
 
     def test_validation(self, api, department):
         response = form(api, "post", "/api/categories", {"name": "support", "type": "ticket"})
-        assert response.status_code == 422
-        assert "name" in body(response)["errors"]
+        assert response.status_code == 409
+        assert "already exists" in body(response)["message"]
         response = form(api, "post", "/api/categories", {"type": "other"})
         assert set(body(response)["errors"]) == {"name", "type"}
         # the same name is fine for another type
@@ -181,12 +181,12 @@ class TestContacts:
         assert api.delete(f"{url}/{pk}").status_code == 204
         assert not Contact.objects.exists()
 
-    def test_duplicate_email_is_422(self, api, client_company):
+    def test_duplicate_email_is_409(self, api, client_company):
         factories.ContactFactory(client=client_company, email="jane@acme.example")
         url = f"/api/clients/{client_company.pk}/contacts"
         response = form(api, "post", url, {"name": "Jane", "email": "JANE@acme.example"})
-        assert response.status_code == 422
-        assert "email" in body(response)["errors"]
+        assert response.status_code == 409
+        assert body(response) == {"message": "This client already has a contact with this email."}
 
     def test_contact_of_another_client_is_404(self, api, client_company):
         other = factories.ContactFactory()
@@ -231,8 +231,8 @@ class TestProjects:
         response = form(
             api, "post", "/api/projects", {"client_id": client_company.pk, "name": "website"}
         )
-        assert response.status_code == 422
-        assert "name" in body(response)["errors"]
+        assert response.status_code == 409
+        assert body(response) == {"message": "This client already has a project with this name."}
         response = form(api, "post", "/api/projects", {"client_id": 999, "name": "X"})
         assert body(response)["errors"] == {"client_id": ["No client has this id."]}
 

@@ -64,8 +64,9 @@ def test_every_documented_operation_answers(schema):
 
 def test_operations_document_envelopes_and_errors(schema):
     tickets = schema["paths"]["/api/tickets"]
-    assert set(tickets["get"]["responses"]) == {"200", "401", "403", "422", "429"}
-    assert set(tickets["post"]["responses"]) == {"201", "401", "403", "422", "429"}
+    common = {"401", "403", "413", "422", "429", "503"}
+    assert set(tickets["get"]["responses"]) == {"200", *common}
+    assert set(tickets["post"]["responses"]) == {"201", *common}
     listed = {p["name"] for p in tickets["get"]["parameters"]}
     assert listed == {
         "status",
@@ -95,6 +96,65 @@ def test_operations_document_envelopes_and_errors(schema):
         "scheme": "bearer",
         "description": schema["components"]["securitySchemes"]["apiKey"]["description"],
     }
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_documents_every_error_it_can_answer(schema):
+    for name, operation in operations(schema):
+        codes = set(operation["responses"])
+        assert {"401", "403", "413", "422", "429", "503"} <= codes, name
+        names_a_record = any(p["in"] == "path" for p in operation.get("parameters", []))
+        assert ("404" in codes) == names_a_record, name
+        for code, response in operation["responses"].items():
+            if code.startswith("4") or code == "503":
+                # The error envelope: a component of ours, or the reports' inline schema.
+                body = response["content"]["application/json"]["schema"]
+                ref = body.get("$ref", "").rsplit("/", 1)[-1]
+                envelope = schema["components"]["schemas"][ref] if ref else body
+                assert "message" in envelope["properties"], (name, code)
+
+
+def test_limits_of_page_limit_and_ids_are_stated(schema):
+    bounds = {}
+    for name, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            bounds[(name, parameter["name"])] = parameter["schema"]
+    assert bounds[("GET /api/tickets", "page")] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 2**31 - 1,
+    }
+    assert bounds[("GET /api/tags", "limit")] == {"type": "integer", "minimum": 1, "maximum": 100}
+    ids = {
+        key: value
+        for key, value in bounds.items()
+        if key[1] in {"id", "contact_id", "reply_id", "client_id", "status", "agent", "team"}
+    }
+    assert len(ids) > 30
+    for key, value in ids.items():
+        assert (value["minimum"], value["maximum"]) == (1, 2**63 - 1), key
+
+
+def test_texts_are_non_blank_and_a_patch_needs_a_field(schema):
+    components = schema["components"]["schemas"]
+    subject = components["TicketInputRequest"]["properties"]["ticket_subject"]
+    assert subject["minLength"] == 1
+    assert re.search(subject["pattern"], "a") and not re.search(subject["pattern"], " \t")
+    assert not re.search(subject["pattern"], "a\x00")
+    patches = [operation for name, operation in operations(schema) if name.startswith("PATCH")]
+    assert len(patches) == 5
+    for operation in patches:
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        component = components[ref.rsplit("/", 1)[1]]
+        assert component["minProperties"] == 1
+        assert [one["required"] for one in component["anyOf"]] == [
+            [name] for name in component["properties"]
+        ]
 
 
 def test_schema_and_docs_are_served(client):
