@@ -18,6 +18,8 @@ from django.db import connections, transaction
 from tickets.agents import Agent, agents
 from tickets.models import Client, ClientDomain, Contact
 
+from .lookups import unordered_first
+
 # The client of tickets from mail that has no usable sender address.
 UNKNOWN_SENDERS = "Unknown senders"
 
@@ -36,7 +38,7 @@ def agent_with_address(address: str) -> Agent | None:
         or {}
     )
     agent_id = by_address.get(address.lower())
-    return agents().filter(pk=agent_id).first() if agent_id is not None else None
+    return unordered_first(agents().filter(pk=agent_id)) if agent_id is not None else None
 
 
 def _agent_addresses() -> dict[str, int]:
@@ -66,7 +68,7 @@ def client_for_domain(address: str) -> Client | None:
     domain = address.rpartition("@")[2].lower()
     if not domain:
         return None
-    found = ClientDomain.objects.select_related("client").filter(domain=domain).first()
+    found = unordered_first(ClientDomain.objects.select_related("client").filter(domain=domain))
     return found.client if found else None
 
 
