@@ -51,13 +51,15 @@ def _agent_addresses() -> dict[str, int]:
 
 
 def contact_with_address(address: str, *, client_id: int | None = None) -> Contact | None:
-    """The contact with this address (of the client `client_id` when given); the oldest
-    if several."""
+    """The contact with this address (of the client `client_id` when given, else with its
+    client read too); the oldest if several."""
     if not address:
         return None
-    contacts = Contact.objects.select_related("client").filter(email__iexact=address)
+    contacts = Contact.objects.filter(email__iexact=address)
     if client_id is not None:
         contacts = contacts.filter(client_id=client_id)
+    else:
+        contacts = contacts.select_related("client")
     # Unordered, so that the database finds them by the address's index (ordered by id, it
     # may walk every contact instead); an address has one contact or a few.
     return min(contacts.order_by(), key=lambda contact: contact.pk, default=None)
