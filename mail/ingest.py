@@ -22,7 +22,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from tickets import attachments as files
@@ -31,6 +30,7 @@ from tickets.agents import Agent
 from tickets.models import Channel, Client, Contact, Reply, Ticket
 
 from . import requesters
+from .lookups import unordered_first
 from .models import InboundMessage, Mailbox
 from .parsing import EmailAttachment, ParsedEmail, parse_email
 from .threading import referenced_ticket, ticket_for, ticket_of_our_message
@@ -125,12 +125,6 @@ def keep(
         message.raw.delete(save=False)
         raise
     return Received(message, new=True)
-
-
-def unordered_first[M: Model](queryset: QuerySet[M]) -> M | None:
-    """One row of `queryset`, found by its filter's index: with the model's default order
-    (or first()'s order by id) PostgreSQL may walk a whole table in that order instead."""
-    return next(iter(queryset.order_by()[:1]), None)
 
 
 def read_raw(message: InboundMessage) -> bytes:

@@ -1,11 +1,12 @@
 """Reading an email: raw RFC 5322 bytes in, a `ParsedEmail` out, whatever the bytes.
 
 `parse_email` never raises. It parses with the standard library's modern parser
-(`policy.default`); when that raises (it does on some malformed headers, even while
-parsing: cpython#151857), it parses again with the lenient `policy.compat32`, which never
-interprets header values; when even that fails (parts nested too deep), it reads the
-headers alone. What was malformed is described in `problems` for the administrator; the
-caller keeps the raw bytes, so nothing is lost.
+(`policy.default`, each header value parsed once: `decoding.POLICY`); when that raises
+(it does on some malformed headers, even while parsing: cpython#151857), it parses again
+with the lenient `policy.compat32`, which never interprets header values; when even that
+fails (parts nested too deep), it reads the headers alone. What was malformed is
+described in `problems` for the administrator; the caller keeps the raw bytes, so nothing
+is lost.
 
 The body is always plain text: an HTML-only message is converted to readable text
 (inscriptis), and HTML from mail is never kept or shown as HTML.
@@ -37,6 +38,7 @@ from mail.bounces import (
     is_mail_system,
 )
 from mail.decoding import (
+    POLICY,
     HeaderReader,
     Part,
     addresses,
@@ -124,7 +126,7 @@ class ParsedEmail:
 def parse_email(raw: bytes) -> ParsedEmail:
     """The message `raw` holds, as far as it can be read. Never raises."""
     try:
-        return _read(email.message_from_bytes(raw, policy=policy.default), problems=[])
+        return _read(email.message_from_bytes(raw, policy=POLICY), problems=[])
     except Exception as error:  # the modern parser's crashes on malformed headers
         problems = [f"parsed with the lenient parser: the standard one failed ({_describe(error)})"]
     try:

@@ -18,6 +18,8 @@ from django.db import connections, transaction
 from tickets.agents import Agent, agents
 from tickets.models import Client, ClientDomain, Contact
 
+from .lookups import unordered_first
+
 # The client of tickets from mail that has no usable sender address.
 UNKNOWN_SENDERS = "Unknown senders"
 
@@ -36,7 +38,7 @@ def agent_with_address(address: str) -> Agent | None:
         or {}
     )
     agent_id = by_address.get(address.lower())
-    return agents().filter(pk=agent_id).first() if agent_id is not None else None
+    return unordered_first(agents().filter(pk=agent_id)) if agent_id is not None else None
 
 
 def _agent_addresses() -> dict[str, int]:
@@ -49,13 +51,15 @@ def _agent_addresses() -> dict[str, int]:
 
 
 def contact_with_address(address: str, *, client_id: int | None = None) -> Contact | None:
-    """The contact with this address (of the client `client_id` when given); the oldest
-    if several."""
+    """The contact with this address (of the client `client_id` when given, else with its
+    client read too); the oldest if several."""
     if not address:
         return None
-    contacts = Contact.objects.select_related("client").filter(email__iexact=address)
+    contacts = Contact.objects.filter(email__iexact=address)
     if client_id is not None:
         contacts = contacts.filter(client_id=client_id)
+    else:
+        contacts = contacts.select_related("client")
     # Unordered, so that the database finds them by the address's index (ordered by id, it
     # may walk every contact instead); an address has one contact or a few.
     return min(contacts.order_by(), key=lambda contact: contact.pk, default=None)
@@ -66,7 +70,7 @@ def client_for_domain(address: str) -> Client | None:
     domain = address.rpartition("@")[2].lower()
     if not domain:
         return None
-    found = ClientDomain.objects.select_related("client").filter(domain=domain).first()
+    found = unordered_first(ClientDomain.objects.select_related("client").filter(domain=domain))
     return found.client if found else None
 
 

@@ -18,6 +18,7 @@ from tickets.agents import Agent
 from tickets.models import Reply, Ticket
 from tickets.notifications import ticket_id_of
 
+from .lookups import unordered_first
 from .parsing import ParsedEmail, ticket_reference
 
 
@@ -37,7 +38,7 @@ def ticket_of_message_ids(message_ids: Sequence[str]) -> Ticket | None:
     for message_id in ids:
         ticket_id = ticket_id_of(message_id) or looked_up.get(message_id)
         if ticket_id is not None:
-            ticket = Ticket.objects.filter(pk=ticket_id).first()
+            ticket = unordered_first(Ticket.objects.filter(pk=ticket_id))
             if ticket is not None:
                 return ticket
     return None
@@ -63,7 +64,7 @@ def ticket_of_our_message(message_id: str) -> Ticket | None:
     if ticket_id is None and message_id:
         ours = Reply.objects.filter(message_id=message_id, author_agent__isnull=False)
         ticket_id = next(iter(ours.order_by().values_list("ticket_id", flat=True)[:1]), None)
-    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+    return unordered_first(Ticket.objects.filter(pk=ticket_id)) if ticket_id else None
 
 
 def tagged_ticket(email: ParsedEmail, *, agent: Agent | None) -> Ticket | None:
@@ -72,7 +73,7 @@ def tagged_ticket(email: ParsedEmail, *, agent: Agent | None) -> Ticket | None:
     number = ticket_reference(email.subject)
     if number is None or not email.sender:
         return None
-    ticket = Ticket.objects.select_related("requester").filter(pk=number).first()
+    ticket = unordered_first(Ticket.objects.select_related("requester").filter(pk=number))
     if ticket is None:
         return None
     if agent is not None:

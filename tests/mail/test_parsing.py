@@ -5,10 +5,11 @@ import random
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes, policy
+from email.headerregistry import HeaderRegistry
 
 import pytest
 
-from mail.decoding import decode_bytes
+from mail.decoding import HEADER_CACHE_VALUE_LENGTH, POLICY, decode_bytes
 from mail.parsing import (
     Bounce,
     EmailAttachment,
@@ -875,3 +876,32 @@ def test_addresses(value, found):
 )
 def test_decode_bytes(data, charset, decoded):
     assert decode_bytes(data, charset) == decoded
+
+
+def test_a_header_value_is_parsed_once():
+    # Taking a message apart reads each part's Content-Type a dozen times; the parsed
+    # header is kept, and a second message with the same value reuses it.
+    first = POLICY.header_factory("Content-Type", 'text/plain; charset="utf-8"')
+    again = POLICY.header_factory("Content-Type", 'text/plain; charset="utf-8"')
+    assert again is first
+    assert (first.content_type, first.params["charset"]) == ("text/plain", "utf-8")
+    assert POLICY.header_factory("Subject", "Hello") is not first
+    long_subject = "x" * (HEADER_CACHE_VALUE_LENGTH + 1)
+    assert POLICY.header_factory("Subject", long_subject) is not POLICY.header_factory(
+        "Subject", long_subject
+    )
+
+
+def test_a_header_the_parser_refuses_is_refused_each_time(monkeypatch):
+    # An error is not kept as if it were the header: each reading tries again.
+    calls = []
+
+    def refuse(registry, name, value):
+        calls.append(value)
+        raise IndexError("cpython#148518")
+
+    monkeypatch.setattr(HeaderRegistry, "__call__", refuse)
+    for _ in range(2):
+        with pytest.raises(IndexError):
+            POLICY.header_factory("To", '"never-seen-before')
+    assert calls == ['"never-seen-before', '"never-seen-before']

@@ -76,7 +76,36 @@ def record_event(
     at: datetime.datetime | None = None,
 ) -> TicketEvent:
     """Append one event to the ticket's history."""
-    return TicketEvent.objects.create(
+    event = new_event(
+        ticket,
+        kind,
+        actor=actor,
+        channel=channel,
+        old=old,
+        new=new,
+        field=field,
+        actor_contact=actor_contact,
+        at=at,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def new_event(
+    ticket: Ticket,
+    kind: TicketEvent.Kind,
+    *,
+    actor: Agent | None,
+    channel: Channel,
+    old: Any = None,
+    new: Any = None,
+    field: str = "",
+    actor_contact: Contact | None = None,
+    at: datetime.datetime | None = None,
+) -> TicketEvent:
+    """The event `record_event` appends, not saved yet: a change that records several
+    writes them in one INSERT (`TicketEvent.objects.bulk_create`)."""
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=_recorded_actor(actor),
@@ -200,8 +229,10 @@ def apply_status(
     channel: Channel,
     now: datetime.datetime,
     actor_contact: Contact | None = None,
+    events: list[TicketEvent] | None = None,
 ) -> list[str]:
-    """Move a locked ticket to `status`; returns the fields it changed."""
+    """Move a locked ticket to `status`; returns the fields it changed. Its event is
+    recorded, or appended to `events` for the caller to write with its own."""
     if ticket.status_id == status.pk:
         return []
     old_status = ticket.status
@@ -214,7 +245,7 @@ def apply_status(
     elif not status.is_closed and ticket.resolved_at is not None:
         ticket.resolved_at = None
         changed.append("resolved_at")
-    record_event(
+    event = new_event(
         ticket,
         TicketEvent.Kind.STATUS_CHANGED,
         actor=actor,
@@ -224,6 +255,10 @@ def apply_status(
         new=history.reference(status),
         at=now,
     )
+    if events is None:
+        event.save(force_insert=True)
+    else:
+        events.append(event)
     if "resolved_at" in changed and status.is_closed:
         _ask_for_rating(ticket, channel)
     return changed

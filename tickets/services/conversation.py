@@ -35,6 +35,7 @@ from .common import (
     clean_text,
     is_import,
     lock_ticket,
+    new_event,
     record_event,
     refresh_from,
 )
@@ -99,6 +100,8 @@ def post_reply(
             created_at=now,
         )
         stored = files.store(checked, ticket=locked, reply=reply, uploaded_by=agent)
+        # The status change's event and the reply's, in one INSERT.
+        events: list[TicketEvent] = []
         changed = ["updated_at"]
         locked.updated_at = now
         if kind == Reply.Kind.REPLY:
@@ -111,10 +114,16 @@ def post_reply(
             if not is_import(channel):
                 target = _reply_status(locked, from_client=contact is not None)
                 changed += apply_status(
-                    locked, target, actor=agent, actor_contact=contact, channel=channel, now=now
+                    locked,
+                    target,
+                    actor=agent,
+                    actor_contact=contact,
+                    channel=channel,
+                    now=now,
+                    events=events,
                 )
         locked.save(update_fields=changed)
-        record_event(
+        event = new_event(
             locked,
             TicketEvent.Kind.NOTE_ADDED
             if kind == Reply.Kind.NOTE
@@ -125,6 +134,7 @@ def post_reply(
             new=history.reply_value(reply_id=reply.pk, files=[a.name for a in stored]),
             at=now,
         )
+        TicketEvent.objects.bulk_create([*events, event])
         if kind == Reply.Kind.REPLY:
             _schedule_emails(reply, stored, channel=channel, notify=notify)
     refresh_from(ticket, locked)
