@@ -1,5 +1,7 @@
 """TicketWorkloadCount and TicketTagCount and, on PostgreSQL, the triggers that keep them
-exact (see their docstrings; built as migration 0004 builds TicketCount's)."""
+exact (see their docstrings; built as migration 0004 builds TicketCount's); and the
+partial index of the hidden tickets that counts a search among the others
+(tickets.search.hidden_count)."""
 
 from django.db import migrations, models
 
@@ -222,4 +224,17 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("is_spam", True),
+                    models.Q(("active_state", "active"), _negated=True),
+                    _connector="OR",
+                ),
+                fields=["id"],
+                include=("is_spam", "active_state"),
+                name="ticket_hidden_idx",
+            ),
+        ),
     ]

@@ -422,6 +422,15 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
                 name="ticket_archived_created_idx",
             ),
             models.Index(fields=["-updated_at"], condition=Q(is_spam=True), name="ticket_spam_idx"),
+            # The tickets the lists leave out by default (spam or archived, a fifth at
+            # most), with both columns: a search's total among the others is its matches
+            # less these, counted by an index-only merge (tickets.search.hidden_count).
+            models.Index(
+                fields=["id"],
+                include=["is_spam", "active_state"],
+                condition=Q(is_spam=True) | ~Q(active_state=ActiveState.ACTIVE),
+                name="ticket_hidden_idx",
+            ),
             models.Index(
                 fields=["due_at"], condition=Q(due_at__isnull=False), name="ticket_due_idx"
             ),
