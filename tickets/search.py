@@ -290,14 +290,14 @@ def _count_by_state(
     if not filters:
         return matches
     condition = " AND ".join(f"h.{column} = %s" for column in filters)
-    values = list(filters.values())
+    values: list[Any] = list(filters.values())
     if all(VISIBLE[column] == value for column, value in filters.items()):
         # The visible tickets all match: the matches less the hidden ones that do not.
         return matches - hidden_count(lexemes, f"NOT ({condition})", values, using=using)
     return hidden_count(lexemes, condition, values, using=using)
 
 
-def hidden_count(lexemes: list[str], condition: str, params: list[object], *, using: str) -> int:
+def hidden_count(lexemes: list[str], condition: str, params: list[Any], *, using: str) -> int:
     """How many hidden tickets (spam or archived) hold every one of `lexemes` and meet
     `condition` (SQL on their columns, as `h`)."""
     table = TicketSearchTerm._meta.db_table

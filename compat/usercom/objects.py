@@ -76,7 +76,7 @@ def ticket_objects(
     copied: dict[int, list[dict[str, Any]]] = defaultdict(list)
     cc_rows = (
         Ticket.cc.through.objects.filter(ticket_id__in=ids)
-        .order_by(*(f"contact__{name}" for name in Contact._meta.ordering))
+        .order_by(*(f"contact__{name}" for name in Contact._meta.ordering or ()))
         .values_list("ticket_id", *(f"contact__{column}" for column in CONTACT_COLUMNS))
     )
     for ticket_id, pk, name, email in cc_rows:
