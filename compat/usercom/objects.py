@@ -8,8 +8,8 @@ number of queries, however many tickets the page holds.
 - `author`: the agent who made the ticket; null for one a requester or an import made.
 - `segments`: the queue's built-in views (as the calling agent sees them: "My open
   tickets" are theirs) and the shared saved views that list the ticket, each with its
-  queue URL. All of them are checked for the whole page in one query (`page_views`);
-  each view's filtered queryset is built once per process for what it depends on (see
+  queue URL. All of them are checked for the whole page in one query; each view's
+  filtered queryset is built once per process for what it depends on (see
   `view_tickets`), not on every request.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import IntegerField, QuerySet, Value
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -146,50 +146,30 @@ def _ticket_object(
 
 def segments_of(ids: list[int], request: Request) -> dict[int, list[dict[str, str]]]:
     """For each ticket id, the views that list it: the built-in ones, then the shared saved
-    views by name. One query reads the shared views, one finds every view's tickets among
-    the page's (`page_views`), and the filters' choices take two."""
+    views by name. One query reads the shared views, one checks every view for every
+    ticket (each view as an EXISTS of the queue's own filters), and the filters' choices
+    take two."""
     queue = reverse("queue")
     views = [(view.label, view.query) for view in VIEWS]
     views += [
         (view.name, view.query)
         for view in SavedView.objects.filter(is_shared=True).order_by("name", "id")
     ]
-    choices = filter_choices()
-    held: dict[int, set[int]] = defaultdict(set)
-    for pk, position in page_views([query for _, query in views], ids, request, choices):
-        held[pk].add(position)
-    return {
-        pk: [
+    checks = view_checks([query for _, query in views], request, filter_choices())
+    segments: dict[int, list[dict[str, str]]] = {pk: [] for pk in ids}
+    for row in checks.filter(pk__in=ids):
+        segments[row["pk"]] = [
             {"name": name, "url": f"{queue}?{query}" if query else queue}
             for position, (name, query) in enumerate(views)
-            if position in held[pk]
+            if row[f"view_{position}"]
         ]
-        for pk in ids
-    }
-
-
-def page_views(
-    queries: list[str], ids: list[int], request: Request, choices: dict[str, list[tuple[str, str]]]
-) -> QuerySet[Any]:
-    """(ticket id, view position) for each ticket of `ids` that each view's parameters in
-    `queries` list: one UNION ALL of the views' tickets among `ids`. Each branch is a
-    lookup of the page's ids, whatever the database holds; an EXISTS per view and ticket
-    let PostgreSQL hash each view's whole list instead (every open VIP ticket), and
-    planning eleven correlated subqueries cost more than running them."""
-    branches = [
-        view_tickets(query, request, choices)[0]
-        .filter(pk__in=ids)
-        .annotate(view=Value(position, output_field=IntegerField()))
-        .values_list("pk", "view")
-        for position, query in enumerate(queries)
-    ]
-    return branches[0].union(*branches[1:], all=True).order_by()
+    return segments
 
 
 # The parameters whose cleaning reads the database (a model choice must exist) or whose
 # filter may depend on it (the search): a view giving any of them is built afresh.
 READ_WHEN_BUILT = ("department", "client", "project", "team", "search")
-# Built views kept by the process; past this many the memo starts over.
+# Built views and checks kept by the process; past this many the memo starts over.
 MEMO_SIZE = 1024
 _built_views: dict[tuple[object, ...], QuerySet[Any]] = {}
 
@@ -211,6 +191,26 @@ def keep(key: tuple[object, ...], built: QuerySet[Any]) -> None:
     if len(_built_views) >= MEMO_SIZE:
         _built_views.clear()
     _built_views[key] = built
+
+
+def view_checks(
+    queries: list[str], request: Request, choices: dict[str, list[tuple[str, str]]]
+) -> QuerySet[Any]:
+    """Rows of every ticket's `pk` and, for each view's parameters in `queries`, whether
+    the view lists it (`view_<position>`, an EXISTS of the view's tickets): filter them by
+    pk. Kept like the views it checks, when every one of them is kept."""
+    key = ("checks", tuple(queries), *built_for(request, choices))
+    if key in _built_views:
+        return _built_views[key]
+    views = [view_tickets(query, request, choices) for query in queries]
+    held_by = {
+        f"view_{position}": Exists(tickets.filter(pk=OuterRef("pk")), output_field=BooleanField())
+        for position, (tickets, _) in enumerate(views)
+    }
+    checks = Ticket.objects.order_by().annotate(**held_by).values("pk", *held_by)
+    if all(kept for _, kept in views):
+        keep(key, checks)
+    return checks
 
 
 def view_tickets(
