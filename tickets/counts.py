@@ -1,7 +1,8 @@
 """How many tickets: list totals, and the queue sidebar's counts of its views.
 
-- `total`: an exact list total, read from TicketCount when the filters allow it (the
-  API's `meta.total`).
+- `total`: an exact list total, read from the counts kept by triggers when the filters
+  allow it (the API's `meta.total`, the compatibility lists' totals): TicketCount,
+  TicketWorkloadCount (assignee, team, replies) or TicketTagCount (one tag).
 - `built_in_view_counts`: the sidebar's built-in views ("My open tickets", "On hold",
   ...). Counting them means reading every ticket, too slow for each page view at a
   million tickets, so one query counts every view for every assignee at once, with the
@@ -19,14 +20,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
 from django.db import OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
+from taggit.models import Tag
 
 from tickets.agents import Agent, AgentRequest
 from tickets.filters import ME, QueueFilter, filter_choices
@@ -35,6 +38,8 @@ from tickets.models import (
     SavedView,
     Ticket,
     TicketCount,
+    TicketTagCount,
+    TicketWorkloadCount,
 )
 from tickets.models.tickets import status_condition
 from tickets.statuses import FixedStatus
@@ -43,27 +48,73 @@ logger = logging.getLogger(__name__)
 
 # Totals -------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class CountTable:
+    """A table of ticket counts per combination of some Ticket columns, kept by triggers."""
+
+    model: type[Model]
+    columns: frozenset[str]
+    # Columns whose None is counted as 0 (so that the unique constraint sees one row).
+    zero_for_none: frozenset[str] = frozenset()
+
+
 # The Ticket columns TicketCount has one row per combination of.
 COUNTED_COLUMNS = frozenset(
     {"status_id", "priority", "department_id", "client_id", "project_id", "active_state", "is_spam"}
 )
+# Where each total is read from: the first table counting every filtered column. The
+# workload's comes first: it has a few hundred rows where TicketCount has tens of
+# thousands (one per client at least), so a total by state and spam flag alone (the
+# default lists) sums far fewer rows there.
+COUNT_TABLES = (
+    CountTable(
+        TicketWorkloadCount,
+        frozenset({"assignee_id", "team_id", "replies_count", "active_state", "is_spam"}),
+        frozenset({"assignee_id", "team_id"}),
+    ),
+    CountTable(TicketCount, COUNTED_COLUMNS, frozenset({"project_id"})),
+)
+# A filter on this name is on the tickets carrying a tag, by name in any case (as
+# TicketQuerySet.with_any_tag reads it), counted by TicketTagCount with the state and
+# spam flag only.
+TAG_NAME = "tag_name"
+TAG_COUNTED_COLUMNS = frozenset({TAG_NAME, "active_state", "is_spam"})
 
 
 def counted_total(filters: Mapping[str, object], *, using: str = "default") -> int | None:
     """How many tickets have these values (column name -> value) in counted columns.
 
-    A filter may be a lookup on a counted column (`status_id__in`). None when only a
-    COUNT can tell: on databases without the counting triggers (SQLite), or when a filter
-    is on another column.
+    A filter may be a lookup on a counted column (`status_id__in`, `replies_count__lte`).
+    None when only a COUNT can tell: on databases without the counting triggers
+    (SQLite), or when no table counts every filtered column together.
     """
-    columns = {name.partition("__")[0] for name in filters}
-    if connections[using].vendor != "postgresql" or not columns <= COUNTED_COLUMNS:
+    if connections[using].vendor != "postgresql":
         return None
-    lookups = dict(filters)
-    if "project_id" in lookups and lookups["project_id"] is None:
-        lookups["project_id"] = 0
-    rows = TicketCount.objects.using(using).filter(**lookups)
+    columns = {name.partition("__")[0] for name in filters}
+    if TAG_NAME in columns:
+        return _tagged_total(filters, using=using) if columns <= TAG_COUNTED_COLUMNS else None
+    table = next((table for table in COUNT_TABLES if columns <= table.columns), None)
+    if table is None:
+        return None
+    lookups = {
+        name: 0 if value is None and name in table.zero_for_none else value
+        for name, value in filters.items()
+    }
+    rows = table.model._default_manager.using(using).filter(**lookups)
     return rows.aggregate(total=Coalesce(Sum("count"), 0))["total"]
+
+
+def _tagged_total(filters: Mapping[str, object], *, using: str) -> int | None:
+    """The tickets carrying the tag named (in any case) by `filters[TAG_NAME]`, with the
+    other filters (state, spam flag). None when two tags of that name in different cases
+    are both on some of them: a ticket carrying both would be summed twice."""
+    lookups = dict(filters)
+    name = lookups.pop(TAG_NAME)
+    tags = Tag.objects.using(using).filter(name__iexact=name).values("pk")
+    rows = TicketTagCount.objects.using(using).filter(tag_id__in=tags, count__gt=0, **lookups)
+    found = rows.aggregate(total=Coalesce(Sum("count"), 0), tags=Count("tag_id", distinct=True))
+    return found["total"] if found["tags"] <= 1 else None
 
 
 def total(queryset: QuerySet[Ticket], filters: Mapping[str, object] | None) -> int:

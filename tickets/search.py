@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -30,7 +30,14 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
-from tickets.models import Client, Ticket, TicketQuerySet, TicketSearchDocument, TicketSearchTerm
+from tickets.models import (
+    ActiveState,
+    Client,
+    Ticket,
+    TicketQuerySet,
+    TicketSearchDocument,
+    TicketSearchTerm,
+)
 from tickets.models.search import (
     CONFIG,
     TicketIds,
@@ -207,16 +214,21 @@ def search_total(queryset: TicketQuerySet, text: str, *, unfiltered: bool) -> in
     return _search_totals(queryset, text, unfiltered=unfiltered, probe=False)[0]
 
 
-def filtered_search_totals(queryset: TicketQuerySet, text: str) -> tuple[int, int | None]:
+def filtered_search_totals(
+    queryset: TicketQuerySet, text: str, *, filters: Mapping[str, object] | None = None
+) -> tuple[int, int | None]:
     """The number of tickets in `queryset.search(text)`, exactly, where `queryset` is
     filtered; and the number of matches among all tickets when it was counted on the way
     (search_page's `total`), else None.
 
-    As `search_total`, except that a plain AND of words held by at most PROBED_MATCHES
-    tickets (counted from the terms first) is counted by looking each of those tickets
-    up in `queryset` by its id.
+    As `search_total`, except for a plain AND of words: when `filters` says that
+    `queryset` is Ticket.objects filtered by the spam flag and state alone (column ->
+    value), the matches are counted from the terms, less those among the hidden tickets
+    (spam or archived, `hidden_count`) that the filters leave out; else, when at most
+    PROBED_MATCHES tickets hold its words (counted from the terms first), each of those
+    tickets is looked up in `queryset` by its id.
     """
-    return _search_totals(queryset, text, unfiltered=False, probe=True)
+    return _search_totals(queryset, text, unfiltered=False, probe=True, filters=filters)
 
 
 # A filtered search's matches are looked up one by one through the tickets' primary key
@@ -227,7 +239,12 @@ PROBED_MATCHES = 50_000
 
 
 def _search_totals(
-    queryset: TicketQuerySet, text: str, *, unfiltered: bool, probe: bool
+    queryset: TicketQuerySet,
+    text: str,
+    *,
+    unfiltered: bool,
+    probe: bool,
+    filters: Mapping[str, object] | None = None,
 ) -> tuple[int, int | None]:
     searched = queryset.search(text)
     if searched.query.is_empty():
@@ -250,10 +267,57 @@ def _search_totals(
             return matches, matches
         if probe:
             matches = count_with_terms(lexemes, using=using)
+            if filters is not None and set(filters) <= set(VISIBLE):
+                return _count_by_state(lexemes, matches, filters, using=using), matches
             if matches <= PROBED_MATCHES:
                 return probed_count(queryset, lexemes), matches
             return _joined_count(queryset, lexemes), matches
         return _joined_count(queryset, lexemes), None
+
+
+# The columns and values of the tickets the lists show by default. The others, spam or
+# archived, are a fifth of the tickets at most: a partial index holds their ids and both
+# columns (`ticket_hidden_idx`), so counting a word's tickets among them is an index-only
+# merge of two id-ordered lists, where checking each match in the tickets visits its row.
+VISIBLE: dict[str, object] = {"is_spam": False, "active_state": ActiveState.ACTIVE}
+
+
+def _count_by_state(
+    lexemes: list[str], matches: int, filters: Mapping[str, object], *, using: str
+) -> int:
+    """How many of the `matches` tickets holding every one of `lexemes` have the values of
+    `filters` (a spam flag, a state or both): counted among the hidden tickets alone."""
+    if not filters:
+        return matches
+    condition = " AND ".join(f"h.{column} = %s" for column in filters)
+    values: list[Any] = list(filters.values())
+    if all(VISIBLE[column] == value for column, value in filters.items()):
+        # The visible tickets all match: the matches less the hidden ones that do not.
+        return matches - hidden_count(lexemes, f"NOT ({condition})", values, using=using)
+    return hidden_count(lexemes, condition, values, using=using)
+
+
+def hidden_count(lexemes: list[str], condition: str, params: list[Any], *, using: str) -> int:
+    """How many hidden tickets (spam or archived) hold every one of `lexemes` and meet
+    `condition` (SQL on their columns, as `h`)."""
+    table = TicketSearchTerm._meta.db_table
+    tickets = Ticket._meta.db_table
+    joins = "".join(
+        f" JOIN {table} AS t{n} ON t{n}.ticket_id = t0.ticket_id AND t{n}.term = %s"
+        for n in range(1, len(lexemes))
+    )
+    # The hidden tickets' condition as written in the partial index, so that the planner
+    # sees the index covers the query.
+    sql = (
+        f"SELECT count(*) FROM {table} AS t0{joins} "  # noqa: S608 (names only)
+        f"JOIN {tickets} AS h ON h.id = t0.ticket_id "
+        f"AND (h.is_spam OR h.active_state <> '{ActiveState.ACTIVE.value}') AND {condition} "
+        "WHERE t0.term = %s"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*lexemes[1:], *params, lexemes[0]])
+        count: int = cursor.fetchone()[0]
+    return count
 
 
 def probed_count(queryset: TicketQuerySet, lexemes: list[str]) -> int:

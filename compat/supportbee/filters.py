@@ -26,6 +26,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from tickets import counts
 from tickets.agents import agents_and_former_agents
 from tickets.filters import ticket_queryset
 from tickets.models import Team, Ticket, TicketStar
@@ -84,7 +85,9 @@ class SupportBeeTicketFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         for field in self.form.fields.values():
             field.validators.append(ProhibitNullCharactersValidator())
-        # The total is counted from TicketCount while only counted columns are filtered.
+        # The filters as counted columns (tickets.counts.total reads the total from the
+        # counts kept by triggers when one table counts them all); None once a filter
+        # has no such column (starred), and the list counts.
         self.counted: dict[str, object] | None = {}
 
     # Validation -----------------------------------------------------------------------
@@ -130,35 +133,40 @@ class SupportBeeTicketFilter(django_filters.FilterSet):
         return qs  # read in filter_queryset (spam, archived) or by the view (pages)
 
     def filter_replies(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        self._not_counted()
         if value == mappings.TRUE:
+            self._count_by(replies_count__gt=0)
             return qs.filter(replies_count__gt=0)
+        self._count_by(replies_count=0)
         return qs.filter(replies_count=0)
 
     def filter_max_replies(self, qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
-        self._not_counted()
+        self._count_by(replies_count__lte=int(value))
         return qs.filter(replies_count__lte=int(value))
 
     def filter_assigned_user(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        self._not_counted()
         chosen = value.strip().lower()
         if chosen == mappings.ME:
+            self._count_by(assignee_id=self.agent.pk)
             return ticket_queryset(qs).assigned_to(self.agent)
         if chosen == mappings.NONE:
+            self._count_by(assignee_id=None)
             return ticket_queryset(qs).assigned_to(None)
         # Former agents too: imported tickets may be theirs.
         found = chosen.isdigit() and agents_and_former_agents().filter(pk=int(chosen)).exists()
         if not found:
             raise SupportBeeError(name, f"expected me, none or an agent's id, got {value}.")
+        self._count_by(assignee_id=int(chosen))
         return qs.filter(assignee_id=int(chosen))
 
     def filter_assigned_group(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        self._not_counted()
         chosen = value.strip().lower()
         if chosen == mappings.MINE:
-            return qs.filter(team__in=Team.objects.filter(members=self.agent).values("pk"))
+            teams = Team.objects.filter(members=self.agent).values("pk")
+            self._count_by(team_id__in=teams)
+            return qs.filter(team__in=teams)
         if not chosen.isdigit() or not Team.objects.filter(pk=int(chosen)).exists():
             raise SupportBeeError(name, f"expected mine or a group's id, got {value}.")
+        self._count_by(team_id=int(chosen))
         return qs.filter(team_id=int(chosen))
 
     def filter_starred(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
@@ -171,7 +179,7 @@ class SupportBeeTicketFilter(django_filters.FilterSet):
     def filter_label(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if not value.strip():
             return qs
-        self._not_counted()
+        self._count_by(**{counts.TAG_NAME: value.strip()})
         return ticket_queryset(qs).with_any_tag([value.strip()])
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

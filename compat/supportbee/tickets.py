@@ -112,7 +112,7 @@ class TicketSearchView(SupportBeeView):
         with serial_plans(unsearched.db):
             # The matches among all tickets, when counted, tell search_page how common
             # the query is (sparing it the planner's estimate).
-            total, matches = filtered_search_totals(unsearched, text)
+            total, matches = filtered_search_totals(unsearched, text, filters=filterset.counted)
             rows = (
                 search_page(unsearched, text, start, start + filterset.page_size, total=matches)
                 if start < total

@@ -44,7 +44,6 @@ from .api import UserComView, invalid
 from .objects import closed_by_status, listed, ticket_objects
 
 PER_PAGE = 100
-NEWEST_FIRST = ("-created_at", "-id")
 MAX_PER_PAGE = 100
 NEWEST_FIRST = ("-created_at", "-id")
 NO_DRAFTS = "We have no drafts: set active, closed or archived."
@@ -112,11 +111,11 @@ def check_person(person: Contact | None, company: Client) -> None:
 # Pages -------------------------------------------------------------------------------
 
 
-def page_of(tickets: QuerySet[Ticket], start: int, stop: int) -> list[Ticket]:
+def page_of(tickets: QuerySet[Ticket], start: int, stop: int) -> list[dict[str, Any]]:
     """Rows start:stop of `tickets`, newest first: the offset is walked on the ticket rows
     alone (an index of the order), and the relations are joined to the page's rows only."""
     page = tickets.order_by(*NEWEST_FIRST).values("pk")[start:stop]
-    return list(listed(Ticket.objects.filter(pk__in=page)).order_by(*NEWEST_FIRST))
+    return listed(Ticket.objects.filter(pk__in=page).order_by(*NEWEST_FIRST))
 
 
 def page_links(url: str, page: int, pages: int) -> tuple[str | None, str | None]:
@@ -279,7 +278,7 @@ def change_status(ticket: Ticket, wanted: str, actor: Agent) -> None:
 
 def ticket_object(ticket_id: int, request: Any) -> dict[str, Any]:
     """One ticket's object, read afresh."""
-    return ticket_objects(list(listed(Ticket.objects.filter(pk=ticket_id))), request)[0]
+    return ticket_objects(listed(Ticket.objects.filter(pk=ticket_id)), request)[0]
 
 
 urlpatterns = [

@@ -11,6 +11,7 @@ from django.db import connection
 from tests import factories
 from tickets import search, services
 from tickets.models import (
+    ActiveState,
     Channel,
     Reply,
     Ticket,
@@ -295,6 +296,34 @@ def test_filtered_search_totals_equal_a_count(many, text, probed_matches, monkey
         assert matches in (None, everything)
         if POSTGRESQL and search.plain_lexemes(text):
             assert matches == everything
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"is_spam": False},
+        {"active_state": ActiveState.ACTIVE},
+        {"is_spam": False, "active_state": ActiveState.ACTIVE},
+        {"is_spam": False, "active_state": ActiveState.ARCHIVED},
+        {"is_spam": True},
+        {"active_state": ActiveState.ARCHIVED},
+    ],
+)
+@pytest.mark.parametrize("text", QUERIES)
+def test_totals_by_spam_and_state_equal_a_count(many, text, filters):
+    """Filtered by the spam flag and state alone, a search is counted as its matches less
+    the hidden tickets' (PostgreSQL): exactly the COUNT, whichever of them are asked."""
+    for n, ticket in enumerate(many):
+        Ticket.objects.filter(pk=ticket.pk).update(
+            is_spam=n % 4 == 1, active_state=[ActiveState.ACTIVE, ActiveState.ARCHIVED][n % 5 < 2]
+        )
+    filtered = Ticket.objects.filter(**filters)
+
+    total, matches = search.filtered_search_totals(filtered, text, filters=filters)
+
+    assert total == len(filtered.search(text))
+    assert matches in (None, len(Ticket.objects.search(text)))
 
 
 def test_plain_queries_are_told_apart(many):

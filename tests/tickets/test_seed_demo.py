@@ -11,6 +11,7 @@ from django.http import QueryDict
 from freezegun import freeze_time
 from taggit.models import Tag
 
+from tests.tickets.test_compat_counts import assert_counts_exact as assert_compat_counts_exact
 from tests.tickets.test_counts import assert_counts_exact
 from tickets import canned, custom_fields
 from tickets.filters import canonical_query
@@ -183,6 +184,7 @@ def test_bad_options_are_refused(option):
 def assert_consistent(now: datetime.datetime = NOW) -> None:
     """The denormalized fields and the history agree with the replies, as the services keep them."""
     assert_counts_exact()
+    assert_compat_counts_exact()
     tickets = {t.pk: t for t in Ticket.objects.select_related("status", "department")}
     replies = defaultdict(list)
     for reply in Reply.objects.order_by("created_at", "id"):

@@ -19,7 +19,7 @@ from .conversation import (
     Reply,
     attachment_path,
 )
-from .counts import TicketCount
+from .counts import TicketCount, TicketTagCount, TicketWorkloadCount
 from .history import TicketEvent
 from .organisation import (
     Category,
@@ -87,6 +87,8 @@ __all__ = [
     "TicketSearchTerm",
     "TicketStar",
     "TicketStatus",
+    "TicketTagCount",
+    "TicketWorkloadCount",
     "attachment_path",
     "max_length",
 ]

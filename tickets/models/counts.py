@@ -44,3 +44,61 @@ class TicketCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} tickets"
+
+
+class TicketWorkloadCount(models.Model):
+    """How many tickets have one combination of assignee, team, number of public replies,
+    state and spam flag: the totals of the compatibility lists filtered by assignee,
+    team or replies (SupportBee's `assigned_user`, `assigned_group`, `replies`,
+    `max_replies`), which TicketCount's columns cannot answer.
+
+    Kept like TicketCount, by triggers on the ticket table (migration 0012), PostgreSQL
+    only. A separate table rather than more columns of TicketCount: its combinations
+    (tens of thousands, by client) times these would be millions of rows.
+    """
+
+    # 0 for "unassigned" and "no team", so that the unique constraint sees one row each.
+    assignee_id = models.BigIntegerField()
+    team_id = models.BigIntegerField()
+    replies_count = models.PositiveIntegerField()
+    active_state = models.CharField(max_length=10)
+    is_spam = models.BooleanField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignee_id", "team_id", "replies_count", "active_state", "is_spam"],
+                name="ticket_workload_count_one_row_per_combination",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} tickets"
+
+
+class TicketTagCount(models.Model):
+    """How many tickets carry a tag, by state and spam flag: the totals of the lists
+    filtered by one tag (SupportBee's `label`).
+
+    Kept by triggers on the tag rows and on the ticket table (migration 0012),
+    PostgreSQL only: a tag added or removed, a ticket archived, restored or marked spam
+    moves the counts in the same transaction. `tag_id` is no foreign key: a deleted
+    tag's rows stay, at 0.
+    """
+
+    tag_id = models.BigIntegerField()
+    active_state = models.CharField(max_length=10)
+    is_spam = models.BooleanField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tag_id", "active_state", "is_spam"],
+                name="ticket_tag_count_one_row_per_combination",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} tickets"

@@ -421,7 +421,23 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
                 condition=Q(active_state=ActiveState.ARCHIVED),
                 name="ticket_archived_created_idx",
             ),
+            # User.com's lists, newest first without spam: a deep page's offset is walked
+            # in this index alone, where ticket_created_idx visits each row for its flag.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(is_spam=False),
+                name="ticket_not_spam_created_idx",
+            ),
             models.Index(fields=["-updated_at"], condition=Q(is_spam=True), name="ticket_spam_idx"),
+            # The tickets the lists leave out by default (spam or archived, a fifth at
+            # most), with both columns: a search's total among the others is its matches
+            # less these, counted by an index-only merge (tickets.search.hidden_count).
+            models.Index(
+                fields=["id"],
+                include=["is_spam", "active_state"],
+                condition=Q(is_spam=True) | ~Q(active_state=ActiveState.ACTIVE),
+                name="ticket_hidden_idx",
+            ),
             models.Index(
                 fields=["due_at"], condition=Q(due_at__isnull=False), name="ticket_due_idx"
             ),
