@@ -165,7 +165,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0011_archived_created_index"),
+        ("tickets", "0012_roles"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0012_compat_counts"),
+        ("tickets", "0013_compat_counts"),
     ]
 
     operations = [
