@@ -222,7 +222,13 @@ class TestSmall:
 class TestAdmin:
     def test_internal_tables_are_not_in_the_index_but_their_pages_open(self, admin_client):
         html = admin_client.get(reverse("admin:index")).content.decode()
-        for model in ["ticketcount", "ticketsearchdocument", "ticketpresence"]:
+        for model in [
+            "ticketcount",
+            "ticketworkloadcount",
+            "tickettagcount",
+            "ticketsearchdocument",
+            "ticketpresence",
+        ]:
             assert f"/admin/tickets/{model}/" not in html
             changelist = admin_client.get(reverse(f"admin:tickets_{model}_changelist"))
             assert changelist.status_code == 200
