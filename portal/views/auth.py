@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from helpdesk import ratelimit
 from tickets.models import Contact
 
-from .. import access, emails, ratelimit, tokens
+from .. import access, emails, tokens
 from ..forms import SignInForm
 from ..models import SignInLink
 from .common import render_page, too_many_requests

@@ -12,12 +12,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from helpdesk import ratelimit
 from mail.requesters import requester_for
 from tickets import custom_fields, services, tasks
 from tickets.forms.base import add_service_errors
 from tickets.models import Category, Channel, Contact, Source, Ticket
 
-from .. import ratelimit, tokens
+from .. import tokens
 from ..access import contact_required
 from ..forms import ContactForm, NewTicketForm, public_departments
 from .common import render_page, too_many_requests

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from portal.ratelimit import hit
+from helpdesk.ratelimit import hit
 from tests import factories
 from tests.compat.livechat.conftest import LiveChatClient
 from tests.compat.supportbee.conftest import SupportBeeClient
@@ -83,7 +83,7 @@ def other_process_hits(times: int) -> list[bool]:
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     env.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="helpdesk.settings")
     code = (
-        "import django, json; django.setup(); from portal.ratelimit import hit; "
+        "import django, json; django.setup(); from helpdesk.ratelimit import hit; "
         f"print(json.dumps([hit('test', 'shared', '3/hour') for _ in range({times})]))"
     )
     result = subprocess.run(  # noqa: S603 (our own interpreter and code)

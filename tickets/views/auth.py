@@ -14,8 +14,7 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
 
-from helpdesk import sign_in
-from portal import ratelimit
+from helpdesk import ratelimit, sign_in
 from tickets import tasks
 from tickets.forms.auth import AgentAuthenticationForm, AgentPasswordResetForm
 
@@ -58,7 +57,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 def _seconds_to_next_window() -> int:
-    """When the longer of the two limits' windows (portal.ratelimit's fixed ones) ends."""
+    """When the longer of the two limits' windows (helpdesk.ratelimit's fixed ones) ends."""
     seconds = max(
         ratelimit.parse_rate(rate)[1]
         for rate in (settings.PASSWORD_RESET_RATE_PER_ADDRESS, settings.PASSWORD_RESET_RATE_PER_IP)

@@ -1,5 +1,6 @@
-"""How often the portal's public forms may be used, per address and per IP: counters in
-the `ratelimit` cache (as the API's rate limit keeps its own), one per fixed window.
+"""How often public forms may be used (the portal's sign-in and contact form, password
+resets), per address and per IP: counters in the `ratelimit` cache (as the API's rate limit
+keeps its own), one per fixed window.
 
 A limit is a rate such as "5/hour". Every process shares the counters: the `ratelimit`
 cache is Redis when REDIS_URL is set, else a database table (helpdesk/settings.py CACHES).
