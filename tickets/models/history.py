@@ -71,6 +71,7 @@ class TicketEvent(models.Model):
         STICKY_NOTE_CHANGED = "sticky_note_changed", "Sticky note changed"
         STICKY_NOTE_REMOVED = "sticky_note_removed", "Sticky note removed"
         EMAIL_BOUNCED = "email_bounced", "Email bounced"
+        SLA_BREACHED = "sla_breached", "SLA target breached"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -83,6 +84,12 @@ class TicketEvent(models.Model):
     )
     actor_contact = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The trigger, automation or SLA policy that made the change, as "
+        '{"kind": ..., "id": ..., "name": ...} (tickets.changes.acting_as).',
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     field = models.CharField(max_length=50, blank=True, help_text="For custom field changes.")
@@ -108,7 +115,11 @@ class TicketEvent(models.Model):
 
     @property
     def actor_name(self) -> str:
-        """Who made the change: an agent, a client's contact, the system, or nobody known."""
+        """Who made the change: a rule, an agent, a client's contact, the system, or nobody
+        known."""
+        if self.rule:
+            kind = str(self.rule.get("kind", "rule")).replace("_", " ")
+            return f"{kind.capitalize()} “{self.rule.get('name', '')}”"
         if self.actor is not None:
             return agent_name(self.actor)
         if self.actor_contact is not None:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 
+from tickets import changes
 from tickets.agents import Agent
 from tickets.models import Category, Channel, Priority, Team, Ticket, TicketStatus, history
 from tickets.permissions import Action, may, refusal
@@ -258,7 +259,7 @@ def apply_bulk_action(
     result = BulkResult(action=action, description=description)
     change = _change(action, value)
     may_delete = action == BulkAction.DELETE and may(actor, Action.DELETE_TICKET)
-    with transaction.atomic():
+    with changes.atomic():
         # Locking every row first, in id order, means two bulk actions over overlapping
         # tickets wait for each other instead of deadlocking halfway.
         locked = list(

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import ForeignKey
 from django.utils import timezone
 
-from tickets import notifications, tasks
+from tickets import changes, notifications, tasks
 from tickets.agents import Agent, is_agent
 from tickets.models import (
     Category,
@@ -87,8 +87,15 @@ def record_event(
         actor_contact=actor_contact,
         at=at,
     )
-    event.save(force_insert=True)
+    save_events([event])
     return event
+
+
+def save_events(events: list[TicketEvent]) -> None:
+    """Write history events in one INSERT, and note them for the change's reactions
+    (tickets.changes): every event of the services is written here."""
+    TicketEvent.objects.bulk_create(events)
+    changes.recorded(events)
 
 
 def new_event(
@@ -109,6 +116,7 @@ def new_event(
         ticket=ticket,
         kind=kind,
         actor=_recorded_actor(actor),
+        rule=changes.acting_rule(),
         actor_contact=actor_contact,
         channel=channel,
         field=field,
@@ -129,17 +137,21 @@ def record_events(
     new: Mapping[int, Any] | None = None,
 ) -> None:
     """One event per ticket, as `record_event` writes them, in one INSERT."""
-    TicketEvent.objects.bulk_create(
-        TicketEvent(
-            ticket_id=pk,
-            kind=kind,
-            actor=_recorded_actor(actor),
-            channel=channel,
-            old_value=old[pk],
-            new_value=(new or {}).get(pk),
-            created_at=at,
-        )
-        for pk in ticket_ids
+    rule = changes.acting_rule()
+    save_events(
+        [
+            TicketEvent(
+                ticket_id=pk,
+                kind=kind,
+                actor=_recorded_actor(actor),
+                rule=rule,
+                channel=channel,
+                old_value=old[pk],
+                new_value=(new or {}).get(pk),
+                created_at=at,
+            )
+            for pk in ticket_ids
+        ]
     )
 
 
@@ -256,7 +268,7 @@ def apply_status(
         at=now,
     )
     if events is None:
-        event.save(force_insert=True)
+        save_events([event])
     else:
         events.append(event)
     if "resolved_at" in changed and status.is_closed:

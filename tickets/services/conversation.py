@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tickets import changes
 from tickets import attachments as files
 from tickets import notifications, presence, tasks
 from tickets.agents import Agent
@@ -38,6 +39,7 @@ from .common import (
     new_event,
     record_event,
     refresh_from,
+    save_events,
 )
 
 
@@ -82,12 +84,12 @@ def post_reply(
         source = SOURCE_OF_CHANNEL.get(channel, Source.WEB)
     if not message_id and agent is not None and kind == Reply.Kind.REPLY:
         message_id = notifications.new_reply_message_id(ticket)
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         if seen_version is not None and agent is not None:
-            changes = presence.changes_since(locked, seen_version, agent)
-            if changes:
-                raise Stale(changes)
+            missed = presence.changes_since(locked, seen_version, agent)
+            if missed:
+                raise Stale(missed)
         now = at or timezone.now()
         reply = Reply.objects.create(
             ticket=locked,
@@ -134,7 +136,7 @@ def post_reply(
             new=history.reply_value(reply_id=reply.pk, files=[a.name for a in stored]),
             at=now,
         )
-        TicketEvent.objects.bulk_create([*events, event])
+        save_events([*events, event])
         if kind == Reply.Kind.REPLY:
             _schedule_emails(reply, stored, channel=channel, notify=notify)
     refresh_from(ticket, locked)
@@ -193,7 +195,7 @@ def _schedule_emails(
 def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None:
     """Remove a reply or note with its files; replies count and last reply at are
     recomputed exactly. The stored files are deleted once the removal is committed."""
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(reply.ticket)
         reply = Reply.objects.get(pk=reply.pk, ticket=locked)
         now = timezone.now()

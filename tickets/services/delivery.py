@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tickets import changes
 from tickets.models import Channel, Contact, Ticket, TicketEvent, history
 
 from .common import lock_ticket, record_event, refresh_from
@@ -20,7 +21,7 @@ def record_bounce(
     so, and the ticket's client's contacts at those addresses are flagged as bouncing
     (until they write to us again)."""
     addresses = sorted({address.strip().lower() for address in addresses if address.strip()})
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         now = timezone.now()
         if addresses:

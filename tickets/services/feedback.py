@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tickets import changes
 from tickets.agents import Agent
 from tickets.models import (
     Channel,
@@ -36,7 +37,7 @@ def rate_ticket(
     """Record (or replace) the client's rating of a ticket; the agent rated is the assignee."""
     if value not in Rating.Value.values:
         raise ValidationError({"value": ["Select good or bad."]})
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         now = timezone.now()
         rating, _ = Rating.objects.update_or_create(

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from tickets import changes
 from tickets.agents import Agent
 from tickets.models import Channel, Contact, Team, Ticket, TicketEvent, history
 
@@ -21,7 +22,7 @@ from .common import record_events
 
 def delete_team(*, team: Team, actor: Agent | None, channel: Channel) -> int:
     """Delete a team; its tickets lose it with a "team changed" event. Returns how many."""
-    with transaction.atomic():
+    with changes.atomic():
         count = _clear_link(
             Ticket.objects.filter(team=team), "team", TicketEvent.Kind.TEAM_CHANGED,
             history.reference(team), actor, channel,
@@ -32,7 +33,7 @@ def delete_team(*, team: Team, actor: Agent | None, channel: Channel) -> int:
 
 def delete_agent(*, agent: Agent, actor: Agent | None, channel: Channel) -> int:
     """Delete an agent's user; their tickets become unassigned, each with an event."""
-    with transaction.atomic():
+    with changes.atomic():
         count = _clear_link(
             Ticket.objects.filter(assignee=agent), "assignee", TicketEvent.Kind.ASSIGNED,
             history.reference(agent), actor, channel,
@@ -43,7 +44,7 @@ def delete_agent(*, agent: Agent, actor: Agent | None, channel: Channel) -> int:
 
 def delete_contact(*, contact: Contact, actor: Agent | None, channel: Channel) -> int:
     """Delete a contact; tickets lose them as requester or CC, each with an event."""
-    with transaction.atomic():
+    with changes.atomic():
         count = _clear_link(
             Ticket.objects.filter(requester=contact), "requester",
             TicketEvent.Kind.REQUESTER_CHANGED, history.reference(contact), actor, channel,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tickets import changes
 from tickets.agents import Agent
 from tickets.models import Channel, StickyNote, Ticket, TicketEvent, max_length
 
@@ -54,7 +55,7 @@ def add_sticky_note(
 ) -> StickyNote:
     """Pin a new note to the ticket."""
     text = _clean_note_text(text)
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         now = timezone.now()
         note = StickyNote.objects.create(
@@ -84,7 +85,7 @@ def change_sticky_note(
     """Replace a note's text; the same text again records nothing."""
     text = _clean_note_text(text)
     ticket = note.ticket
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         current = _current_note(note, locked)
         if current.text != text:
@@ -111,7 +112,7 @@ def change_sticky_note(
 def remove_sticky_note(*, note: StickyNote, actor: Agent | None, channel: Channel) -> None:
     """Unpin a note; the history keeps its text."""
     ticket = note.ticket
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         current = _current_note(note, locked)
         now = timezone.now()

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from tickets import changes
 from tickets import attachments as files
 from tickets import custom_fields, notifications, tasks
 from tickets.agents import Agent
@@ -149,7 +150,7 @@ def create_ticket(
         source = SOURCE_OF_CHANNEL.get(channel, Source.WEB)
     now = at or timezone.now()
     status = status or TicketStatus.objects.get(pk=FixedStatus.OPEN)
-    with transaction.atomic():
+    with changes.atomic():
         ticket = Ticket.objects.create(
             subject=subject,
             message=message,
@@ -308,15 +309,15 @@ def _change_custom_fields(
     """Give the locked ticket the custom field values; one change per key that differs
     (`changed` gets "custom_fields" when the stored values differ)."""
     values = custom_fields.validate_values(given, current=locked.custom_fields)
-    changes = []
+    field_changes = []
     for key in sorted(set(values) | set(locked.custom_fields)):
         before, after = locked.custom_fields.get(key), values.get(key)
         if before != after:
-            changes.append(_Change(TicketEvent.Kind.CUSTOM_FIELD_CHANGED, before, after, key))
+            field_changes.append(_Change(TicketEvent.Kind.CUSTOM_FIELD_CHANGED, before, after, key))
     if values != locked.custom_fields:
         locked.custom_fields = values
         changed.append("custom_fields")
-    return changes
+    return field_changes
 
 
 def _change_cc(locked: Ticket, cc: Iterable[Contact]) -> list[_Change]:
@@ -361,30 +362,30 @@ def update_ticket(
         "requester": requester,
         "due_at": due_at,
     }
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         now = timezone.now()
         changed: list[str] = []
-        changes: list[_Change] = []
+        field_changes: list[_Change] = []
         for field in _FIELDS:
             if given[field.name] is UNSET:
                 continue
             change = field.change(locked, given[field.name])
             if change is None:
                 continue
-            changes.append(change)
+            field_changes.append(change)
             changed.append(field.name)
             if field.name == "client":
                 cc = _drop_old_client_links(locked, given, cc)
         if custom_field_values is not UNSET:
-            changes += _change_custom_fields(locked, custom_field_values, changed)
+            field_changes += _change_custom_fields(locked, custom_field_values, changed)
         if cc is not UNSET:
-            changes += _change_cc(locked, cc)
+            field_changes += _change_cc(locked, cc)
 
-        if changed or changes:
+        if changed or field_changes:
             locked.updated_at = now
             locked.save(update_fields=[*changed, "updated_at"])
-            for change in changes:
+            for change in field_changes:
                 record_event(
                     locked,
                     change.kind,
@@ -411,7 +412,7 @@ def change_status(
     """Move a ticket to another status (at `at`, else now); closing stamps resolved at,
     reopening clears it. `actor_contact` is the requester who made the change (in the
     portal)."""
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         now = at or timezone.now()
         changed = apply_status(
@@ -434,7 +435,7 @@ def assign(
 ) -> Ticket:
     """Give a ticket to an agent, or take it from them with assignee=None."""
     check_agent(assignee, former_ok=is_import(channel))
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         kind = TicketEvent.Kind.ASSIGNED
         if _set_link(locked, "assignee", assignee, kind, actor, channel, at=at):
@@ -466,7 +467,7 @@ def set_team(
     channel: Channel,
     at: datetime.datetime | None = None,
 ) -> Ticket:
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         _set_link(locked, "team", team, TicketEvent.Kind.TEAM_CHANGED, actor, channel, at=at)
     refresh_from(ticket, locked)
@@ -551,7 +552,7 @@ def _change_tags(
     at: datetime.datetime | None = None,
 ) -> Ticket:
     """Give the locked ticket the tags `new_tags_for(its current tags)`, with one event."""
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         old_tags = sorted(locked.tags.names(), key=str.lower)
         new_tags = new_tags_for(old_tags)
@@ -598,7 +599,7 @@ def _set_active_state(
     channel: Channel,
     at: datetime.datetime | None = None,
 ) -> Ticket:
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         if locked.active_state == state:
             raise Conflict(
@@ -629,7 +630,7 @@ def mark_spam(
     at: datetime.datetime | None = None,
 ) -> Ticket:
     """Mark a ticket as spam, or not; spam is hidden from the normal views."""
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         if locked.is_spam != is_spam:
             now = at or timezone.now()
@@ -649,7 +650,7 @@ def set_last_updated(*, ticket: Ticket, at: datetime.datetime) -> Ticket:
     its export does not tell (a tag removed, a field edited), so no event could say what
     changed; every event the import replays is recorded by the other services. Never
     moves the time back."""
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         if at < locked.updated_at:
             raise ValidationError({"updated_at": ["The ticket changed after that time."]})
@@ -665,7 +666,7 @@ def delete_ticket(*, ticket: Ticket, actor: Agent | None, channel: Channel) -> N
     once the deletion is committed)."""
     import logging
 
-    with transaction.atomic():
+    with changes.atomic():
         locked = lock_ticket(ticket)
         logging.getLogger("tickets").info(
             "Ticket #%s deleted by %s via %s", locked.pk, actor, channel
