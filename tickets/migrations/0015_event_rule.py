@@ -4,20 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0014_not_spam_created_index'),
+        ("tickets", "0014_not_spam_created_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticketevent',
-            name='rule',
-            field=models.JSONField(blank=True, help_text='The trigger, automation or SLA policy that made the change, as {"kind": ..., "id": ..., "name": ...} (tickets.changes.acting_as).', null=True),
+            model_name="ticketevent",
+            name="rule",
+            field=models.JSONField(
+                blank=True,
+                help_text='The trigger, automation or SLA policy that made the change, as {"kind": ..., "id": ..., "name": ...} (tickets.changes.acting_as).',
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('priority_changed', 'Priority changed'), ('assigned', 'Assigned'), ('team_changed', 'Team changed'), ('department_changed', 'Department changed'), ('client_changed', 'Client changed'), ('project_changed', 'Project changed'), ('requester_changed', 'Requester changed'), ('cc_changed', 'CC changed'), ('subject_changed', 'Subject changed'), ('message_changed', 'Message changed'), ('due_date_changed', 'Due date changed'), ('tags_changed', 'Tags changed'), ('archived', 'Archived'), ('restored', 'Restored'), ('spam_marked', 'Marked as spam'), ('spam_unmarked', 'Unmarked as spam'), ('reply_added', 'Reply added'), ('note_added', 'Note added'), ('reply_deleted', 'Reply deleted'), ('custom_field_changed', 'Custom field changed'), ('rated', 'Rated'), ('sticky_note_added', 'Sticky note added'), ('sticky_note_changed', 'Sticky note changed'), ('sticky_note_removed', 'Sticky note removed'), ('email_bounced', 'Email bounced'), ('sla_breached', 'SLA target breached')], max_length=30),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("status_changed", "Status changed"),
+                    ("priority_changed", "Priority changed"),
+                    ("assigned", "Assigned"),
+                    ("team_changed", "Team changed"),
+                    ("department_changed", "Department changed"),
+                    ("client_changed", "Client changed"),
+                    ("project_changed", "Project changed"),
+                    ("requester_changed", "Requester changed"),
+                    ("cc_changed", "CC changed"),
+                    ("subject_changed", "Subject changed"),
+                    ("message_changed", "Message changed"),
+                    ("due_date_changed", "Due date changed"),
+                    ("tags_changed", "Tags changed"),
+                    ("archived", "Archived"),
+                    ("restored", "Restored"),
+                    ("spam_marked", "Marked as spam"),
+                    ("spam_unmarked", "Unmarked as spam"),
+                    ("reply_added", "Reply added"),
+                    ("note_added", "Note added"),
+                    ("reply_deleted", "Reply deleted"),
+                    ("custom_field_changed", "Custom field changed"),
+                    ("rated", "Rated"),
+                    ("sticky_note_added", "Sticky note added"),
+                    ("sticky_note_changed", "Sticky note changed"),
+                    ("sticky_note_removed", "Sticky note removed"),
+                    ("email_bounced", "Email bounced"),
+                    ("sla_breached", "SLA target breached"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

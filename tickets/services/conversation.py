@@ -12,9 +12,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tickets import changes
 from tickets import attachments as files
-from tickets import notifications, presence, tasks
+from tickets import changes, notifications, presence, tasks
 from tickets.agents import Agent
 from tickets.models import (
     Attachment,

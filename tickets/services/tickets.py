@@ -13,9 +13,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from tickets import changes
 from tickets import attachments as files
-from tickets import custom_fields, notifications, tasks
+from tickets import changes, custom_fields, notifications, tasks
 from tickets.agents import Agent
 from tickets.models import (
     ActiveState,
