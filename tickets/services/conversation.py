@@ -123,6 +123,11 @@ def post_reply(
                     now=now,
                     events=events,
                 )
+            # Answered, or asked again, whatever the new status is.
+            waiting_since = now if contact is not None else None
+            if (locked.waiting_since is None) != (waiting_since is None):
+                locked.waiting_since = waiting_since
+                changed.append("waiting_since")
         locked.save(update_fields=changed)
         event = new_event(
             locked,

@@ -31,7 +31,7 @@ from tickets.models import (
     TicketStatus,
     history,
 )
-from tickets.statuses import FixedStatus
+from tickets.statuses import FixedStatus, StatusCategory
 
 if TYPE_CHECKING:
     from mail.models import Mailbox
@@ -171,6 +171,7 @@ def create_ticket(
             updated_at=now,
             status_changed_at=None,
             resolved_at=now if status.is_closed else None,
+            waiting_since=now if status.category == StatusCategory.OPEN else None,
         )
         if cc:
             ticket.cc.set(cc)
