@@ -266,27 +266,38 @@ def validated(serializer, extra_errors: dict[str, list[str]] | None = None) -> d
     return serializer.validated_data
 
 
-# Exempt from CSRF: it changes nothing, and a POST from a browser session to a path that does
-# not exist must get this 404 rather than the HTML page of a CSRF failure.
-@csrf_exempt
-def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Any other path under /api: a 404 in the error envelope rather than an HTML page,
-    counted against the rate limit like any API answer (it is no ApiView)."""
-    response = JsonResponse(native_error(404, "Not found.", None), status=status.HTTP_404_NOT_FOUND)
-    # DRF's settings hold the imported classes; the stubs type them as their names.
-    authenticators: Sequence[Any] = api_settings.DEFAULT_AUTHENTICATION_CLASSES
-    throttles: Sequence[Any] = api_settings.DEFAULT_THROTTLE_CLASSES
-    api_request = Request(
-        request, authenticators=[authenticator() for authenticator in authenticators]
-    )
-    # A bad key or a session without its CSRF token: counted by address, still a 404.
-    with contextlib.suppress(exceptions.APIException):
-        api_request.user  # noqa: B018
-    for throttle_class in throttles:
-        throttle = throttle_class()
-        throttle.allow_request(api_request, None)
-        add_rate_limit_headers(response, throttle)
-    return response
+def not_found_view(envelope: ErrorEnvelope) -> Callable[..., JsonResponse]:
+    """The view for any other path of an API: a 404 in that API's error envelope rather
+    than an HTML page, counted against the rate limit like any API answer (it is no
+    ApiView). Each API ends its URL patterns with one."""
+
+    # Exempt from CSRF: it changes nothing, and a POST from a browser session to a path that
+    # does not exist must get this 404 rather than the HTML page of a CSRF failure.
+    @csrf_exempt
+    def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        response = JsonResponse(
+            envelope(404, "Not found.", None), status=status.HTTP_404_NOT_FOUND, safe=False
+        )
+        # DRF's settings hold the imported classes; the stubs type them as their names.
+        authenticators: Sequence[Any] = api_settings.DEFAULT_AUTHENTICATION_CLASSES
+        throttles: Sequence[Any] = api_settings.DEFAULT_THROTTLE_CLASSES
+        api_request = Request(
+            request, authenticators=[authenticator() for authenticator in authenticators]
+        )
+        # A bad key or a session without its CSRF token: counted by address, still a 404.
+        with contextlib.suppress(exceptions.APIException):
+            api_request.user  # noqa: B018
+        for throttle_class in throttles:
+            throttle = throttle_class()
+            throttle.allow_request(api_request, None)
+            add_rate_limit_headers(response, throttle)
+        return response
+
+    return not_found
+
+
+not_found = not_found_view(native_error)
+"""Any other path under /api."""
 
 
 # Pagination -----------------------------------------------------------------

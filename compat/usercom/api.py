@@ -40,6 +40,11 @@ def invalid(field: str, message: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({field: [message]})
 
 
+def drf_error(status_code: int, message: str, errors: dict[str, list[str]] | None) -> Any:
+    """An error as DRF writes it, which User.com's API does: `{"detail": "<message>"}`."""
+    return {"detail": message}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's own error bodies, with our services' errors brought to them."""
     if isinstance(exc, DjangoValidationError):
