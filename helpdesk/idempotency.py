@@ -60,19 +60,20 @@ def idempotent(method: Handler) -> Handler:
     @functools.wraps(method)
     def handle(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
         raw_key = request.headers.get(HEADER)
-        if raw_key is None:
+        user_id: int | None = request.user.pk
+        if raw_key is None or user_id is None:  # no user: nobody to keep the key for
             return method(view, request, *args, **kwargs)
         key = checked_key(raw_key)
         request_hash = body_hash(request)
         path = request.get_full_path()
         database = router.db_for_write(IdempotencyKey)
         with transaction.atomic(using=database):
-            if not _claim(database, request.user.pk, key):
+            if not _claim(database, user_id, key):
                 raise Conflict(IN_PROGRESS)
-            earlier = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+            earlier = IdempotencyKey.objects.filter(user_id=user_id, key=key).first()
             if earlier is not None and earlier.is_live:
                 if (earlier.method, earlier.path, earlier.request_hash) != (
-                    request.method,
+                    str(request.method),
                     path,
                     request_hash,
                 ):
@@ -87,9 +88,9 @@ def idempotent(method: Handler) -> Handler:
             try:
                 with transaction.atomic(using=database):
                     IdempotencyKey.objects.create(
-                        user=request.user,
+                        user_id=user_id,
                         key=key,
-                        method=request.method,
+                        method=str(request.method),
                         path=path,
                         request_hash=request_hash,
                         response_status=response.status_code,
@@ -110,7 +111,7 @@ def _run(view: APIView, method: Handler, request: Request, *args: Any, **kwargs:
     try:
         with transaction.atomic(using=router.db_for_write(IdempotencyKey)):
             return method(view, request, *args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 (an unexpected error is raised again here)
+    except Exception as exc:
         # Re-raises what is no API error: the outer transaction then rolls back the key.
         return view.handle_exception(exc)
 
@@ -132,13 +133,14 @@ def _claim(database: str, user_id: int, key: str) -> bool:
 
 
 def checked_key(raw_key: str) -> str:
-    """The key, or a 422: 1 to 255 printable ASCII characters (a UUID is a good key)."""
-    if not 1 <= len(raw_key) <= MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in raw_key):
+    """The key, or a 422: 1 to 255 visible ASCII characters, no spaces (a UUID is a good
+    key; a space at either end would not survive every proxy)."""
+    if not 1 <= len(raw_key) <= MAX_KEY_LENGTH or not all("!" <= c <= "~" for c in raw_key):
         raise validation_error(
             {
                 HEADER: [
-                    f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII "
-                    "characters, such as a UUID."
+                    f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} visible ASCII "
+                    "characters without spaces, such as a UUID."
                 ]
             }
         )

@@ -143,7 +143,7 @@ PAGE_PARAMETERS = [
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
     OpenApiParameter.HEADER,
     description="Makes a retry safe: the same key with the same request gets the first "
     "answer again (with the header `Idempotent-Replayed: true`) instead of doing it twice; "

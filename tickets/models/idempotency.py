@@ -48,9 +48,9 @@ class IdempotencyKey(models.Model):
         ]
         indexes = [models.Index(fields=["created_at"], name="idempotency_key_created_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"
+
     @property
     def is_live(self) -> bool:
         return self.created_at > timezone.now() - IDEMPOTENCY_KEY_LIFETIME
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} ({self.key})"

@@ -12,7 +12,7 @@ from freezegun import freeze_time
 
 from tests import factories
 from tickets import services
-from tickets.api.export import SETTLE
+from tickets.api.export import SETTLE, ExportMetaSchema
 from tickets.models import ActiveState, Channel, Priority, Ticket
 
 from .conftest import body
@@ -108,6 +108,12 @@ class TestExport:
         first = export(api, start_time=0, limit=2)
         expected = [before.pk, *sorted(ticket.pk for ticket in tickets), after.pk]
         assert follow(api, first, 2) == expected
+
+    def test_meta_is_what_the_schema_declares(self, api, ticket):
+        meta = export(api, start_time=0)["meta"]
+        assert list(meta) == list(ExportMetaSchema().fields)
+        assert isinstance(meta["after_cursor"], str)
+        assert isinstance(meta["end_of_stream"], bool)
 
     def test_a_full_last_page_says_end_of_stream(self, api):
         factories.TicketFactory.create_batch(4, updated_at=minutes_ago(5))
@@ -213,8 +219,16 @@ class TestExportErrors:
             ({"cursor": "not a cursor"}, "cursor", "not one this export gave"),
             ({"cursor": base64.urlsafe_b64encode(b"2:1:1").decode()}, "cursor", "not one"),
             ({"cursor": base64.urlsafe_b64encode(b"1:x:1").decode()}, "cursor", "not one"),
-            ({"cursor": base64.urlsafe_b64encode(b"1:" + b"9" * 30 + b":1").decode()}, "cursor", "not one"),
-            ({"cursor": base64.urlsafe_b64encode(b"1:1:" + b"9" * 30).decode()}, "cursor", "not one"),
+            (
+                {"cursor": base64.urlsafe_b64encode(b"1:" + b"9" * 30 + b":1").decode()},
+                "cursor",
+                "not one",
+            ),
+            (
+                {"cursor": base64.urlsafe_b64encode(b"1:1:" + b"9" * 30).decode()},
+                "cursor",
+                "not one",
+            ),
             ({"start_time": "0", "limit": "0"}, "limit", "from 1 to 1000"),
             ({"start_time": "0", "limit": "1001"}, "limit", "from 1 to 1000"),
             ({"start_time": "0", "limit": "ten"}, "limit", "from 1 to 1000"),
