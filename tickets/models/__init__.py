@@ -32,7 +32,7 @@ from .organisation import (
     Project,
     Team,
 )
-from .search import TicketSearchDocument, TicketSearchTerm
+from .search import TicketHiddenSearchTerm, TicketSearchDocument, TicketSearchTerm
 from .tickets import (
     ActiveState,
     Channel,
@@ -85,6 +85,7 @@ __all__ = [
     "Ticket",
     "TicketCount",
     "TicketEvent",
+    "TicketHiddenSearchTerm",
     "TicketPin",
     "TicketPresence",
     "TicketQuerySet",
