@@ -24,10 +24,10 @@ FUNCTIONS = {
   SELECT n.term, n.ticket_id, t.is_spam, t.active_state
   FROM inserted AS n JOIN tickets_ticket AS t ON t.id = n.ticket_id
   WHERE {HIDDEN.format(t="t")}
-  ON CONFLICT DO NOTHING;""",
+  ON CONFLICT DO NOTHING;""",  # noqa: S608 (constants only)
     "tickets_hidden_terms_removed": f"""
   DELETE FROM {HIDDEN_TERMS} AS h USING deleted AS o
-  WHERE h.term = o.term AND h.ticket_id = o.ticket_id;""",
+  WHERE h.term = o.term AND h.ticket_id = o.ticket_id;""",  # noqa: S608 (constants only)
     "tickets_hidden_terms_ticket_updated": f"""
   IF NOT EXISTS (
     SELECT 1 FROM before AS b JOIN after AS a USING (id)
@@ -45,7 +45,7 @@ FUNCTIONS = {
   SELECT s.term, s.ticket_id, a.is_spam, a.active_state
   FROM before AS b JOIN after AS a USING (id) JOIN {TERMS} AS s ON s.ticket_id = a.id
   WHERE NOT {HIDDEN.format(t="b")} AND {HIDDEN.format(t="a")}
-  ON CONFLICT DO NOTHING;""",
+  ON CONFLICT DO NOTHING;""",  # noqa: S608 (constants only)
 }
 
 # (trigger and function name, table, event, transition tables)
@@ -66,7 +66,7 @@ INSERT INTO {HIDDEN_TERMS} (term, ticket_id, is_spam, active_state)
 SELECT s.term, s.ticket_id, t.is_spam, t.active_state
 FROM {TERMS} AS s JOIN tickets_ticket AS t ON t.id = s.ticket_id
 WHERE {HIDDEN.format(t="t")};
-ANALYZE {HIDDEN_TERMS};"""
+ANALYZE {HIDDEN_TERMS};"""  # noqa: S608 (constants only)
 
 CREATE_TRIGGERS = (
     "".join(
