@@ -2,8 +2,14 @@
 PostgreSQL's triggers (migration 0017) whatever hides, shows or changes a ticket, and the
 search totals counted with it."""
 
+import datetime
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.db.models import Q
+from freezegun import freeze_time
 
 from tests import factories
 from tickets import services
@@ -127,3 +133,22 @@ def test_search_totals_by_state_are_exact(filters):
         queryset = Ticket.objects.filter(**filters)
         total, _ = filtered_search_totals(queryset, text, filters=filters)
         assert total == queryset.search(text).count(), (text, filters)
+
+
+def test_the_demo_datas_bulk_load_keeps_it_exact():
+    """seed_demo writes its tickets, replies and archived and spam states in bulk (COPY)."""
+    with freeze_time(datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.UTC)):
+        call_command(
+            "seed_demo",
+            "--tickets",
+            "60",
+            "--seed",
+            "3",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    hidden = Ticket.objects.filter(Q(is_spam=True) | ~Q(active_state=ActiveState.ACTIVE))
+    assert hidden.exists()
+    assert_mirror_exact()
+    if POSTGRESQL:
+        assert TicketHiddenSearchTerm.objects.values("ticket").distinct().count() == hidden.count()
