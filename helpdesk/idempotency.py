@@ -31,6 +31,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connections, router, transaction
 from django.utils.datastructures import MultiValueDict
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -94,7 +95,7 @@ def idempotent(method: Handler) -> Handler:
                         path=path,
                         request_hash=request_hash,
                         response_status=response.status_code,
-                        response_body=getattr(response, "data", None),
+                        response_body=_stored_body(response),
                     )
             except IntegrityError:
                 # Another request stored this key meanwhile (where no lock serialises them):
@@ -167,6 +168,15 @@ def _plain(value: Any) -> Any:
         content.update(chunk)
     value.seek(0)
     return {"file": value.name, "size": value.size, "sha256": content.hexdigest()}
+
+
+def _stored_body(response: Response) -> Any:
+    """The body as the client reads it: the answer's data through the JSON renderer (times
+    written as the API writes them), read back."""
+    data = getattr(response, "data", None)
+    if data is None:
+        return None
+    return json.loads(JSONRenderer().render(data))
 
 
 def replay(earlier: IdempotencyKey) -> Response:
