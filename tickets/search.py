@@ -34,6 +34,7 @@ from tickets.models import (
     ActiveState,
     Client,
     Ticket,
+    TicketHiddenSearchTerm,
     TicketQuerySet,
     TicketSearchDocument,
     TicketSearchTerm,
@@ -276,9 +277,9 @@ def _search_totals(
 
 
 # The columns and values of the tickets the lists show by default. The others, spam or
-# archived, are a fifth of the tickets at most: a partial index holds their ids and both
-# columns (`ticket_hidden_idx`), so counting a word's tickets among them is an index-only
-# merge of two id-ordered lists, where checking each match in the tickets visits its row.
+# archived, are a fifth of the tickets at most: their terms are kept apart too
+# (TicketHiddenSearchTerm), so counting a word's tickets among them is a range of that
+# table's primary key, where checking each match in the tickets visits its row.
 VISIBLE: dict[str, object] = {"is_spam": False, "active_state": ActiveState.ACTIVE}
 
 
@@ -291,6 +292,9 @@ def _count_by_state(
         return matches
     condition = " AND ".join(f"h.{column} = %s" for column in filters)
     values: list[Any] = list(filters.values())
+    if filters == VISIBLE:
+        # The visible tickets only: the matches less every hidden one.
+        return matches - hidden_count(lexemes, "", [], using=using)
     if all(VISIBLE[column] == value for column, value in filters.items()):
         # The visible tickets all match: the matches less the hidden ones that do not.
         return matches - hidden_count(lexemes, f"NOT ({condition})", values, using=using)
@@ -299,23 +303,20 @@ def _count_by_state(
 
 def hidden_count(lexemes: list[str], condition: str, params: list[Any], *, using: str) -> int:
     """How many hidden tickets (spam or archived) hold every one of `lexemes` and meet
-    `condition` (SQL on their columns, as `h`)."""
-    table = TicketSearchTerm._meta.db_table
-    tickets = Ticket._meta.db_table
+    `condition` (SQL on their spam flag and state, as `h`; empty for every hidden ticket).
+
+    One word is a range of TicketHiddenSearchTerm's primary key (an index-only count when
+    there is no condition); several are joined on the ticket id, each side in ticket order.
+    """
+    table = TicketHiddenSearchTerm._meta.db_table
     joins = "".join(
-        f" JOIN {table} AS t{n} ON t{n}.ticket_id = t0.ticket_id AND t{n}.term = %s"
+        f" JOIN {table} AS t{n} ON t{n}.ticket_id = h.ticket_id AND t{n}.term = %s"
         for n in range(1, len(lexemes))
     )
-    # The hidden tickets' condition as written in the partial index, so that the planner
-    # sees the index covers the query.
-    sql = (
-        f"SELECT count(*) FROM {table} AS t0{joins} "  # noqa: S608 (names only)
-        f"JOIN {tickets} AS h ON h.id = t0.ticket_id "
-        f"AND (h.is_spam OR h.active_state <> '{ActiveState.ACTIVE.value}') AND {condition} "
-        "WHERE t0.term = %s"
-    )
+    where = f" AND {condition}" if condition else ""
+    sql = f"SELECT count(*) FROM {table} AS h{joins} WHERE h.term = %s{where}"  # noqa: S608 (names only)
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [*lexemes[1:], *params, lexemes[0]])
+        cursor.execute(sql, [*lexemes[1:], lexemes[0], *params])
         count: int = cursor.fetchone()[0]
     return count
 

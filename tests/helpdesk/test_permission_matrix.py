@@ -66,6 +66,7 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("api:project", "DELETE"): SUPERVISOR,
     ("api:agents", "GET"): AGENT,
     ("api:tags", "GET"): AGENT,
+    ("api:incremental-tickets", "GET"): AGENT,
     # LiveChat: work on tickets only.
     ("livechat-tickets", "GET"): AGENT,
     ("livechat-tickets", "POST"): AGENT,

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from helpdesk.api import ApiView, data_response, paginated_response, validated
 from helpdesk.api_access import AgentApiRequest
+from helpdesk.idempotency import idempotent
 from tickets import services
 from tickets.models import Channel, Reply
 from tickets.permissions import Action
@@ -15,7 +16,7 @@ from tickets.queries import get_reply_for_agent, get_ticket_for_agent
 
 from . import inputs
 from .bodies import request_values, service_errors
-from .schema import PAGE_PARAMETERS, path_id, responses
+from .schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, path_id, responses
 from .serializers import ReplySchema, reply_data
 
 TAG = ["Replies"]
@@ -47,10 +48,11 @@ class ReplyListView(ApiView):
         description="A reply moves the ticket to the Answered status, counts in replies_count "
         "and stamps the first response; a note is internal and changes neither. Either updates "
         "the ticket's last-updated time. No email is sent.",
-        parameters=[path_id()],
+        parameters=[path_id(), IDEMPOTENCY_KEY],
         request=inputs.ReplyInput,
-        responses=responses(201, ReplySchema, 404, 422),
+        responses=responses(201, ReplySchema, 404, 409, 422),
     )
+    @idempotent
     def post(self, request: AgentApiRequest, pk: str) -> Response:
         ticket = get_ticket_for_agent(request.user, pk, related=False)
         data = validated(inputs.ReplyInput(data=request_values(request)))

@@ -141,6 +141,17 @@ PAGE_PARAMETERS = [
 ]
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    OpenApiParameter.HEADER,
+    description="Makes a retry safe: the same key with the same request gets the first "
+    "answer again (with the header `Idempotent-Replayed: true`) instead of doing it twice; "
+    "with a different request it is a 422, while the first is still running a 409. Keys are "
+    "kept 24 hours. A UUID per request is a good key.",
+)
+
+
 def query_id(name: str, description: str = "") -> OpenApiParameter:
     return OpenApiParameter(name, ID_SCHEMA, description=description)
 

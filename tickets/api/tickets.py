@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from helpdesk.api import ApiView, Page, data_response, validated
 from helpdesk.api_access import AgentApiRequest
+from helpdesk.idempotency import idempotent
 from tickets import counts, services
 from tickets.models import Channel, Ticket
 from tickets.permissions import Action
@@ -19,7 +20,7 @@ from tickets.search import search_page, search_total, serial_plans
 from . import inputs
 from .bodies import request_values, service_errors
 from .filters import ApiTicketFilter
-from .schema import PAGE_PARAMETERS, path_id, query_id, responses
+from .schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, path_id, query_id, responses
 from .serializers import TicketSchema, ticket_data
 
 TAG = ["Tickets"]
@@ -112,9 +113,11 @@ class TicketListView(ApiView):
         operation_id="tickets_create",
         summary="Create a ticket",
         description=inputs.describe_custom_fields(),
+        parameters=[IDEMPOTENCY_KEY],
         request=inputs.TicketInput,
-        responses=responses(201, TicketSchema, 422),
+        responses=responses(201, TicketSchema, 409, 422),
     )
+    @idempotent
     def post(self, request: AgentApiRequest) -> Response:
         values = request_values(request)
         custom, custom_errors = inputs.custom_field_values(values)

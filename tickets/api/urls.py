@@ -5,7 +5,7 @@ from django.urls import re_path
 
 from helpdesk.api import not_found
 
-from . import clients, lookups, replies, schema, tickets  # noqa: F401 (schema registers auth docs)
+from . import clients, export, lookups, replies, schema, tickets  # noqa: F401 (schema registers auth docs)
 from .docs import DocsView, SchemaView
 
 app_name = "api"
@@ -26,6 +26,7 @@ urlpatterns = [
     route(f"tickets/{ID}/tags", tickets.TicketTagsView, "ticket-tags"),
     route(f"tickets/{ID}/replies", replies.ReplyListView, "replies"),
     route(f"tickets/{ID}/replies/(?P<reply_id>[0-9]{{1,18}})", replies.ReplyDetailView, "reply"),
+    route("incremental/tickets", export.TicketExportView, "incremental-tickets"),
     route("statuses", lookups.StatusListView, "statuses"),
     route("categories", lookups.CategoryListView, "categories"),
     route(f"categories/{ID}", lookups.CategoryDetailView, "category"),

@@ -1,6 +1,7 @@
 """The helpdesk's models, by concept: `organisation` (categories, clients, contacts,
 projects, teams), `tickets`, `conversation` (replies, files, ratings), `history` (events and
-their payloads), `api_keys`,
+their payloads), `api_keys`, `idempotency` (the answers of requests made with an
+Idempotency-Key),
 `workspace` (the agents' aids), and `counts` and `search` (kept by PostgreSQL).
 
 Models hold data and integrity rules only. Every change to a ticket goes through
@@ -21,6 +22,7 @@ from .conversation import (
 )
 from .counts import TicketCount, TicketTagCount, TicketWorkloadCount
 from .history import TicketEvent
+from .idempotency import IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, IdempotencyKeyQuerySet
 from .organisation import (
     Category,
     Client,
@@ -30,7 +32,7 @@ from .organisation import (
     Project,
     Team,
 )
-from .search import TicketSearchDocument, TicketSearchTerm
+from .search import TicketHiddenSearchTerm, TicketSearchDocument, TicketSearchTerm
 from .tickets import (
     ActiveState,
     Channel,
@@ -53,6 +55,7 @@ from .workspace import (
 )
 
 __all__ = [
+    "IDEMPOTENCY_KEY_LIFETIME",
     "PREVIEWABLE_IMAGE_TYPES",
     "ActiveState",
     "ApiKey",
@@ -66,6 +69,8 @@ __all__ = [
     "ClientQuerySet",
     "Contact",
     "CustomField",
+    "IdempotencyKey",
+    "IdempotencyKeyQuerySet",
     "NotificationSettings",
     "Priority",
     "Project",
@@ -80,6 +85,7 @@ __all__ = [
     "Ticket",
     "TicketCount",
     "TicketEvent",
+    "TicketHiddenSearchTerm",
     "TicketPin",
     "TicketPresence",
     "TicketQuerySet",

@@ -116,6 +116,34 @@ class TicketSearchTerm(models.Model):
         return f"{self.term} in #{self.ticket_id}"
 
 
+class TicketHiddenSearchTerm(models.Model):
+    """A term (TicketSearchTerm) of a hidden ticket, spam or archived, with the ticket's
+    spam flag and state (kept by triggers, migration 0017).
+
+    The lists leave the hidden tickets out by default, so a search's total is its matches
+    less the hidden tickets holding its words (tickets.search.hidden_count): counted here
+    as a range of this table's primary key, a fifth of the terms at most, where merging a
+    word's terms with every hidden ticket's id reads all of them.
+    """
+
+    pk = models.CompositePrimaryKey("term", "ticket")
+    term = models.TextField()
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    is_spam = models.BooleanField()
+    active_state = models.CharField(max_length=10)
+
+    class Meta:
+        indexes = [
+            # A ticket shown again, or changing state, moves its rows through this one.
+            models.Index(fields=["ticket"], name="ticket_hidden_term_ticket_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} in hidden #{self.ticket_id}"
+
+
 # SQLite --------------------------------------------------------------------------
 #
 # SQLite keeps each ticket's conversation in an FTS5 table (migration 0007), tokenized by

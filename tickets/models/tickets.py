@@ -439,8 +439,8 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
             ),
             models.Index(fields=["-updated_at"], condition=Q(is_spam=True), name="ticket_spam_idx"),
             # The tickets the lists leave out by default (spam or archived, a fifth at
-            # most), with both columns: a search's total among the others is its matches
-            # less these, counted by an index-only merge (tickets.search.hidden_count).
+            # most), with both columns, for index-only reads of them. (A search's hidden
+            # matches are counted from TicketHiddenSearchTerm since migration 0017.)
             models.Index(
                 fields=["id"],
                 include=["is_spam", "active_state"],
