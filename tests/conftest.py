@@ -73,6 +73,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def webhooks_to_loopback(settings):
+    """Webhooks may go to loopback receivers (tests' own HTTP servers), no other private
+    address (webhooks.addresses)."""
+    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploaded files go to a directory of the test's own, never to the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
