@@ -220,11 +220,14 @@ class TestCommit:
     def test_a_rolled_back_change_sends_nothing(
         self, subscriber, ticket, agent, django_capture_on_commit_callbacks
     ):
-        with django_capture_on_commit_callbacks() as callbacks:
-            with pytest.raises(RuntimeError), transaction.atomic():
-                services.post_reply(ticket=ticket, text="Hi", author=agent, channel=Channel.WEB)
-                assert published()
-                raise RuntimeError("rolled back")
+        with (
+            django_capture_on_commit_callbacks() as callbacks,
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            services.post_reply(ticket=ticket, text="Hi", author=agent, channel=Channel.WEB)
+            assert published()
+            raise RuntimeError("rolled back")
         assert not published()
         assert not callbacks
 
