@@ -48,9 +48,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     actions = ("send_test_event", "rotate_secret")
     readonly_fields = ("secret_shown", "created_at", "recent_deliveries")
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = ["name", "url", "events", "is_active"]
-        return [*fields, "secret_shown", "created_at", "recent_deliveries"] if obj else fields
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = ("name", "url", "events", "is_active")
+        return (*fields, "secret_shown", "created_at", "recent_deliveries") if obj else fields
 
     @admin.display(description="events")
     def event_list(self, endpoint: WebhookEndpoint) -> str:

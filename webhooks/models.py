@@ -118,7 +118,7 @@ class WebhookDelivery(models.Model):
     # Identifies the event (the payload's `id`): the same for every endpoint and every
     # delivery of one event, so that a receiver can ignore one it has seen.
     event_id = models.UUIDField(default=uuid.uuid4, editable=False)
-    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    event = models.CharField(max_length=40, choices=WebhookEvent)
     ticket_id = models.BigIntegerField(
         null=True, blank=True, help_text="The ticket the event is about (kept if it is deleted)."
     )

@@ -284,7 +284,7 @@ def _actors(events: Iterable[TicketEvent]) -> dict[int, Any]:
     for event in events:
         if event.actor_id is None:
             continue
-        if TicketEvent.actor.is_cached(event):  # type: ignore[attr-defined]
+        if TicketEvent.actor.is_cached(event):
             known[event.actor_id] = event.actor
         else:
             missing.add(event.actor_id)

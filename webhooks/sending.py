@@ -29,9 +29,10 @@ class _CheckedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, target: Target, timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
         self.target = target
+        self.seconds = timeout
 
     def connect(self) -> None:
-        self.sock = addresses.connect(self.target, self.timeout)
+        self.sock = addresses.connect(self.target, self.seconds)
 
 
 class _CheckedHTTPSConnection(http.client.HTTPSConnection):
@@ -39,9 +40,10 @@ class _CheckedHTTPSConnection(http.client.HTTPSConnection):
         self.tls = ssl.create_default_context()
         super().__init__(target.host, target.port, timeout=timeout, context=self.tls)
         self.target = target
+        self.seconds = timeout
 
     def connect(self) -> None:
-        sock = addresses.connect(self.target, self.timeout)
+        sock = addresses.connect(self.target, self.seconds)
         self.sock = self.tls.wrap_socket(sock, server_hostname=self.target.host)
 
 
