@@ -77,6 +77,10 @@ def webhooks_to_loopback(settings):
     """Webhooks may go to loopback receivers (tests' own HTTP servers), no other private
     address (webhooks.addresses)."""
     settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+    # Which events are subscribed to is cached; each test starts without.
+    from webhooks.publishing import forget_subscriptions
+
+    forget_subscriptions()
 
 
 @pytest.fixture(autouse=True)

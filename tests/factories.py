@@ -305,9 +305,17 @@ class MailboxFactory(DjangoModelFactory):
 class WebhookEndpointFactory(DjangoModelFactory):
     class Meta:
         model = webhook_models.WebhookEndpoint
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Endpoint {n}")
     url = factory.Sequence(lambda n: f"http://127.0.0.1:9/hooks/{n}")
     events = factory.LazyFunction(
         lambda: [event.value for event in webhook_models.SUBSCRIBABLE_EVENTS]
     )
+
+    @factory.post_generation
+    def forget_subscriptions(obj, create, extracted, **kwargs):
+        """As the admin does after saving an endpoint."""
+        from webhooks.publishing import forget_subscriptions
+
+        forget_subscriptions()

@@ -52,6 +52,18 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         fields = ("name", "url", "events", "is_active")
         return (*fields, "secret_shown", "created_at", "recent_deliveries") if obj else fields
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(publishing.forget_subscriptions)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        transaction.on_commit(publishing.forget_subscriptions)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(publishing.forget_subscriptions)
+
     @admin.display(description="events")
     def event_list(self, endpoint: WebhookEndpoint) -> str:
         return ", ".join(endpoint.events) or "-"

@@ -1,11 +1,11 @@
 """What the webhooks are sent: the reaction that turns a change's history into events.
 
 `react` is one of tickets.changes.REACTIONS: it runs inside the change's transaction,
-once per round, with the TicketEvents the round recorded. It reads which active
-endpoints subscribe to what (one query on a small table; with no endpoint that is all a
-change costs), maps the round's events to webhook events, and for each subscribed
-endpoint writes a pending WebhookDelivery holding the payload as the change left the
-ticket. Their sending is queued when the transaction commits: a change rolled back
+once per round, with the TicketEvents the round recorded. Which events some active
+endpoint subscribes to is cached (`subscribed_events`): a change that nobody subscribes
+to costs no query. Otherwise it reads the subscribed endpoints afresh, maps the round's
+events to webhook events, and for each subscribed endpoint writes a pending
+WebhookDelivery holding the payload as the change left the ticket. Their sending is queued when the transaction commits: a change rolled back
 sends nothing.
 
 Per ticket and round (one change):
@@ -23,6 +23,7 @@ Per ticket and round (one change):
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,6 +46,9 @@ from . import tasks
 from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 Kind = TicketEvent.Kind
+
+SUBSCRIPTIONS_KEY = "webhooks:subscribed-events"
+SUBSCRIPTIONS_CACHE_SECONDS = 30
 
 # The history kinds that are a change to the ticket's fields (ticket.updated).
 FIELD_KINDS = frozenset(
@@ -90,10 +95,12 @@ class Message:
 
 def react(round_: Round) -> None:
     """Queue the webhook events of a round for the active endpoints subscribed to them."""
-    subscribers = _subscribers()
-    if not subscribers:
+    wanted = subscribed_events()
+    if not wanted or not (messages := [m for m in messages_of(round_.events) if m.event in wanted]):
         return
-    messages = [m for m in messages_of(round_.events) if m.event in subscribers]
+    # The cache says someone may want them: who does is read afresh.
+    subscribers = _subscribers()
+    messages = [message for message in messages if message.event in subscribers]
     if not messages:
         return
     now = timezone.now()
@@ -209,6 +216,29 @@ def messages_of(events: Sequence[TicketEvent]) -> list[Message]:
     return messages
 
 
+def subscribed_events() -> frozenset[str]:
+    """The events some active endpoint subscribes to, from the cache (read at most every
+    SUBSCRIPTIONS_CACHE_SECONDS): a change nobody subscribes to costs no query."""
+    events = cache.get(SUBSCRIPTIONS_KEY)
+    if events is None:
+        events = sorted(
+            {
+                event
+                for subscribed in WebhookEndpoint.objects.active().values_list("events", flat=True)
+                for event in subscribed or []
+            }
+        )
+        cache.set(SUBSCRIPTIONS_KEY, events, SUBSCRIPTIONS_CACHE_SECONDS)
+    return frozenset(events)
+
+
+def forget_subscriptions() -> None:
+    """Read the subscriptions afresh at the next change (an endpoint was saved or deleted).
+    Without a shared cache (REDIS_URL), other processes read them within
+    SUBSCRIPTIONS_CACHE_SECONDS."""
+    cache.delete(SUBSCRIPTIONS_KEY)
+
+
 def _subscribers() -> dict[str, list[int]]:
     """The ids of the active endpoints subscribed to each event."""
     subscribers: dict[str, list[int]] = defaultdict(list)
@@ -218,7 +248,7 @@ def _subscribers() -> dict[str, list[int]]:
     return subscribers
 
 
-def _payloads(messages: list[Message], now) -> list[dict[str, Any]]:
+def _payloads(messages: list[Message], now: datetime.datetime) -> list[dict[str, Any]]:
     """Each message's payload, with the tickets, replies and actors read in a few queries."""
     tickets = _tickets({message.ticket_id for message in messages})
     tag_names = tag_names_for(tickets.values())
@@ -252,7 +282,7 @@ def _payloads(messages: list[Message], now) -> list[dict[str, Any]]:
     return payloads
 
 
-def _envelope(event: str, now) -> dict[str, Any]:
+def _envelope(event: str, now: datetime.datetime) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "type": str(event), "created_at": iso(now)}
 
 

@@ -40,6 +40,23 @@ class TestEndpoints:
         assert endpoint.secret.startswith("whsec_")
         assert len(endpoint.secret) > 40
 
+    def test_the_next_change_sees_a_new_endpoint(
+        self, admin_client, receiver, ticket, agent, django_capture_on_commit_callbacks
+    ):
+        from tickets import services
+        from tickets.models import Channel
+
+        services.post_reply(ticket=ticket, text="Before", author=agent, channel=Channel.WEB)
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(
+                reverse("admin:webhooks_webhookendpoint_add"),
+                {"name": "CRM", "url": receiver.url, "events": ["note.added"], "is_active": "on"},
+            )
+        services.post_reply(
+            ticket=ticket, text="After", kind="note", author=agent, channel=Channel.WEB
+        )
+        assert WebhookDelivery.objects.get().event == "note.added"
+
     def test_a_private_address_is_refused_and_the_form_kept(self, admin_client):
         page = admin_client.post(
             reverse("admin:webhooks_webhookendpoint_add"),
