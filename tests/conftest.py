@@ -77,10 +77,13 @@ def webhooks_to_loopback(settings):
     """Webhooks may go to loopback receivers (tests' own HTTP servers), no other private
     address (webhooks.addresses)."""
     settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
-    # Which events are subscribed to is cached; each test starts without.
-    from webhooks.publishing import forget_subscriptions
+    # Which events are subscribed to is cached: no endpoint exists when a test starts, and
+    # the cache says so, as in a process that has served a change (the factory forgets it).
+    from django.core.cache import cache
 
-    forget_subscriptions()
+    from webhooks import publishing
+
+    cache.set(publishing.SUBSCRIPTIONS_KEY, [], publishing.SUBSCRIPTIONS_CACHE_SECONDS)
 
 
 @pytest.fixture(autouse=True)

@@ -256,6 +256,7 @@ class TestQueries:
         return [q["sql"] for q in queries.captured_queries if "webhooks_" in q["sql"]]
 
     def test_a_cold_cache_costs_one_query_then_none(self, ticket, agent):
+        publishing.forget_subscriptions()
         [query] = self.webhook_queries(ticket, agent)
         assert "webhooks_webhookendpoint" in query
         assert self.webhook_queries(ticket, agent) == []
