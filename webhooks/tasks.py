@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
@@ -85,7 +86,9 @@ def queue(delivery_ids: Sequence[int]) -> None:
     try:
         if len(delivery_ids) > QUEUE_DIRECTLY:
             queue_webhook_deliveries.enqueue(list(delivery_ids))
-        else:
+            return
+        # One commit for them all, when the task backend is the database.
+        with transaction.atomic():
             for delivery_id in delivery_ids:
                 deliver_webhook.enqueue(delivery_id)
     except Exception:
