@@ -116,8 +116,11 @@ def react(round_: Round) -> None:
             next_attempt_at=now,
         )
         for message, payload in zip(messages, payloads, strict=True)
+        if payload is not None
         for endpoint_id in subscribers[message.event]
     ]
+    if not deliveries:
+        return
     _save_and_queue(deliveries)
 
 
@@ -248,7 +251,7 @@ def _subscribers() -> dict[str, list[int]]:
     return subscribers
 
 
-def _payloads(messages: list[Message], now: datetime.datetime) -> list[dict[str, Any]]:
+def _payloads(messages: list[Message], now: datetime.datetime) -> list[dict[str, Any] | None]:
     """Each message's payload, with the tickets, replies and actors read in a few queries."""
     tickets = _tickets({message.ticket_id for message in messages})
     tag_names = tag_names_for(tickets.values())
@@ -264,9 +267,12 @@ def _payloads(messages: list[Message], now: datetime.datetime) -> list[dict[str,
         if reply_ids
         else {}
     )
-    payloads = []
+    payloads: list[dict[str, Any] | None] = []
     for message in messages:
-        ticket = tickets[message.ticket_id]
+        ticket = tickets.get(message.ticket_id)
+        if ticket is None:  # deleted later in the same change: nothing left to show
+            payloads.append(None)
+            continue
         payload: dict[str, Any] = {
             **_envelope(message.event, now),
             "ticket": ticket_data(ticket, tag_names.get(ticket.pk, [])),

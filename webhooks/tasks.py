@@ -66,7 +66,10 @@ def deliver_webhook(delivery_id: int) -> str:
         return "not due (sent, failed, deleted or being sent)"
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if not delivery.endpoint.is_active:
-        _finish(delivery, now, error="The endpoint is turned off.", final=True)
+        delivery.state = WebhookDelivery.State.FAILED
+        delivery.next_attempt_at = None
+        delivery.error = "The endpoint is turned off."
+        delivery.save(update_fields=["state", "next_attempt_at", "error"])
         return "endpoint turned off"
     return _attempt(delivery, now, timeout)
 
@@ -146,7 +149,6 @@ def _finish(
     duration_ms: int | None = None,
     error: str = "",
     succeeded: bool = False,
-    final: bool = False,
 ) -> None:
     """Write an attempt's outcome, and queue the next attempt or give up."""
     delivery.attempts += 1
@@ -160,12 +162,12 @@ def _finish(
     if succeeded:
         delivery.state = WebhookDelivery.State.SUCCEEDED
         delivery.next_attempt_at = None
-    elif final or retry_at > delivery.first_attempt_at + RETRY_FOR or not can_defer:
+    elif retry_at > delivery.first_attempt_at + RETRY_FOR or not can_defer:
         delivery.state = WebhookDelivery.State.FAILED
         delivery.next_attempt_at = None
-        if not final and not can_defer:
+        if not can_defer:
             error += " Not tried again: the task backend cannot run a task later."
-        elif not final:
+        else:
             error += f" Given up after {delivery.attempts} attempts over 24 hours."
     else:
         delivery.next_attempt_at = retry_at

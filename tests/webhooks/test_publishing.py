@@ -212,6 +212,13 @@ class TestSubscriptions:
         assert len({d.delivery_id for d in deliveries}) == 3
         assert deliveries[0].payload == deliveries[1].payload == deliveries[2].payload
 
+    def test_a_ticket_deleted_in_the_same_change_publishes_nothing(self, subscriber, ticket, agent):
+        with changes.atomic():
+            services.post_reply(ticket=ticket, text="Hi", author=agent, channel=Channel.WEB)
+            services.delete_ticket(ticket=ticket, actor=agent, channel=Channel.WEB)
+        assert not Ticket.objects.filter(pk=ticket.pk).exists()
+        assert not published()
+
     def test_sticky_notes_publish_nothing(self, subscriber, ticket, agent):
         services.add_sticky_note(ticket=ticket, text="Call back", actor=agent, channel=Channel.WEB)
         assert not published()
