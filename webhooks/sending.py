@@ -11,6 +11,8 @@ import http.client
 import ssl
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from . import addresses
 from .addresses import Target
 
@@ -38,6 +40,8 @@ class _CheckedHTTPConnection(http.client.HTTPConnection):
 class _CheckedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, target: Target, timeout: float) -> None:
         self.tls = ssl.create_default_context()
+        if settings.WEBHOOKS_CA_FILE:
+            self.tls.load_verify_locations(cafile=settings.WEBHOOKS_CA_FILE)
         super().__init__(target.host, target.port, timeout=timeout, context=self.tls)
         self.target = target
         self.seconds = timeout

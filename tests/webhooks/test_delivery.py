@@ -111,6 +111,34 @@ class TestSigned:
         assert delivery.state == WebhookDelivery.State.SUCCEEDED
 
 
+class TestHttps:
+    def test_the_certificate_is_verified_against_the_urls_host(
+        self, settings, tls_receiver, certificate
+    ):
+        endpoint = factories.WebhookEndpointFactory(
+            url=tls_receiver.url.replace("127.0.0.1", "localhost")
+        )
+        tls_receiver.secret = endpoint.secret
+        untrusted = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="ping", payload={"type": "ping"}
+        )
+        assert tasks.deliver_webhook.call(untrusted.pk) == "failed"
+        untrusted.refresh_from_db()
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+        assert not tls_receiver.received
+
+        # Trusted through WEBHOOKS_CA_FILE: sent, to the address checked, with SNI and the
+        # host name verified as in the URL.
+        settings.WEBHOOKS_CA_FILE = str(certificate[0])
+        trusted = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="ping", payload={"type": "ping"}
+        )
+        assert tasks.deliver_webhook.call(trusted.pk) == "succeeded"
+        [received] = tls_receiver.received
+        assert received.signature_valid
+        assert received.headers["Host"].startswith("localhost:")
+
+
 class TestRetries:
     @pytest.fixture(autouse=True)
     def worker(self, settings):
