@@ -8,6 +8,7 @@ from factory.django import DjangoModelFactory
 from mail import models as mail_models
 from tickets import models
 from tickets.statuses import FixedStatus
+from webhooks import models as webhook_models
 
 
 class UserFactory(DjangoModelFactory):
@@ -299,3 +300,22 @@ class MailboxFactory(DjangoModelFactory):
     address = factory.Sequence(lambda n: f"support{n}@helpdesk.example.test")
     department = factory.SubFactory(CategoryFactory)
     from_name = "Example Support"
+
+
+class WebhookEndpointFactory(DjangoModelFactory):
+    class Meta:
+        model = webhook_models.WebhookEndpoint
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Endpoint {n}")
+    url = factory.Sequence(lambda n: f"http://127.0.0.1:9/hooks/{n}")
+    events = factory.LazyFunction(
+        lambda: [event.value for event in webhook_models.SUBSCRIBABLE_EVENTS]
+    )
+
+    @factory.post_generation
+    def forget_subscriptions(obj, create, extracted, **kwargs):
+        """As the admin does after saving an endpoint."""
+        from webhooks.publishing import forget_subscriptions
+
+        forget_subscriptions()

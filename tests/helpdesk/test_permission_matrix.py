@@ -365,6 +365,21 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
         ("admin: new team", lambda: reverse("admin:tickets_team_add"), ADMINISTRATOR),
         ("admin: new mailbox", lambda: reverse("admin:mail_mailbox_add"), ADMINISTRATOR),
         ("admin: new API key", lambda: reverse("admin:tickets_apikey_add"), ADMINISTRATOR),
+        (
+            "admin: webhook endpoints",
+            lambda: reverse("admin:webhooks_webhookendpoint_changelist"),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: new webhook endpoint",
+            lambda: reverse("admin:webhooks_webhookendpoint_add"),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: webhook deliveries",
+            lambda: reverse("admin:webhooks_webhookdelivery_changelist"),
+            ADMINISTRATOR,
+        ),
     ]
 
 
