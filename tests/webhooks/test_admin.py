@@ -204,3 +204,31 @@ class TestDeliveries:
 
 # Session, user, permissions, the date hierarchy, the count, the page, the filters.
 NUM_LOG_QUERIES = 8
+
+
+def test_prune_keeps_recent_and_pending_deliveries(endpoint):
+    import datetime
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old = timezone.now() - datetime.timedelta(days=31)
+    done = failed_delivery(endpoint)
+    waiting = failed_delivery(endpoint)
+    recent = failed_delivery(endpoint)
+    again = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="ping", payload={}, redelivery_of=done
+    )
+    WebhookDelivery.objects.filter(pk__in=[done.pk, waiting.pk]).update(created_at=old)
+    WebhookDelivery.objects.filter(pk=waiting.pk).update(state=WebhookDelivery.State.PENDING)
+    output = StringIO()
+    call_command("prune_webhook_deliveries", "--days", "30", stdout=output)
+    assert output.getvalue().strip() == "1 webhook deliveries older than 30 days deleted."
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {
+        waiting.pk,
+        recent.pk,
+        again.pk,
+    }
+    again.refresh_from_db()
+    assert again.redelivery_of is None
