@@ -10,5 +10,5 @@ urlpatterns = [
     path("supportbee/", include("compat.supportbee.urls")),
     path("usercom/api/public/", include("compat.usercom.urls")),
     # Any other system or path: a JSON 404, as from an API.
-    re_path(r"^", not_found_view(drf_error)),
+    re_path(r"^", not_found_view(drf_error), name="compat-not-found"),
 ]

@@ -25,7 +25,7 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 from django.utils import timezone
 
 from tickets import attachments as files
-from tickets import services, tasks
+from tickets import changes, services, tasks
 from tickets.agents import Agent
 from tickets.models import Channel, Client, Contact, Reply, Ticket
 
@@ -142,7 +142,7 @@ def process(message: InboundMessage, email: ParsedEmail | None = None) -> Inboun
     if email is None:
         email = parse_email(read_raw(message))
     try:
-        with transaction.atomic():
+        with changes.atomic():
             locked = (
                 InboundMessage.objects.select_for_update(of=("self",))
                 .select_related("mailbox__department")

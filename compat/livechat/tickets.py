@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import re_path
 from django.utils.datastructures import MultiValueDict
@@ -22,7 +21,7 @@ from compat.departments import compat_department
 from compat.models import TicketSourceUrl
 from helpdesk.api_access import AgentApiRequest
 from mail.requesters import requester_for
-from tickets import counts, services
+from tickets import changes, counts, services
 from tickets.filters import ticket_queryset
 from tickets.models import Category, Channel, Team, Ticket
 from tickets.queries import get_ticket_for_agent
@@ -187,7 +186,7 @@ class TicketListView(LiveChatView):
         except Category.DoesNotExist:
             raise DepartmentMissing from None
         requester = data["requester"]
-        with transaction.atomic():
+        with changes.atomic():
             contact = requester_for(requester["mail"], requester["name"].strip())
             ticket = services.create_ticket(
                 client=contact.client,

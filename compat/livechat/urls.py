@@ -10,5 +10,5 @@ from .api import livechat_error
 urlpatterns = [
     *tickets.urlpatterns,
     *reports.urlpatterns,
-    re_path(r"^", not_found_view(livechat_error)),
+    re_path(r"^", not_found_view(livechat_error), name="livechat-not-found"),
 ]

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
 from django.urls import path
 from rest_framework.response import Response
 
 from helpdesk.api_access import AgentApiRequest
-from tickets import services
+from tickets import changes, services
 from tickets.models import Attachment, Channel, Reply
 from tickets.queries import get_ticket_for_agent
 
@@ -74,7 +73,7 @@ class _MessagesView(SupportBeeView):
         content = checked(request.data, self.wrapper, MessageInput)["content_attributes"]
         text = message_text(content)
         files = uploads(content, request.user)
-        with transaction.atomic(), files.opened() as attachments:
+        with changes.atomic(), files.opened() as attachments:
             reply = services.post_reply(
                 ticket=ticket,
                 text=text,

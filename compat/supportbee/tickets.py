@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import path
 from rest_framework import exceptions, status
@@ -20,7 +19,7 @@ from rest_framework.response import Response
 from compat.departments import compat_department
 from helpdesk.api_access import AgentApiRequest
 from mail.requesters import requester_for
-from tickets import counts, services
+from tickets import changes, counts, services
 from tickets.filters import ticket_queryset
 from tickets.models import Category, Channel, Ticket
 from tickets.queries import get_ticket_for_agent
@@ -79,7 +78,7 @@ class TicketListView(SupportBeeView):
             department = compat_department()
         except Category.DoesNotExist:
             raise DepartmentMissing from None
-        with transaction.atomic(), files.opened() as attachments:
+        with changes.atomic(), files.opened() as attachments:
             contact = requester_for(data["requester_email"], data["requester_name"].strip())
             ticket = services.create_ticket(
                 client=contact.client,

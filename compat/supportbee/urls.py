@@ -13,5 +13,5 @@ urlpatterns = [
     *conversation.urlpatterns,
     *actions.urlpatterns,
     *attachments.urlpatterns,
-    re_path(r"^", not_found_view(supportbee_error)),
+    re_path(r"^", not_found_view(supportbee_error), name="supportbee-not-found"),
 ]

@@ -15,7 +15,6 @@ import math
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import path
 from rest_framework import exceptions, serializers, status
@@ -25,7 +24,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from compat.departments import compat_department
 from helpdesk.api import field_messages
 from helpdesk.api_access import AgentApiRequest
-from tickets import counts, services
+from tickets import changes, counts, services
 from tickets.agents import Agent, agents
 from tickets.models import (
     ActiveState,
@@ -183,7 +182,7 @@ class TicketListView(UserComView):
             else None
         )
         try:
-            with transaction.atomic():
+            with changes.atomic():
                 ticket = services.create_ticket(
                     client=company,
                     department=department,
@@ -220,7 +219,7 @@ class TicketDetailView(UserComView):
         if "person" in data:
             check_person(data["person"], data.get("company") or ticket.client)
         try:
-            with transaction.atomic():
+            with changes.atomic():
                 update(ticket, data, request.user)
         except DjangoValidationError as error:
             raise in_usercom_words(error) from None

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from helpdesk import ratelimit
 from mail.requesters import requester_for
-from tickets import custom_fields, services, tasks
+from tickets import changes, custom_fields, services, tasks
 from tickets.forms.base import add_service_errors
 from tickets.models import Category, Channel, Contact, Source, Ticket
 
@@ -111,7 +111,7 @@ def contact(request: HttpRequest) -> HttpResponse:
 
 def _file_contact_form(form: ContactForm, department: Category) -> Ticket:
     data = form.cleaned_data
-    with transaction.atomic():
+    with changes.atomic():
         requester = requester_for(data["email"], data["name"])
         ticket = services.create_ticket(
             client=requester.client,

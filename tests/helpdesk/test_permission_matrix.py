@@ -100,7 +100,15 @@ EXPECTED: dict[tuple[str, str], int] = {
     **{(f"reports-api-{report.slug}", "GET"): AGENT for report in REPORTS.values()},
 }
 # Under /api and /compat but not an ApiView: the public schema and docs, and the JSON 404.
-PUBLIC = {"api:schema", "api:docs", "api:"}
+PUBLIC = {
+    "api:schema",
+    "api:docs",
+    "api:",
+    "livechat-not-found",
+    "supportbee-not-found",
+    "usercom-not-found",
+    "compat-not-found",
+}
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, Any]]:

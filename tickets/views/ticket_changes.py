@@ -12,13 +12,12 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from tickets import custom_fields, services
+from tickets import changes, custom_fields, services
 from tickets.agents import AgentRequest, agent_name
 from tickets.forms.base import CUSTOM_FIELD_PREFIX, add_service_errors
 from tickets.forms.ticket import (
@@ -82,7 +81,7 @@ def change(
     form = make_form(ticket, request.POST)
     if form.is_valid():
         try:
-            with transaction.atomic():
+            with changes.atomic():
                 message = apply(ticket, form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error, {})
@@ -118,7 +117,7 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
+            with changes.atomic():
                 reply = services.post_reply(
                     ticket=ticket,
                     text=data["text"],
