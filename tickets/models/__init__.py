@@ -1,7 +1,7 @@
 """The helpdesk's models, by concept: `organisation` (categories, clients, contacts,
 projects, teams), `tickets`, `conversation` (replies, files, ratings), `history` (events and
 their payloads), `api_keys`,
-`workspace` (the agents' aids), and `counts` and `search` (kept by PostgreSQL).
+`workspace` (the agents' aids), `notifications` (the bell's mentions and client replies), and `counts` and `search` (kept by PostgreSQL).
 
 Models hold data and integrity rules only. Every change to a ticket goes through
 `tickets.services`, which keeps the denormalized fields and the history true.
@@ -21,6 +21,7 @@ from .conversation import (
 )
 from .counts import TicketCount, TicketTagCount, TicketWorkloadCount
 from .history import TicketEvent
+from .notifications import Notification, NotificationQuerySet
 from .organisation import (
     Category,
     Client,
@@ -45,10 +46,12 @@ from .tickets import (
     TicketStatus,
 )
 from .workspace import (
+    AssignAction,
     CannedResponse,
     NotificationSettings,
     SavedView,
     StickyNote,
+    TeamAction,
     TicketPresence,
 )
 
@@ -57,6 +60,7 @@ __all__ = [
     "ActiveState",
     "ApiKey",
     "ApiKeyQuerySet",
+    "AssignAction",
     "Attachment",
     "CannedResponse",
     "Category",
@@ -66,6 +70,8 @@ __all__ = [
     "ClientQuerySet",
     "Contact",
     "CustomField",
+    "Notification",
+    "NotificationQuerySet",
     "NotificationSettings",
     "Priority",
     "Project",
@@ -77,6 +83,7 @@ __all__ = [
     "StickyNote",
     "TaggedTicket",
     "Team",
+    "TeamAction",
     "Ticket",
     "TicketCount",
     "TicketEvent",
