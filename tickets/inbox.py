@@ -26,35 +26,34 @@ PANEL_SIZE = 20
 
 
 def react(round: Round) -> None:
-    reply_ids = [
-        event.new_value["reply_id"]
-        for event in round.events
-        # Notes may mention; replies concern the bell when a client wrote them.
-        if (
-            event.kind == TicketEvent.Kind.NOTE_ADDED
-            or (event.kind == TicketEvent.Kind.REPLY_ADDED and event.actor_contact_id is not None)
-        )
-        and event.channel not in notifications.SILENT_CHANNELS
-        and isinstance(event.new_value, dict)
-        and "reply_id" in event.new_value
-    ]
-    if not reply_ids:
-        return
-    replies = Reply.objects.filter(pk__in=reply_ids).select_related("ticket").order_by("pk")
     made: list[Notification] = []
-    for reply in replies:
-        if reply.kind == Reply.Kind.NOTE and "@" in reply.text:
-            made += _mentions(reply)
-        elif reply.author_contact_id is not None and reply.ticket.assignee_id is not None:
-            made.append(
-                Notification(
-                    recipient_id=reply.ticket.assignee_id,
-                    kind=Notification.Kind.CLIENT_REPLY,
-                    ticket_id=reply.ticket_id,
-                    reply=reply,
-                    created_at=reply.created_at,
+    note_ids: list[int] = []
+    for event in round.events:
+        if event.channel in notifications.SILENT_CHANNELS or not isinstance(
+            event.new_value, dict
+        ):
+            continue
+        reply_id = event.new_value.get("reply_id")
+        if event.kind == TicketEvent.Kind.NOTE_ADDED:
+            note_ids.append(reply_id)
+        elif event.kind == TicketEvent.Kind.REPLY_ADDED and event.actor_contact_id is not None:
+            # The event holds the ticket as the service locked it: no query for the assignee.
+            assignee_id = event.ticket.assignee_id
+            if assignee_id is not None:
+                made.append(
+                    Notification(
+                        recipient_id=assignee_id,
+                        kind=Notification.Kind.CLIENT_REPLY,
+                        ticket_id=event.ticket_id,
+                        reply_id=reply_id,
+                        created_at=event.created_at,
+                    )
                 )
-            )
+    if note_ids:
+        # Only notes that may mention someone are read.
+        notes = Reply.objects.filter(pk__in=note_ids, text__contains="@").order_by("pk")
+        for note in notes:
+            made += _mentions(note)
     if made:
         Notification.objects.bulk_create(made, ignore_conflicts=True)
 

@@ -137,7 +137,8 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
                 )
                 if data["status"] is not None:
                     services.change_status(ticket=ticket, status=data["status"], **web(request))
-                services.apply_macro(ticket=ticket, macro=macro, **web(request))
+                if macro:
+                    services.apply_macro(ticket=ticket, macro=macro, **web(request))
         except services.Stale as stale:
             # Someone replied or changed the ticket since the agent's page loaded.
             pending = {"macro_pending": macro_form.pending(request.user)}
