@@ -36,7 +36,6 @@
     if (holder) {
       holder.innerHTML = "";
     }
-    textarea.setAttribute("aria-expanded", "false");
     textarea.removeAttribute("aria-activedescendant");
   }
 
@@ -77,7 +76,6 @@
         template.innerHTML = html.trim();
         const holder = box(textarea);
         holder.replaceChildren(template.content);
-        textarea.setAttribute("aria-expanded", options(textarea).length ? "true" : "false");
         select(textarea, 0);
       });
   }
