@@ -29,11 +29,11 @@ def react(round: Round) -> None:
     made: list[Notification] = []
     note_ids: list[int] = []
     for event in round.events:
-        if event.channel in notifications.SILENT_CHANNELS or not isinstance(
-            event.new_value, dict
-        ):
+        if event.channel in notifications.SILENT_CHANNELS or not isinstance(event.new_value, dict):
             continue
         reply_id = event.new_value.get("reply_id")
+        if not isinstance(reply_id, int):
+            continue
         if event.kind == TicketEvent.Kind.NOTE_ADDED:
             note_ids.append(reply_id)
         elif event.kind == TicketEvent.Kind.REPLY_ADDED and event.actor_contact_id is not None:
@@ -92,9 +92,9 @@ def unread(agent: Any) -> list[Notification]:
 
 def mark_ticket_read(agent: Any, ticket: Ticket) -> int:
     """The agent has seen the ticket: its notifications to them are read (one UPDATE)."""
-    return Notification.objects.filter(
-        ticket=ticket, recipient=agent, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    return Notification.objects.filter(ticket=ticket, recipient=agent, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def mark_all_read(agent: Any) -> int:

@@ -27,7 +27,7 @@ class MacroChanges:
     status: TicketStatus | None = None
     priority: int | None = None
     assignee: Any = UNSET
-    team: Team | None | Any = UNSET
+    team: Team | Any | None = UNSET
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
 
@@ -60,9 +60,12 @@ def changes_of(response: CannedResponse, agent: Any) -> MacroChanges:
         assignee = agent
     elif response.assign == AssignAction.NOBODY:
         assignee = None
-    elif response.assign == AssignAction.AGENT and response.assignee is not None:
-        if is_agent(response.assignee):
-            assignee = response.assignee
+    elif (
+        response.assign == AssignAction.AGENT
+        and response.assignee is not None
+        and is_agent(response.assignee)
+    ):
+        assignee = response.assignee
     team: Any = UNSET
     if response.set_team == TeamAction.NONE:
         team = None

@@ -202,9 +202,7 @@ def send_client_reply_notices(reply_id: int) -> str:
 def send_mention_email(reply_id: int, agent_id: int, attempt: int = 1) -> str:
     """Tell an agent that a colleague mentioned them in an internal note."""
     reply = (
-        Reply.objects.select_related("ticket__mailbox", "author_agent")
-        .filter(pk=reply_id)
-        .first()
+        Reply.objects.select_related("ticket__mailbox", "author_agent").filter(pk=reply_id).first()
     )
     agent = get_user_model().objects.filter(pk=agent_id).first()
     if reply is None:

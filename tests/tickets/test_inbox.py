@@ -35,7 +35,9 @@ def note(ticket, author, text, capture, channel=Channel.WEB):
 def client_reply(ticket, capture, channel=Channel.EMAIL):
     contact = factories.ContactFactory(client=ticket.client)
     with capture(execute=True):
-        return services.post_reply(ticket=ticket, text="Still broken", author=contact, channel=channel)
+        return services.post_reply(
+            ticket=ticket, text="Still broken", author=contact, channel=channel
+        )
 
 
 # Parsing ----------------------------------------------------------------------------------
@@ -65,9 +67,16 @@ class TestMentions:
     ):
         alice.email = "alice@helpdesk.example"
         alice.save(update_fields=["email"])
-        posted = note(ticket, agent, "@alice can you check the invoice?", django_capture_on_commit_callbacks)
+        posted = note(
+            ticket, agent, "@alice can you check the invoice?", django_capture_on_commit_callbacks
+        )
         notification = Notification.objects.get()
-        assert (notification.recipient, notification.kind, notification.reply, notification.ticket) == (
+        assert (
+            notification.recipient,
+            notification.kind,
+            notification.reply,
+            notification.ticket,
+        ) == (
             alice,
             Kind.MENTION,
             posted,
@@ -97,12 +106,16 @@ class TestMentions:
             services.post_reply(ticket=ticket, text="@alice", author=agent, channel=Channel.WEB)
         assert not Notification.objects.filter(recipient=alice).exists()
 
-    def test_an_import_tells_nobody(self, ticket, agent, alice, mailoutbox, django_capture_on_commit_callbacks):
+    def test_an_import_tells_nobody(
+        self, ticket, agent, alice, mailoutbox, django_capture_on_commit_callbacks
+    ):
         note(ticket, agent, "@alice", django_capture_on_commit_callbacks, channel=Channel.IMPORT)
         assert not Notification.objects.exists()
         assert mailoutbox == []
 
-    def test_a_note_posted_on_the_page_mentions(self, client, ticket, agent, alice, bob, mailoutbox, django_capture_on_commit_callbacks):
+    def test_a_note_posted_on_the_page_mentions(
+        self, client, ticket, agent, alice, bob, mailoutbox, django_capture_on_commit_callbacks
+    ):
         client.force_login(agent)
         with django_capture_on_commit_callbacks(execute=True):
             answer = client.post(
@@ -133,13 +146,17 @@ class TestClientReplies:
         client_reply(ticket, django_capture_on_commit_callbacks, channel=Channel.PORTAL)
         assert Notification.objects.filter(recipient=alice, kind=Kind.CLIENT_REPLY).count() == 1
 
-    def test_nobody_when_unassigned_or_imported(self, ticket, alice, django_capture_on_commit_callbacks):
+    def test_nobody_when_unassigned_or_imported(
+        self, ticket, alice, django_capture_on_commit_callbacks
+    ):
         client_reply(ticket, django_capture_on_commit_callbacks)
         services.assign(ticket=ticket, assignee=alice, actor=None, channel=Channel.API)
         client_reply(ticket, django_capture_on_commit_callbacks, channel=Channel.IMPORT)
         assert not Notification.objects.exists()
 
-    def test_an_agents_reply_tells_nobody(self, ticket, alice, agent, django_capture_on_commit_callbacks):
+    def test_an_agents_reply_tells_nobody(
+        self, ticket, alice, agent, django_capture_on_commit_callbacks
+    ):
         services.assign(ticket=ticket, assignee=alice, actor=None, channel=Channel.API)
         with django_capture_on_commit_callbacks(execute=True):
             services.post_reply(ticket=ticket, text="Done", author=agent, channel=Channel.WEB)
@@ -192,9 +209,7 @@ class TestBell:
         html = answer.content.decode()
         assert "<html" not in html  # a fragment
         assert "2 unread" in html
-        links = [
-            f'href="/tickets/{n.ticket_id}/#reply-{n.reply_id}"' for n in (newer, older)
-        ]
+        links = [f'href="/tickets/{n.ticket_id}/#reply-{n.reply_id}"' for n in (newer, older)]
         assert all(link in html for link in links)
         assert html.index(links[0]) < html.index(links[1])
         assert "mentioned you" in html and "client replied" in html

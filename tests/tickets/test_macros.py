@@ -133,9 +133,7 @@ class TestWriting:
     def test_a_tag_both_added_and_removed_is_refused(self, agent):
         form = CannedResponseForm(form_data(add_tags="refund", remove_tags="Refund"), user=agent)
         assert not form.is_valid()
-        assert form.errors["remove_tags"] == [
-            "A tag cannot be both added and removed: refund."
-        ]
+        assert form.errors["remove_tags"] == ["A tag cannot be both added and removed: refund."]
 
     def test_the_admin_form_checks_alike(self, agent):
         gone = factories.AgentFactory(is_active=False)
@@ -230,7 +228,9 @@ class TestPendingChanges:
         client.force_login(agent)
         assert client.get(changes_url(ticket, theirs)).status_code == 404
 
-    def test_pinned_query_count(self, client, agent, ticket, refund_macro, django_assert_num_queries):
+    def test_pinned_query_count(
+        self, client, agent, ticket, refund_macro, django_assert_num_queries
+    ):
         client.force_login(agent)
         # session, user, ticket, the response with its status, assignee and team.
         with django_assert_num_queries(4):
@@ -280,7 +280,9 @@ class TestSending:
             Kind.TEAM_CHANGED,
             Kind.TAGS_CHANGED,
         ]
-        assert all(event.actor == agent and event.channel == Channel.WEB for event in ticket.events.all())
+        assert all(
+            event.actor == agent and event.channel == Channel.WEB for event in ticket.events.all()
+        )
         tags = ticket.events.get(kind=Kind.TAGS_CHANGED)
         assert (tags.old_value, tags.new_value) == (["vip", "waiting"], ["refund", "vip"])
 
@@ -331,7 +333,10 @@ class TestSending:
         answer = client.post(reply_url(ticket), data, headers=HTMX)
         assert answer.status_code == 422
         html = answer.content.decode()
-        assert "The canned response&#x27;s changes: Tickets can only be assigned to active agents." in html
+        assert (
+            "The canned response&#x27;s changes: Tickets can only be assigned to active agents."
+            in html
+        )
         assert not Reply.objects.filter(ticket=ticket).exists()
         ticket.refresh_from_db()
         assert not ticket.tags.names()

@@ -10,14 +10,13 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from tickets.agents import agent_name, agents_and_former_agents
+from tickets.agents import agents_and_former_agents
 from tickets.canned import check_placeholders, valid_placeholders
-from tickets.models import CannedResponse, Category
+from tickets.models import AssignAction, CannedResponse, Category, Priority, TeamAction
 from tickets.permissions import Action, may
-
 from tickets.services.common import normalize_tags
 
-from .base import declared_as, split_tags
+from .base import AgentChoiceField, declared_as, split_tags
 
 TEXT_HELP = (
     f"Placeholders, filled in for the ticket when you insert the response: {valid_placeholders()}. "
@@ -54,19 +53,28 @@ class MacroFieldsMixin(forms.ModelForm):
     remove_tags = forms.CharField(
         label="Then remove tags", required=False, max_length=1000, help_text=TAGS_HELP
     )
+    assignee = AgentChoiceField(
+        queryset=agents_and_former_agents(),
+        required=False,
+        empty_label="—",
+        help_text="The agent, when “then assign” is “to an agent”.",
+    )
 
     def setup_macro_fields(self) -> None:
-        assignee = declared_as(self.fields, "assignee", forms.ModelChoiceField)
-        assignee.queryset = agents_and_former_agents()
-        assignee.label_from_instance = agent_name  # type: ignore[method-assign]  # a field's own label, as AgentChoiceField
-        status = declared_as(self.fields, "set_status", forms.ModelChoiceField)
-        status.empty_label = "Leave as it is"
-        for name in ("assign", "set_team"):
-            choice = declared_as(self.fields, name, forms.ChoiceField)
-            choice.choices = [("", "Leave as it is"), *list(choice.choices)[1:]]
-        priority = self.fields["set_priority"]
-        if isinstance(priority, forms.ChoiceField):
-            priority.choices = [("", "Leave as it is"), *list(priority.choices)[1:]]
+        leave = [("", "Leave as it is")]
+        declared_as(self.fields, "set_status", forms.ModelChoiceField).empty_label = leave[0][1]
+        declared_as(self.fields, "set_priority", forms.ChoiceField).choices = [
+            *leave,
+            *Priority.choices,
+        ]
+        declared_as(self.fields, "assign", forms.ChoiceField).choices = [
+            *leave,
+            *AssignAction.choices,
+        ]
+        declared_as(self.fields, "set_team", forms.ChoiceField).choices = [
+            *leave,
+            *TeamAction.choices,
+        ]
         for name in ("add_tags", "remove_tags"):
             if not self.is_bound:
                 self.initial[name] = ", ".join(getattr(self.instance, name) or [])

@@ -78,4 +78,4 @@ class MacroForm(forms.Form):
         return describe(self.changes(), agent)
 
     def error_messages(self) -> list[str]:
-        return [message for messages in self.errors.values() for message in messages]
+        return [str(message) for messages in self.errors.values() for message in messages]

@@ -75,7 +75,7 @@ class CannedResponse(models.Model):
         "then set priority", choices=Priority.choices, null=True, blank=True
     )
     assign = models.CharField(
-        "then assign", max_length=10, choices=AssignAction.choices, blank=True, default=""
+        "then assign", max_length=10, choices=AssignAction, blank=True, default=""
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -86,7 +86,7 @@ class CannedResponse(models.Model):
         help_text="The agent, when “then assign” is “to an agent”.",
     )
     set_team = models.CharField(
-        "then set team", max_length=10, choices=TeamAction.choices, blank=True, default=""
+        "then set team", max_length=10, choices=TeamAction, blank=True, default=""
     )
     team = models.ForeignKey(
         Team,
@@ -160,7 +160,9 @@ class CannedResponse(models.Model):
             errors["team"] = "Choose the team."
         elif self.set_team != TeamAction.TEAM and self.team_id is not None:
             errors["team"] = "Choose “to a team” to set this team."
-        both = {t.lower() for t in self.add_tags or []} & {t.lower() for t in self.remove_tags or []}
+        both = {t.lower() for t in self.add_tags or []} & {
+            t.lower() for t in self.remove_tags or []
+        }
         if both:
             errors["remove_tags"] = (
                 f"A tag cannot be both added and removed: {', '.join(sorted(both))}."

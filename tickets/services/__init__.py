@@ -25,8 +25,8 @@ from .bulk import MAX_BULK_TICKETS, BulkAction, BulkResult, apply_bulk_action
 from .common import UNSET, Conflict, Stale
 from .conversation import delete_reply, post_reply
 from .delivery import record_bounce
-from .macros import apply_macro
 from .feedback import rate_ticket, set_pin, set_star
+from .macros import apply_macro
 from .removal import delete_agent, delete_contact, delete_team
 from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
 from .tickets import (

@@ -143,7 +143,9 @@ def canned_picker(request: AgentRequest, pk: int) -> HttpResponse:
     responses = matching(queries.canned_responses_for_agent(request.user, ticket=ticket), search)
     context = {
         "ticket": ticket,
-        "responses": list(responses.only("id", "title", "owner_id", *MACRO_FIELDS)[: PICKER_SIZE + 1]),
+        "responses": list(
+            responses.only("id", "title", "owner_id", *MACRO_FIELDS)[: PICKER_SIZE + 1]
+        ),
         "search": search,
         "picker_size": PICKER_SIZE,
         "picker_loaded": True,
