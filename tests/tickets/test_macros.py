@@ -5,6 +5,8 @@ in the reply box as ticked changes, and applied through the services with the re
 one change, each in the history; a change the agent unticked is not applied.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -365,3 +367,25 @@ class TestSending:
         ticket.refresh_from_db()
         assert (ticket.status_id, ticket.priority) == (FixedStatus.OPEN, Priority.NORMAL)
         assert not ticket.events.exists()
+
+
+class TestHeldReply:
+    def test_a_held_reply_keeps_the_ticked_changes_until_sent_anyway(
+        self, client, agent, other_agent, ticket
+    ):
+        client.force_login(agent)
+        html = client.get(reverse("ticket", args=[ticket.pk])).content.decode()
+        version = re.search(r'id="reply-version" value="([^"]+)"', html).group(1)
+        services.post_reply(
+            ticket=ticket, text="Came first", author=other_agent, channel=Channel.WEB
+        )
+        data = {**macro_post({"macro-add_tags": ["refund"]}), "version": version}
+        held = client.post(reply_url(ticket), data, headers=HTMX)
+        assert held.status_code == 422
+        html = held.content.decode()
+        assert 'name="macro-add_tags" value="refund" checked' in html
+        assert not ticket.tags.names()
+        new_version = re.search(r'id="reply-version" value="([^"]+)"', html).group(1)
+        data = {**data, "version": new_version, "send_anyway": "1"}
+        assert client.post(reply_url(ticket), data, headers=HTMX).status_code == 200
+        assert list(ticket.tags.names()) == ["refund"]
