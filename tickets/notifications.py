@@ -326,6 +326,7 @@ def build_mention_email(reply: Reply, agent: Any) -> EmailMultiAlternatives | No
         "author_name": agent_name(reply.author_agent),
         "excerpt": text,
         "ticket_url": ticket_url(ticket) + f"#reply-{reply.pk}",
+        "profile_url": settings.HELPDESK_SITE_URL.rstrip("/") + reverse("profile"),
     }
     message_id = f"<mention-{reply.pk}.agent-{agent.pk}.ticket-{ticket.pk}@{mail_domain()}>"
     message = EmailMultiAlternatives(

@@ -209,6 +209,8 @@ def send_mention_email(reply_id: int, agent_id: int, attempt: int = 1) -> str:
         return "note deleted"
     if agent is None or not is_agent(agent):
         return "agent inactive"
+    if not wants_email(agent, "on_mention"):
+        return "turned off by the agent"
     message = notifications.build_mention_email(reply, agent)
     if message is None:
         return "no address"
@@ -239,7 +241,7 @@ def send_password_reset_email(user_id: int, attempt: int = 1) -> str:
 
 def wants_email(agent: Agent, kind: str) -> bool:
     """Whether `agent` wants notification emails of `kind` ("on_assignment",
-    "on_client_reply"): yes unless they turned it off."""
+    "on_client_reply", "on_mention"): yes unless they turned it off."""
     settings = NotificationSettings.objects.filter(agent=agent).first()
     return settings is None or bool(getattr(settings, kind))
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from tests import factories
 from tickets import services
 from tickets.mentions import mentioned_usernames
-from tickets.models import Channel, Notification, Reply
+from tickets.models import Channel, Notification, NotificationSettings, Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,16 @@ class TestMentions:
         assert email.subject == f"You were mentioned: [#{ticket.pk}] {ticket.subject}"
         assert "can you check the invoice?" in email.body
         assert f"/tickets/{ticket.pk}/#reply-{posted.pk}" in email.body
+
+    def test_an_agent_who_turned_the_emails_off_still_sees_the_bell(
+        self, client, ticket, agent, alice, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        client.force_login(alice)
+        assert client.post(reverse("profile"), {"on_assignment": "on"}).status_code == 302
+        assert not NotificationSettings.objects.get(agent=alice).on_mention
+        note(ticket, agent, "@alice FYI", django_capture_on_commit_callbacks)
+        assert Notification.objects.filter(recipient=alice).count() == 1
+        assert mailoutbox == []
 
     def test_self_mentions_and_inactive_agents_are_ignored(
         self, ticket, alice, mailoutbox, django_capture_on_commit_callbacks

@@ -1,4 +1,4 @@
-# Macros (the actions of canned responses) and the workspace notifications (mentions, client replies).
+# Macros (the actions of canned responses), the workspace notifications (mentions, client replies) and the choice of mention emails.
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -116,6 +116,15 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
                 to="tickets.team",
+            ),
+        ),
+        migrations.AddField(
+            model_name="notificationsettings",
+            name="on_mention",
+            field=models.BooleanField(
+                default=True,
+                help_text="By writing @ and my username; the bell shows it either way.",
+                verbose_name="a colleague mentions me in a note",
             ),
         ),
         migrations.AddConstraint(

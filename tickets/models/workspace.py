@@ -278,6 +278,11 @@ class NotificationSettings(models.Model):
         default=True,
         help_text="To a ticket assigned to me, or, when nobody is, to one of a mailbox I watch.",
     )
+    on_mention = models.BooleanField(
+        "a colleague mentions me in a note",
+        default=True,
+        help_text="By writing @ and my username; the bell shows it either way.",
+    )
 
     class Meta:
         verbose_name_plural = "notification settings"
