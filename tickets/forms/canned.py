@@ -79,6 +79,12 @@ class MacroFieldsMixin(forms.ModelForm):
             if not self.is_bound:
                 self.initial[name] = ", ".join(getattr(self.instance, name) or [])
 
+    def response_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if field.name not in MACRO_FIELDS]
+
+    def macro_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if field.name in MACRO_FIELDS]
+
     def _tags(self, name: str) -> list[str]:
         try:
             return normalize_tags(split_tags(self.cleaned_data[name]))
