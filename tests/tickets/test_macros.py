@@ -206,6 +206,13 @@ class TestPendingChanges:
         assert macro.team is UNSET
         assert not macro
 
+    def test_the_list_marks_macros(self, client, agent, refund_macro):
+        factories.CannedResponseFactory(title="Plain")
+        client.force_login(agent)
+        html = client.get(reverse("canned_list")).content.decode()
+        assert html.count("+ changes") == 1
+        assert html.index("+ changes") > html.index("Refund done")
+
     def test_the_picker_marks_macros(self, client, agent, ticket, refund_macro):
         plain = factories.CannedResponseFactory(title="Plain")
         client.force_login(agent)
