@@ -77,6 +77,8 @@
     if (!button) {
       return;
     }
+    // Without JavaScript the button submits the picker's form to the page instead.
+    event.preventDefault();
     const picker = button.closest("[data-canned-picker]");
     const textarea = replyTextarea(picker);
     if (!textarea) {

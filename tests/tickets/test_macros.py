@@ -396,3 +396,31 @@ class TestHeldReply:
         data = {**data, "version": new_version, "send_anyway": "1"}
         assert client.post(reply_url(ticket), data, headers=HTMX).status_code == 200
         assert list(ticket.tags.names()) == ["refund"]
+
+
+class TestWithoutJavaScript:
+    def test_the_search_box_lists_the_responses_on_the_page(
+        self, client, agent, ticket, refund_macro
+    ):
+        client.force_login(agent)
+        html = client.get(reverse("ticket", args=[ticket.pk]), {"q": "refund"}).content.decode()
+        assert f'name="canned" value="{refund_macro.pk}"' in html
+        assert 'value="refund"' in html  # the search box keeps what was typed
+
+    def test_a_chosen_response_starts_the_reply_box(self, client, agent, ticket, refund_macro):
+        client.force_login(agent)
+        page = client.get(reverse("ticket", args=[ticket.pk]), {"q": "", "canned": refund_macro.pk})
+        html = page.content.decode()
+        assert ">\nYour refund is on its way.</textarea>" in html
+        assert 'name="macro-status" value="2" checked' in html
+        assert f'name="macro-assignee" value="{agent.pk}" checked' in html
+
+    def test_another_agents_personal_response_is_ignored(self, client, agent, ticket):
+        theirs = factories.CannedResponseFactory(
+            owner=factories.AgentFactory(), text="Secret", set_priority=Priority.HIGH
+        )
+        client.force_login(agent)
+        html = client.get(
+            reverse("ticket", args=[ticket.pk]), {"canned": theirs.pk}
+        ).content.decode()
+        assert "Secret" not in html and "macro-priority" not in html

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import expect
 
 from tests import factories
@@ -170,3 +172,35 @@ def test_the_bell_lists_the_unread_and_marks_them_read(
     expect(panel).to_be_hidden()
     assert not Notification.objects.unread_for(agent).exists()
     assert console_errors == []
+
+
+def test_a_macro_without_javascript(browser, live_server, agent):
+    client = Client()
+    client.force_login(agent)
+    context = browser.new_context(java_script_enabled=False)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    ticket = factories.TicketFactory(tags=["waiting"])
+    factories.CannedResponseFactory(
+        title="Refund done", text="Your refund is on its way.", add_tags=["refund"]
+    )
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    search = page.get_by_label("Insert a canned response")
+    search.fill("refund")
+    search.press("Enter")
+    page.get_by_role("button", name="Refund done").click()
+    expect(page.get_by_label("Message")).to_have_value("Your refund is on its way.")
+    expect(page.get_by_role("checkbox", name="Add tag: refund")).to_be_checked()
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#reply-status")).to_contain_text("Canned response: Add tag: refund.")
+    ticket.refresh_from_db()
+    assert sorted(ticket.tags.names()) == ["refund", "waiting"]
+    context.close()

@@ -23,6 +23,7 @@ from tickets import queries
 from tickets.agents import AgentRequest
 from tickets.canned import fill_placeholders, placeholder_values
 from tickets.forms.canned import CannedResponseForm
+from tickets.forms.ticket import ReplyForm
 from tickets.macros import pending_changes
 from tickets.models import CannedResponse
 from tickets.permissions import Action, may
@@ -151,6 +152,39 @@ def canned_picker(request: AgentRequest, pk: int) -> HttpResponse:
         "picker_loaded": True,
     }
     return render(request, "canned/picker.html#results", context)
+
+
+def picker_without_javascript(request: AgentRequest, ticket) -> dict:
+    """The ticket page's picker for a browser without JavaScript: its search box submits
+    `?q=` to the page (the results are then on it), and a response's button `?canned=`,
+    which starts the reply box with the response's text and changes (a macro's)."""
+    context: dict = {}
+    if "q" in request.GET:
+        search = search_text(request)
+        responses = matching(
+            queries.canned_responses_for_agent(request.user, ticket=ticket), search
+        )
+        context |= {
+            "responses": list(
+                responses.only("id", "title", "owner_id", *MACRO_FIELDS)[: PICKER_SIZE + 1]
+            ),
+            "search": search,
+            "picker_size": PICKER_SIZE,
+            "picker_loaded": True,
+        }
+    chosen = request.GET.get("canned", "")
+    if chosen.isdigit():
+        responses = queries.canned_responses_for_agent(request.user, ticket=ticket)
+        response = (
+            responses.select_related("set_status", "assignee", "team").filter(pk=chosen).first()
+        )
+        if response is not None:
+            text = fill_placeholders(response.text, placeholder_values(ticket, request.user))
+            context |= {
+                "reply_form": ReplyForm(initial={"text": text}, auto_id="reply_%s"),
+                "macro_pending": pending_changes(response, request.user),
+            }
+    return context
 
 
 @require_GET

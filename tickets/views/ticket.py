@@ -29,7 +29,7 @@ from tickets.models import Channel, Ticket
 from tickets.permissions import Action, may, require
 from tickets.queries import get_ticket_for_agent
 
-from . import marks
+from . import canned, marks
 from .access import agent_required
 
 TEMPLATE = "tickets/ticket.html"
@@ -97,6 +97,8 @@ def ticket_page(request: AgentRequest, pk: int) -> HttpResponse:
     # Seen: the bell no longer counts the agent's notifications of this ticket.
     inbox.mark_ticket_read(request.user, ticket)
     context = {**ticket_context(request, ticket), **marks.marks_context(request, ticket)}
+    if request.GET:
+        context |= canned.picker_without_javascript(request, ticket)
     return render(request, TEMPLATE, context)
 
 
