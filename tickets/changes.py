@@ -7,7 +7,9 @@ the events it recorded are handed, in one `Round`, to each reaction of REACTIONS
 - the SLA clocks (`sla.clock.react`) move each ticket's targets on;
 - the triggers (`automations.triggers.react`) apply the rules an administrator wrote;
 - the webhooks (`webhooks.publishing.react`) queue what the subscribers asked for,
-  delivered by the task worker after the commit.
+  delivered by the task worker after the commit;
+- the inbox (`tickets.inbox.react`) tells agents of mentions in notes and of clients'
+  replies to their tickets (the bell in the top bar, and an email for a mention).
 
 A reaction may change tickets through the services in its turn. The events those changes
 record are handed to every reaction in a next round; the triggers act in the first
@@ -38,7 +40,10 @@ if TYPE_CHECKING:
     from tickets.models import TicketEvent
 
 # The reactions, as dotted paths of functions taking a Round, in the order they run.
-REACTIONS: tuple[str, ...] = ("webhooks.publishing.react",)
+REACTIONS: tuple[str, ...] = (
+    "tickets.inbox.react",  # the bell's notifications of mentions and clients' replies
+    "webhooks.publishing.react",  # last: the payloads show what the rules did
+)
 
 # The triggers act in this many rounds of one change: the change itself, what the triggers
 # did about it, and what they did about that.

@@ -314,6 +314,32 @@ def build_client_reply_email(
     return message
 
 
+def build_mention_email(reply: Reply, agent: Any) -> EmailMultiAlternatives | None:
+    """Tell `agent` that a colleague mentioned them in a note; None without an address."""
+    if not agent.email:
+        return None
+    ticket = reply.ticket
+    text = reply.text if len(reply.text) <= EXCERPT_LENGTH else reply.text[:EXCERPT_LENGTH] + "…"
+    context = {
+        "ticket": ticket,
+        "agent_name": agent_name(agent),
+        "author_name": agent_name(reply.author_agent),
+        "excerpt": text,
+        "ticket_url": ticket_url(ticket) + f"#reply-{reply.pk}",
+        "profile_url": settings.HELPDESK_SITE_URL.rstrip("/") + reverse("profile"),
+    }
+    message_id = f"<mention-{reply.pk}.agent-{agent.pk}.ticket-{ticket.pk}@{mail_domain()}>"
+    message = EmailMultiAlternatives(
+        subject=subject_line(ticket, prefix="You were mentioned: "),
+        body=render_to_string("emails/mention.txt", context),
+        from_email=sender(ticket),
+        to=[_address(agent_name(agent), agent.email)],
+        headers={"Auto-Submitted": "auto-generated", **threading_headers(ticket, message_id)},
+    )
+    message.attach_alternative(render_to_string("emails/mention.html", context), "text/html")
+    return message
+
+
 # Satisfaction ratings --------------------------------------------------------------
 
 

@@ -199,6 +199,26 @@ def send_client_reply_notices(reply_id: int) -> str:
 
 
 @task
+def send_mention_email(reply_id: int, agent_id: int, attempt: int = 1) -> str:
+    """Tell an agent that a colleague mentioned them in an internal note."""
+    reply = (
+        Reply.objects.select_related("ticket__mailbox", "author_agent").filter(pk=reply_id).first()
+    )
+    agent = get_user_model().objects.filter(pk=agent_id).first()
+    if reply is None:
+        return "note deleted"
+    if agent is None or not is_agent(agent):
+        return "agent inactive"
+    if not wants_email(agent, "on_mention"):
+        return "turned off by the agent"
+    message = notifications.build_mention_email(reply, agent)
+    if message is None:
+        return "no address"
+    description = f"the mention in note {reply_id} to agent {agent_id}"
+    return _deliver(message, description, send_mention_email, (reply_id, agent_id), {}, attempt)
+
+
+@task
 def send_password_reset_emails(email: str) -> str:
     """Queue a password reset email to each agent with this address, if any. The request
     queues this for every address asked, known or not, so that it answers alike for both."""
@@ -221,7 +241,7 @@ def send_password_reset_email(user_id: int, attempt: int = 1) -> str:
 
 def wants_email(agent: Agent, kind: str) -> bool:
     """Whether `agent` wants notification emails of `kind` ("on_assignment",
-    "on_client_reply"): yes unless they turned it off."""
+    "on_client_reply", "on_mention"): yes unless they turned it off."""
     settings = NotificationSettings.objects.filter(agent=agent).first()
     return settings is None or bool(getattr(settings, kind))
 
@@ -323,6 +343,11 @@ def client_replied(reply_id: int) -> None:
     """Queue the notices of a client's reply to the agents who follow its ticket (who they
     are is read by the task, outside the request)."""
     _enqueue(send_client_reply_notices, reply_id)
+
+
+def agent_mentioned(reply_id: int, agent_id: int) -> None:
+    """Queue the email telling an agent that a note mentions them."""
+    _enqueue(send_mention_email, reply_id, agent_id)
 
 
 def password_reset_requested(email: str) -> None:

@@ -12,6 +12,7 @@ from tickets.views import (
     bulk,
     canned,
     clients,
+    inbox,
     marks,
     new_ticket,
     presence,
@@ -87,6 +88,11 @@ urlpatterns = [
         canned.canned_text,
         name="canned_text",
     ),
+    path(
+        "tickets/<int:pk>/canned-responses/<int:response_pk>/changes/",
+        canned.canned_changes,
+        name="canned_changes",
+    ),
     path("tickets/<int:pk>/sticky-notes/", sticky_notes.add_sticky_note, name="sticky_note_add"),
     path(
         "tickets/<int:pk>/sticky-notes/<int:note_pk>/",
@@ -128,6 +134,10 @@ urlpatterns = [
     ),
     # The agent's own settings.
     path("profile/", profile.profile, name="profile"),
+    # The bell: notifications of mentions and clients' replies; the @ suggester of notes.
+    path("notifications/", inbox.notifications, name="notifications"),
+    path("notifications/read/", inbox.mark_all_read, name="notifications_read"),
+    path("agents/mentions/", inbox.mention_suggestions, name="mention_suggestions"),
     # The activity log across tickets.
     path("activity/", activity.activity, name="activity"),
 ]

@@ -1,6 +1,7 @@
 // The canned response picker beside the reply box (templates/canned/picker.html).
 // The server fills in the placeholders for the ticket; this inserts the text it
-// returns into the reply box at the cursor, replacing any selected text.
+// returns into the reply box at the cursor, replacing any selected text, and shows the
+// changes a macro will make when the reply is sent.
 "use strict";
 
 (function () {
@@ -34,11 +35,50 @@
     }
   });
 
+  // A macro's changes (templates/canned/picker.html#changes) replace those of the last
+  // one picked; a response without changes leaves them as they are.
+  function showChanges(picker, url) {
+    return fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("The canned response's changes could not be loaded (" + response.status + ").");
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        const current = picker.querySelector("[data-macro-changes]");
+        const template = document.createElement("template");
+        template.innerHTML = html.trim();
+        const fresh = template.content.querySelector("[data-macro-changes]");
+        if (current && fresh) {
+          current.replaceWith(fresh);
+        }
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    const remove = event.target.closest("[data-macro-remove]");
+    if (!remove) {
+      return;
+    }
+    const block = remove.closest("[data-macro-changes]");
+    remove.closest("[data-macro-chip]").remove();
+    if (block && !block.querySelector("[data-macro-chip]")) {
+      block.hidden = true;
+    }
+    const textarea = block && replyTextarea(block);
+    if (textarea) {
+      textarea.focus();
+    }
+  });
+
   document.addEventListener("click", function (event) {
     const button = event.target.closest("[data-canned-url]");
     if (!button) {
       return;
     }
+    // Without JavaScript the button submits the picker's form to the page instead.
+    event.preventDefault();
     const picker = button.closest("[data-canned-picker]");
     const textarea = replyTextarea(picker);
     if (!textarea) {
@@ -55,6 +95,9 @@
       .then(function (text) {
         showError(picker, "");
         insertAtCursor(textarea, text);
+        if (button.dataset.cannedChangesUrl) {
+          return showChanges(picker, button.dataset.cannedChangesUrl);
+        }
       })
       .catch(function (error) {
         showError(picker, error.message);

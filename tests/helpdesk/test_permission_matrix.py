@@ -346,6 +346,15 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
         ("new contact", lambda: reverse("contact_create", args=[client_pk()]), AGENT),
         ("new project", lambda: reverse("project_create", args=[client_pk()]), AGENT),
         ("delete ticket", lambda: reverse("ticket_delete", args=[ticket()]), SUPERVISOR),
+        ("notifications", lambda: reverse("notifications"), AGENT),
+        ("mention suggestions", lambda: reverse("mention_suggestions"), AGENT),
+        (
+            "a macro's changes",
+            lambda: reverse(
+                "canned_changes", args=[ticket(), factories.CannedResponseFactory().pk]
+            ),
+            AGENT,
+        ),
         ("admin: tickets", lambda: reverse("admin:tickets_ticket_changelist"), AGENT),
         ("admin: new client", lambda: reverse("admin:tickets_client_add"), AGENT),
         (

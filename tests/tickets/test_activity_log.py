@@ -178,23 +178,24 @@ class TestActivityLog:
                         ticket=factories.TicketFactory(), actor=factories.AgentFactory()
                     )
 
-        # session, user, the agents for the filter, the page's ids, its events.
+        # session, user, the agents for the filter, the page's ids, its events; the
+        # bell's unread count.
         add(5)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             assert len(signed_in.get(URL).context["events"]) == 5
         add(45)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             assert len(signed_in.get(URL).context["events"]) == 50
 
     def test_filtered_query_count(
         self, signed_in, events, agent, ticket, django_assert_num_queries
     ):
         params = {"actor": agent.pk, "kind": Kind.CREATED, "ticket": ticket.pk}
-        # The chosen agent is looked up once more, to validate it.
-        with django_assert_num_queries(6):
+        # The chosen agent is looked up once more, to validate it (and the bell counts).
+        with django_assert_num_queries(7):
             assert shown(signed_in.get(URL, params)) == [events[0].pk]
         # No ids on the page: the events themselves are not asked for.
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             assert shown(signed_in.get(URL, {**params, "kind": Kind.RATED})) == []
 
     def test_permissions(self, client, outsider, events):
@@ -305,6 +306,6 @@ class TestTicketHistory:
     def test_history_query_count(self, signed_in, agent, ticket, django_assert_num_queries):
         for _ in range(10):
             factories.TicketEventFactory(ticket=ticket, actor=agent, kind=Kind.STICKY_NOTE_ADDED)
-        # session, user, ticket, its tags, the events with their actors.
-        with django_assert_num_queries(5):
+        # session, user, ticket, its tags, the events with their actors; the bell's count.
+        with django_assert_num_queries(6):
             signed_in.get(reverse("ticket_history", args=[ticket.pk]))

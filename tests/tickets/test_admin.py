@@ -20,6 +20,7 @@ from tickets.models import (
     Category,
     Channel,
     CustomField,
+    Notification,
     Priority,
     RatingRequest,
     Reply,
@@ -160,6 +161,9 @@ def one_of_each() -> dict:
             ticket=ticket, contact=factories.ContactFactory(client=ticket.client)
         ),
         ApiKey: factories.ApiKeyFactory(agent=agent),
+        Notification: Notification.objects.create(
+            recipient=agent, kind=Notification.Kind.MENTION, ticket=ticket, reply=reply
+        ),
     }
 
 
@@ -173,8 +177,10 @@ def test_every_helpdesk_model_is_registered():
         assert admin.site.is_registered(model) is (model is not TicketSearchTerm), model
 
 
-# Written only by the services (or, for TaggedTicket, on the ticket page).
+# Written only by the services (or, for TaggedTicket, on the ticket page; for Notification,
+# by tickets.inbox).
 READ_ONLY_MODELS = {
+    Notification,
     TicketEvent,
     factories.RatingFactory._meta.model,
     RatingRequest,

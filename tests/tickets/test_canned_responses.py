@@ -138,8 +138,9 @@ class TestList:
         for number in range(5):
             factories.CannedResponseFactory(title=f"Shared {number}", department=department)
             factories.CannedResponseFactory(title=f"Mine {number}", owner=agent)
-        # session, user, count, page with departments, permissions (user, groups)
-        with django_assert_num_queries(6):
+        # session, user, count, page with departments, permissions (user, groups); the
+        # bell's unread count
+        with django_assert_num_queries(7):
             response = signed_in.get(reverse("canned_list"))
         assert len(response.context["rows"]) == 10
 

@@ -285,9 +285,9 @@ class TestList:
         many = queries_for_list()
 
         # session, user, count, the page with its counts; the user's permissions (their
-        # own and their groups', for the New client button)
-        assert few == (6, 2)
-        assert many == (6, client_views.PAGE_SIZE)
+        # own and their groups', for the New client button); the bell's unread count
+        assert few == (7, 2)
+        assert many == (7, client_views.PAGE_SIZE)
 
 
 class TestDetail:
@@ -376,8 +376,9 @@ class TestDetail:
         many = queries_for_page()
 
         # session, user, client, ticket counts, contacts, projects, tickets; the user's
-        # permissions (their own and their groups', for the edit and add links)
-        assert few == many == 9
+        # permissions (their own and their groups', for the edit and add links); the
+        # bell's unread count
+        assert few == many == 10
 
 
 class TestClientForms:

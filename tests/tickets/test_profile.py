@@ -18,6 +18,7 @@ def test_an_agent_without_settings_gets_every_email(signed_in):
     assert {name: "checked" in rest for name, rest in boxes} == {
         "on_assignment": True,
         "on_client_reply": True,
+        "on_mention": True,
     }
 
 

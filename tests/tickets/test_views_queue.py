@@ -340,8 +340,8 @@ class TestQueryCount:
         # session, user, statuses, agents, rows, tags, pinned tickets, saved views,
         # stars of the rows, departments, clients, teams, and the bulk action bar's
         # teams and departments, and the agent's permissions (own and their groups', for
-        # the bar's Delete)
-        with django_assert_num_queries(16):
+        # the bar's Delete); the bell's unread count
+        with django_assert_num_queries(17):
             signed_in.get(reverse("queue"))
 
 

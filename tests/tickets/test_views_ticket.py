@@ -94,8 +94,9 @@ class TestTicketPage:
         # the agent's star and pin, the files of every message (one query),
         # then the choices of status, reply status, priority-free selects:
         # department, assignee, team, project; and the agent's own and group permissions
-        # (whether to show the Delete button).
-        with django_assert_num_queries(19):
+        # (whether to show the Delete button); marking the agent's notifications of the
+        # ticket read, and the bell's unread count.
+        with django_assert_num_queries(21):
             signed_in.get(url("ticket", ticket))
 
     def test_history_page(self, signed_in, agent, ticket):

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (registers the model admins)
     canned,
     conversation,
     counts,
+    notifications,
     presence,
     saved_views,
     search,

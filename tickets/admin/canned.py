@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from tickets.agents import agent_name
-from tickets.forms.canned import CannedResponseAdminForm
+from tickets.forms.canned import MACRO_FIELDS, CannedResponseAdminForm
 from tickets.models import CannedResponse
 
 
@@ -22,6 +22,14 @@ class CannedResponseAdmin(admin.ModelAdmin):
     list_filter = (("owner", admin.EmptyFieldListFilter), "department")
     search_fields = ("title", "text")
     readonly_fields = ("created_by", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("title", "text", "owner", "department")}),
+        (
+            "Macro: what else changes when a reply with this response is sent",
+            {"fields": tuple(MACRO_FIELDS)},
+        ),
+        ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
+    )
 
     @admin.display(description="scope")
     def scope(self, response: CannedResponse) -> str:

@@ -42,7 +42,7 @@ class SavedViewAdmin(admin.ModelAdmin):
 class NotificationSettingsAdmin(admin.ModelAdmin):
     """Each agent changes their own on their profile page; an administrator may too."""
 
-    list_display = ("agent", "on_assignment", "on_client_reply")
+    list_display = ("agent", "on_assignment", "on_client_reply", "on_mention")
     list_select_related = ("agent",)
     search_fields = ("agent__username", "agent__email")
     autocomplete_fields = ("agent",)

@@ -10,4 +10,4 @@ from tickets.models import NotificationSettings
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         model = NotificationSettings
-        fields = ["on_assignment", "on_client_reply"]
+        fields = ["on_assignment", "on_client_reply", "on_mention"]

@@ -1,8 +1,8 @@
 """The helpdesk's models, by concept: `organisation` (categories, clients, contacts,
 projects, teams), `tickets`, `conversation` (replies, files, ratings), `history` (events and
 their payloads), `api_keys`, `idempotency` (the answers of requests made with an
-Idempotency-Key),
-`workspace` (the agents' aids), and `counts` and `search` (kept by PostgreSQL).
+Idempotency-Key), `workspace` (the agents' aids), `notifications` (the bell's mentions and
+client replies), and `counts` and `search` (kept by PostgreSQL).
 
 Models hold data and integrity rules only. Every change to a ticket goes through
 `tickets.services`, which keeps the denormalized fields and the history true.
@@ -23,6 +23,7 @@ from .conversation import (
 from .counts import TicketCount, TicketTagCount, TicketWorkloadCount
 from .history import TicketEvent
 from .idempotency import IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, IdempotencyKeyQuerySet
+from .notifications import Notification, NotificationQuerySet
 from .organisation import (
     Category,
     Client,
@@ -47,10 +48,12 @@ from .tickets import (
     TicketStatus,
 )
 from .workspace import (
+    AssignAction,
     CannedResponse,
     NotificationSettings,
     SavedView,
     StickyNote,
+    TeamAction,
     TicketPresence,
 )
 
@@ -60,6 +63,7 @@ __all__ = [
     "ActiveState",
     "ApiKey",
     "ApiKeyQuerySet",
+    "AssignAction",
     "Attachment",
     "CannedResponse",
     "Category",
@@ -71,6 +75,8 @@ __all__ = [
     "CustomField",
     "IdempotencyKey",
     "IdempotencyKeyQuerySet",
+    "Notification",
+    "NotificationQuerySet",
     "NotificationSettings",
     "Priority",
     "Project",
@@ -82,6 +88,7 @@ __all__ = [
     "StickyNote",
     "TaggedTicket",
     "Team",
+    "TeamAction",
     "Ticket",
     "TicketCount",
     "TicketEvent",

@@ -4,12 +4,30 @@ views, and who has a ticket open right now."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .organisation import Category
-from .tickets import Ticket
+from tickets.agents import is_agent
+
+from .organisation import Category, Team
+from .tickets import Priority, Ticket, TicketStatus
+
+
+class AssignAction(models.TextChoices):
+    """What a macro does to the assignee; empty leaves it alone."""
+
+    ME = "me", "to the agent who sends it"
+    NOBODY = "nobody", "to nobody (unassign)"
+    AGENT = "agent", "to an agent"
+
+
+class TeamAction(models.TextChoices):
+    """What a macro does to the team; empty leaves it alone."""
+
+    NONE = "none", "no team"
+    TEAM = "team", "to a team"
 
 
 class CannedResponse(models.Model):
@@ -44,9 +62,56 @@ class CannedResponse(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # A macro: what else the response changes when the reply it is in is sent (tickets.macros).
+    set_status = models.ForeignKey(
+        TicketStatus,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="then set status",
+    )
+    set_priority = models.PositiveSmallIntegerField(
+        "then set priority", choices=Priority.choices, null=True, blank=True
+    )
+    assign = models.CharField(
+        "then assign", max_length=10, choices=AssignAction, blank=True, default=""
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agent, when “then assign” is “to an agent”.",
+    )
+    set_team = models.CharField(
+        "then set team", max_length=10, choices=TeamAction, blank=True, default=""
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The team, when “then set team” is “to a team”.",
+    )
+    add_tags = models.JSONField("then add tags", default=list, blank=True)
+    remove_tags = models.JSONField("then remove tags", default=list, blank=True)
+
     class Meta:
         ordering = ["title", "id"]
         constraints = [
+            # A deleted agent or team leaves the action without its target: it then does
+            # nothing (tickets.macros), and the forms ask for a new one.
+            models.CheckConstraint(
+                condition=Q(assign="agent") | Q(assignee__isnull=True),
+                name="canned_assignee_only_for_agent",
+            ),
+            models.CheckConstraint(
+                condition=Q(set_team="team") | Q(team__isnull=True),
+                name="canned_team_only_for_team",
+            ),
             models.UniqueConstraint(
                 fields=["title"],
                 condition=Q(owner__isnull=True),
@@ -68,6 +133,42 @@ class CannedResponse(models.Model):
     @property
     def is_shared(self) -> bool:
         return self.owner_id is None
+
+    @property
+    def is_macro(self) -> bool:
+        """Whether the response changes the ticket besides inserting its text."""
+        return bool(
+            self.set_status_id
+            or self.set_priority
+            or self.assign
+            or self.set_team
+            or self.add_tags
+            or self.remove_tags
+        )
+
+    def clean(self) -> None:
+        """The actions' rules, as messages by field (the admin and the workspace's form)."""
+        errors: dict[str, str] = {}
+        if self.assign == AssignAction.AGENT:
+            if self.assignee is None:
+                errors["assignee"] = "Choose the agent to assign the ticket to."
+            elif not is_agent(self.assignee):
+                errors["assignee"] = "Tickets can only be assigned to active agents."
+        elif self.assignee_id is not None:
+            errors["assignee"] = "Choose “to an agent” to assign the ticket to this agent."
+        if self.set_team == TeamAction.TEAM and self.team_id is None:
+            errors["team"] = "Choose the team."
+        elif self.set_team != TeamAction.TEAM and self.team_id is not None:
+            errors["team"] = "Choose “to a team” to set this team."
+        both = {t.lower() for t in self.add_tags or []} & {
+            t.lower() for t in self.remove_tags or []
+        }
+        if both:
+            errors["remove_tags"] = (
+                f"A tag cannot be both added and removed: {', '.join(sorted(both))}."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class StickyNote(models.Model):
@@ -176,6 +277,11 @@ class NotificationSettings(models.Model):
         "a client replies by email",
         default=True,
         help_text="To a ticket assigned to me, or, when nobody is, to one of a mailbox I watch.",
+    )
+    on_mention = models.BooleanField(
+        "a colleague mentions me in a note",
+        default=True,
+        help_text="By writing @ and my username; the bell shows it either way.",
     )
 
     class Meta:

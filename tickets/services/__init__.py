@@ -26,6 +26,7 @@ from .common import UNSET, Conflict, Stale
 from .conversation import delete_reply, post_reply
 from .delivery import record_bounce
 from .feedback import rate_ticket, set_pin, set_star
+from .macros import apply_macro
 from .removal import delete_agent, delete_contact, delete_team
 from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
 from .tickets import (
@@ -56,6 +57,7 @@ __all__ = [
     "add_sticky_note",
     "add_tags",
     "apply_bulk_action",
+    "apply_macro",
     "archive",
     "assign",
     "change_status",

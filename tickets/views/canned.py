@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -23,6 +23,8 @@ from tickets import queries
 from tickets.agents import AgentRequest
 from tickets.canned import fill_placeholders, placeholder_values
 from tickets.forms.canned import CannedResponseForm
+from tickets.forms.ticket import ReplyForm
+from tickets.macros import pending_changes
 from tickets.models import CannedResponse
 from tickets.permissions import Action, may
 
@@ -30,6 +32,8 @@ from .access import agent_required, search_text, wants_fragment
 
 PAGE_SIZE = 50
 PICKER_SIZE = 20
+# What the picker reads to know whether a response is a macro (CannedResponse.is_macro).
+MACRO_FIELDS = ("set_status_id", "set_priority", "assign", "set_team", "add_tags", "remove_tags")
 
 
 def may_change(user, response: CannedResponse) -> bool:
@@ -140,12 +144,47 @@ def canned_picker(request: AgentRequest, pk: int) -> HttpResponse:
     responses = matching(queries.canned_responses_for_agent(request.user, ticket=ticket), search)
     context = {
         "ticket": ticket,
-        "responses": list(responses.only("id", "title", "owner_id")[: PICKER_SIZE + 1]),
+        "responses": list(
+            responses.only("id", "title", "owner_id", *MACRO_FIELDS)[: PICKER_SIZE + 1]
+        ),
         "search": search,
         "picker_size": PICKER_SIZE,
         "picker_loaded": True,
     }
     return render(request, "canned/picker.html#results", context)
+
+
+def picker_without_javascript(request: AgentRequest, ticket) -> dict:
+    """The ticket page's picker for a browser without JavaScript: its search box submits
+    `?q=` to the page (the results are then on it), and a response's button `?canned=`,
+    which starts the reply box with the response's text and changes (a macro's)."""
+    context: dict = {}
+    if "q" in request.GET:
+        search = search_text(request)
+        responses = matching(
+            queries.canned_responses_for_agent(request.user, ticket=ticket), search
+        )
+        context |= {
+            "responses": list(
+                responses.only("id", "title", "owner_id", *MACRO_FIELDS)[: PICKER_SIZE + 1]
+            ),
+            "search": search,
+            "picker_size": PICKER_SIZE,
+            "picker_loaded": True,
+        }
+    chosen = request.GET.get("canned", "")
+    if chosen.isdigit():
+        responses = queries.canned_responses_for_agent(request.user, ticket=ticket)
+        response = (
+            responses.select_related("set_status", "assignee", "team").filter(pk=chosen).first()
+        )
+        if response is not None:
+            text = fill_placeholders(response.text, placeholder_values(ticket, request.user))
+            context |= {
+                "reply_form": ReplyForm(initial={"text": text}, auto_id="reply_%s"),
+                "macro_pending": pending_changes(response, request.user),
+            }
+    return context
 
 
 @require_GET
@@ -156,3 +195,16 @@ def canned_text(request: AgentRequest, pk: int, response_pk: int) -> HttpRespons
     response = queries.get_canned_response_for_agent(request.user, response_pk, ticket=ticket)
     text = fill_placeholders(response.text, placeholder_values(ticket, request.user))
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@agent_required
+def canned_changes(request: AgentRequest, pk: int, response_pk: int) -> HttpResponse:
+    """The changes the response makes when sent (a macro), as the reply box's ticked list."""
+    ticket = queries.get_ticket_for_agent(request.user, pk, related=False)
+    responses = queries.canned_responses_for_agent(request.user, ticket=ticket)
+    response = get_object_or_404(
+        responses.select_related("set_status", "assignee", "team"), pk=response_pk
+    )
+    context = {"ticket": ticket, "macro_pending": pending_changes(response, request.user)}
+    return render(request, "canned/picker.html#changes", context)

@@ -93,15 +93,20 @@ def form_version(request: AgentRequest) -> datetime.datetime | None:
 
 
 def held_reply(
-    request: AgentRequest, ticket: Ticket, form: Form, changes: list[TicketEvent]
+    request: AgentRequest,
+    ticket: Ticket,
+    form: Form,
+    changes: list[TicketEvent],
+    shown_again: dict | None = None,
 ) -> HttpResponse:
-    """The reply is not posted: the page shows what changed, keeps the text, and carries
-    the new version so that sending again ("Send anyway") posts it.
+    """The reply is not posted: the page shows what changed, keeps the text (and
+    `shown_again`, such as a macro's ticked changes), and carries the new version so that
+    sending again ("Send anyway") posts it.
 
     422 like any form the server did not accept, so that htmx swaps it in.
     """
     ticket = get_ticket_for_agent(request.user, ticket.pk)
-    context = ticket_context(request, ticket, reply_form=form)
+    context = ticket_context(request, ticket, reply_form=form, **(shown_again or {}))
     reply_ids = {
         event.new_value.get("reply_id")
         for event in changes

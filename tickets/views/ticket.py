@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import custom_fields, services
+from tickets import custom_fields, inbox, services
 from tickets.agents import AgentRequest
 from tickets.attachments import attach_files
 from tickets.forms.sticky_notes import StickyNoteForm
@@ -29,7 +29,7 @@ from tickets.models import Channel, Ticket
 from tickets.permissions import Action, may, require
 from tickets.queries import get_ticket_for_agent
 
-from . import marks
+from . import canned, marks
 from .access import agent_required
 
 TEMPLATE = "tickets/ticket.html"
@@ -77,6 +77,7 @@ def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict
             if definition.key in stored
         ],
         "reply_form": ReplyForm(auto_id="reply_%s"),
+        "macro_pending": [],  # a canned response's changes, ticked in the reply box
         "sticky_notes": list(ticket.sticky_notes.select_related("author")),
         "sticky_form": StickyNoteForm(auto_id="sticky_%s"),
         # Only agents who may delete see the button (two permission queries, once per
@@ -93,7 +94,11 @@ def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict
 @agent_required
 def ticket_page(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
+    # Seen: the bell no longer counts the agent's notifications of this ticket.
+    inbox.mark_ticket_read(request.user, ticket)
     context = {**ticket_context(request, ticket), **marks.marks_context(request, ticket)}
+    if request.GET:
+        context |= canned.picker_without_javascript(request, ticket)
     return render(request, TEMPLATE, context)
 
 

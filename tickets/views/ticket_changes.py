@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from tickets import changes, custom_fields, services
 from tickets.agents import AgentRequest, agent_name
 from tickets.forms.base import CUSTOM_FIELD_PREFIX, add_service_errors
+from tickets.forms.macros import MacroForm
 from tickets.forms.ticket import (
     AssigneeForm,
     CustomFieldsForm,
@@ -33,6 +34,7 @@ from tickets.forms.ticket import (
     TagsForm,
     TeamForm,
 )
+from tickets.macros import MacroChanges, describe
 from tickets.models import Channel, Reply, Ticket
 from tickets.queries import get_ticket_for_agent
 
@@ -56,11 +58,13 @@ def respond(
     form_name: str,
     form: forms.Form,
     anchor: str = "",
+    shown_again: dict | None = None,
 ) -> HttpResponse:
-    """The answer to a change: fresh regions on success, the form with its errors otherwise."""
+    """The answer to a change: fresh regions on success, the form with its errors otherwise
+    (with `shown_again`, more of what the agent had entered, such as a macro's changes)."""
     if form.errors:
         ticket = get_ticket_for_agent(request.user, ticket.pk)
-        context = ticket_context(request, ticket, **{form_name: form})
+        context = ticket_context(request, ticket, **{form_name: form}, **(shown_again or {}))
         if wants_fragment(request):
             region = "reply" if form_name == "reply_form" else "panel"
             return render_fragments(request, TEMPLATE, [region], context, status=422)
@@ -110,10 +114,13 @@ def web(request: AgentRequest) -> dict:
 @require_POST
 @agent_required
 def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
-    """A public reply or an internal note, optionally followed by a status change."""
+    """A public reply or an internal note, optionally followed by a status change and the
+    changes of the canned response (macro) it was written with, all in one change."""
     ticket = get_ticket_for_agent(request.user, pk)
     form = ReplyForm(request.POST, request.FILES, auto_id="reply_%s")
+    macro_form = MacroForm(request.POST)
     anchor = "#conversation"
+    macro = macro_problems(form, macro_form)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -129,15 +136,21 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
                 )
                 if data["status"] is not None:
                     services.change_status(ticket=ticket, status=data["status"], **web(request))
+                if macro:
+                    services.apply_macro(ticket=ticket, macro=macro, **web(request))
         except services.Stale as stale:
             # Someone replied or changed the ticket since the agent's page loaded.
-            return held_reply(request, ticket, form, stale.changes)
+            pending = {"macro_pending": macro_form.pending(request.user)}
+            return held_reply(request, ticket, form, stale.changes, shown_again=pending)
         except ValidationError as error:
             add_service_errors(form, error, {"author": "__all__"})
         else:
             sent = "Note added." if reply.kind == Reply.Kind.NOTE else "Reply sent."
             if data["status"] is not None:
                 sent += f" Status set to {data['status'].title}."
+            if macro:
+                done = [change.label for change in describe(macro, request.user)]
+                sent += f" Canned response: {'; '.join(done)}."
             # Shown in the reply box (ticket.html), below the new entry the page lands on.
             messages.success(request, sent, extra_tags="reply")
             anchor = f"#reply-{reply.pk}"
@@ -148,7 +161,27 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
         form_name="reply_form",
         form=form,
         anchor=anchor,
+        shown_again={"macro_pending": macro_form.pending(request.user)},
     )
+
+
+def macro_problems(form: ReplyForm, macro_form: MacroForm) -> MacroChanges:
+    """The macro's changes posted with a reply; a problem with them is the reply form's
+    error, so that nothing is sent (and the changes are shown again, still ticked)."""
+    reply_valid = form.is_valid()
+    if not macro_form.is_valid():
+        for message in macro_form.error_messages():
+            form.add_error(None, f"The canned response's changes: {message}")
+        return MacroChanges()
+    macro = macro_form.changes()
+    chosen = form.cleaned_data.get("status") if reply_valid else None
+    if chosen is not None and macro.status is not None and chosen != macro.status:
+        form.add_error(
+            "status",
+            f"The canned response sets the status to {macro.status.title}: choose Default "
+            "here, or untick its status change.",
+        )
+    return macro
 
 
 @require_POST
