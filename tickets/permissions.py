@@ -106,6 +106,8 @@ ADMINISTRATOR_MODELS = (
     ("tickets", "apikey", ALL),
     ("mail", "mailbox", ALL),
     ("mail", "inboundmessage", ("view", "change")),
+    ("automations", "trigger", ALL),
+    ("automations", "automation", ALL),
 )
 
 
@@ -126,10 +128,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 }
 
 
-def create_roles(group_model: Any, permission_model: Any, using: str = "default") -> None:
+def create_roles(
+    group_model: Any,
+    permission_model: Any,
+    using: str = "default",
+    app_labels: tuple[str, ...] | None = None,
+) -> None:
     """Create (or complete) the role groups; the models are Group and Permission, or their
-    historical versions in a migration. A group keeps any permission an administrator added."""
-    for role, codenames in ROLE_PERMISSIONS.items():
+    historical versions in a migration. A group keeps any permission an administrator added.
+    With `app_labels`, only the permissions of those apps are given: an app's migration
+    gives its own once its models exist."""
+    for role, all_codenames in ROLE_PERMISSIONS.items():
+        codenames = frozenset(
+            codename
+            for codename in all_codenames
+            if app_labels is None or codename.partition(".")[0] in app_labels
+        )
         group, _ = group_model.objects.using(using).get_or_create(name=role.value)
         wanted = Q()
         for codename in codenames:

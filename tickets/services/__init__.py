@@ -26,6 +26,7 @@ from .common import UNSET, Conflict, Stale
 from .conversation import delete_reply, post_reply
 from .delivery import record_bounce
 from .feedback import rate_ticket, set_pin, set_star
+from .many import change_status_of_many, set_field_of_many
 from .removal import delete_agent, delete_contact, delete_team
 from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
 from .tickets import (
@@ -59,6 +60,7 @@ __all__ = [
     "archive",
     "assign",
     "change_status",
+    "change_status_of_many",
     "change_sticky_note",
     "change_tags",
     "check_ticket_fields",
@@ -76,6 +78,7 @@ __all__ = [
     "remove_tags",
     "restore",
     "set_last_updated",
+    "set_field_of_many",
     "set_pin",
     "set_star",
     "set_tags",

@@ -1,0 +1,142 @@
+"""The triggers' reaction to ticket changes (listed in tickets.changes.REACTIONS).
+
+For each ticket a round of a change touched, the active triggers are checked in order of
+position; each whose conditions hold does its actions through the services, as itself
+(`changes.acting_as`), once per ticket in one change (`changes.once`) and in the first
+TRIGGER_ROUNDS rounds only, so that rules setting each other off stop. An import
+(channel import) replays history and sets off no trigger.
+
+Cost: the active triggers are read once and kept in the process (`active_triggers`), so a
+change with no trigger matching costs one query for the round's tickets (plus one for
+their tags and one for the replies' texts, only when a trigger reads them), whatever the
+number of triggers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+from django.core.cache import cache
+
+from tickets import changes
+from tickets.models import Channel, Reply, Ticket, TicketEvent
+from tickets.queries import tag_names_for
+
+from . import actions, rules
+from .models import Trigger
+
+# The processes share the version of the triggers in the default cache (Redis in
+# production): saving a trigger moves it on, and each process reloads. A process also
+# reloads after this many seconds, should the cache be one of its own (no Redis).
+VERSION_KEY = "automations:triggers:version"
+MAX_AGE = 60.0
+
+_loaded: dict[str, Any] = {"version": None, "at": 0.0, "triggers": []}
+
+
+def active_triggers() -> list[Trigger]:
+    """The active triggers in order, from the process's copy while it is current."""
+    version = cache.get(VERSION_KEY, 0)
+    if _loaded["version"] != version or time.monotonic() - _loaded["at"] > MAX_AGE:
+        _loaded["triggers"] = list(
+            Trigger.objects.filter(is_active=True).order_by("position", "pk")
+        )
+        _loaded["version"] = version
+        _loaded["at"] = time.monotonic()
+    return _loaded["triggers"]
+
+
+def forget() -> None:
+    """Make every process read the triggers again (after one was saved or deleted)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, timeout=None)
+    _loaded["version"] = None
+
+
+def react(round: changes.Round) -> None:
+    if round.number > changes.TRIGGER_ROUNDS:
+        return
+    triggers = active_triggers()
+    if not triggers:
+        return
+    by_ticket: dict[int, list[TicketEvent]] = defaultdict(list)
+    for event in round.events:
+        by_ticket[event.ticket_id].append(event)
+    ids = [
+        pk
+        for pk, events in by_ticket.items()
+        if not any(event.channel == Channel.IMPORT for event in events)
+    ]
+    if not ids:
+        return
+    for situation in _situations(ids, by_ticket, triggers):
+        for trigger in triggers:
+            _check(trigger, situation)
+
+
+def _check(trigger: Trigger, situation: rules.Situation) -> None:
+    fires = trigger.fires_on
+    if situation.created and fires == Trigger.FiresOn.UPDATED:
+        return
+    if not situation.created and fires == Trigger.FiresOn.CREATED:
+        return
+    if not rules.matches(trigger.conditions, situation):
+        return
+    if not changes.once(("trigger", trigger.pk, situation.ticket.pk)):
+        return
+    with changes.acting_as(trigger.reference()):
+        actions.apply(trigger, situation.ticket)
+
+
+def _situations(
+    ids: list[int], by_ticket: dict[int, list[TicketEvent]], triggers: list[Trigger]
+) -> list[rules.Situation]:
+    """What the triggers see of each ticket: its row as the round left it, and what the
+    round's events say about the change."""
+    tickets = Ticket.objects.select_related("status", "requester").in_bulk(ids)
+    conditions = [condition for trigger in triggers for condition in trigger.conditions]
+    tags = tag_names_for(tickets.values()) if rules.needs(conditions, "tags") else {}
+    texts = _reply_texts(by_ticket) if rules.needs(conditions, "reply_text") else {}
+    situations = []
+    for pk in ids:
+        ticket = tickets.get(pk)
+        if ticket is None:  # deleted in the change
+            continue
+        events = by_ticket[pk]
+        situation = rules.Situation(
+            ticket=ticket,
+            channel=events[0].channel,
+            created=any(event.kind == TicketEvent.Kind.CREATED for event in events),
+            tags=tags.get(pk, []),
+            reply_texts=texts.get(pk, []),
+        )
+        for event in events:
+            name = rules.CHANGE_KINDS.get(TicketEvent.Kind(event.kind))
+            if name is not None:
+                read = rules.CHANGE_READERS[name]
+                old = situation.changes.get(name, (read(event.old_value), None))[0]
+                situation.changes[name] = (old, read(event.new_value))
+        situations.append(situation)
+    return situations
+
+
+def _reply_texts(by_ticket: dict[int, list[TicketEvent]]) -> dict[int, list[str]]:
+    reply_ids = [
+        event.new_value["reply_id"]
+        for events in by_ticket.values()
+        for event in events
+        if event.kind in (TicketEvent.Kind.REPLY_ADDED, TicketEvent.Kind.NOTE_ADDED)
+        and isinstance(event.new_value, dict)
+        and "reply_id" in event.new_value
+    ]
+    texts: dict[int, list[str]] = defaultdict(list)
+    if reply_ids:
+        for ticket_id, text in Reply.objects.filter(pk__in=reply_ids).values_list(
+            "ticket_id", "text"
+        ):
+            texts[ticket_id].append(text)
+    return texts
