@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 
 from tickets import services
@@ -31,6 +31,8 @@ from .models import Rule, TeamRotation
 logger = logging.getLogger("automations")
 
 SYSTEM = {"actor": None, "channel": Channel.SYSTEM}
+# What makes an action be skipped rather than fail the change.
+SKIPPED = (ValidationError, services.Conflict, LookupError, ObjectDoesNotExist)
 # The actions that many tickets get in a few statements (tickets.services.many).
 SET_BASED = frozenset({"set_status", "set_priority", "set_department", "set_team", "set_assignee"})
 
@@ -40,7 +42,7 @@ def apply(rule: Rule, ticket: Ticket) -> None:
     for action in rule.actions:
         try:
             _apply_one(action["action"], action.get("value"), ticket, rule)
-        except (ValidationError, services.Conflict, LookupError) as problem:
+        except SKIPPED as problem:
             _skipped(rule, action, ticket.pk, problem)
 
 
@@ -52,13 +54,13 @@ def apply_to_many(rule: Rule, ticket_ids: Sequence[int]) -> None:
         if name in SET_BASED:
             try:
                 _apply_to_many(name, value, ticket_ids)
-            except (ValidationError, LookupError) as problem:
+            except SKIPPED as problem:
                 _skipped(rule, action, None, problem)
             continue
         for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
             try:
                 _apply_one(name, value, ticket, rule)
-            except (ValidationError, services.Conflict, LookupError) as problem:
+            except SKIPPED as problem:
                 _skipped(rule, action, ticket.pk, problem)
 
 

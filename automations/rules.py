@@ -208,9 +208,9 @@ def _check_action(action: Any) -> None:
         _check_value("team", value)
     else:
         _check_value(name.removeprefix("set_"), value)
-        if name == "set_department":
-            if not Category.objects.filter(pk=value, type=Category.Type.TICKET).exists():
-                raise ValidationError("the department must be a category of type ticket.")
+        is_department = Category.objects.filter(pk=value, type=Category.Type.TICKET).exists
+        if name == "set_department" and not is_department():
+            raise ValidationError("the department must be a category of type ticket.")
 
 
 def _check_email(name: str, value: Any) -> None:

@@ -73,7 +73,7 @@ def react(round: changes.Round) -> None:
     ]
     if not ids:
         return
-    for situation in _situations(ids, by_ticket, triggers):
+    for situation in _situations(ids, by_ticket, triggers, round.number):
         for trigger in triggers:
             _check(trigger, situation)
 
@@ -92,8 +92,26 @@ def _check(trigger: Trigger, situation: rules.Situation) -> None:
         actions.apply(trigger, situation.ticket)
 
 
+def _created_in_this_change(pk: int, events: list[TicketEvent], number: int) -> bool:
+    """Whether the change created the ticket: in its first round, an event says so; what
+    the triggers then do to the new ticket is part of its creation, not a change of it.
+
+    The first round notes it for the later ones with `changes.once` keys, one per later
+    round, which a later round reads by asking for its own: False means noted."""
+    if number == 1:
+        created = any(event.kind == TicketEvent.Kind.CREATED for event in events)
+        if created:
+            for later in range(2, changes.TRIGGER_ROUNDS + 1):
+                changes.once(("created", pk, later))
+        return created
+    return not changes.once(("created", pk, number))
+
+
 def _situations(
-    ids: list[int], by_ticket: dict[int, list[TicketEvent]], triggers: list[Trigger]
+    ids: list[int],
+    by_ticket: dict[int, list[TicketEvent]],
+    triggers: list[Trigger],
+    number: int,
 ) -> list[rules.Situation]:
     """What the triggers see of each ticket: its row as the round left it, and what the
     round's events say about the change."""
@@ -110,7 +128,7 @@ def _situations(
         situation = rules.Situation(
             ticket=ticket,
             channel=events[0].channel,
-            created=any(event.kind == TicketEvent.Kind.CREATED for event in events),
+            created=_created_in_this_change(pk, events, number),
             tags=tags.get(pk, []),
             reply_texts=texts.get(pk, []),
         )

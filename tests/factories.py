@@ -299,3 +299,25 @@ class MailboxFactory(DjangoModelFactory):
     address = factory.Sequence(lambda n: f"support{n}@helpdesk.example.test")
     department = factory.SubFactory(CategoryFactory)
     from_name = "Example Support"
+
+
+class TriggerFactory(DjangoModelFactory):
+    class Meta:
+        model = "automations.Trigger"
+
+    name = factory.Sequence(lambda n: f"Trigger {n}")
+    position = factory.Sequence(lambda n: n)
+    conditions: list = []
+    actions = factory.LazyFunction(lambda: [{"action": "add_tags", "value": ["seen"]}])
+
+
+class AutomationFactory(DjangoModelFactory):
+    class Meta:
+        model = "automations.Automation"
+
+    name = factory.Sequence(lambda n: f"Automation {n}")
+    position = factory.Sequence(lambda n: n)
+    since = "pending"
+    hours = 168
+    conditions: list = []
+    actions = factory.LazyFunction(lambda: [{"action": "set_status", "value": FixedStatus.CLOSED}])

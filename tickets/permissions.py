@@ -145,6 +145,8 @@ def create_roles(
             if app_labels is None or codename.partition(".")[0] in app_labels
         )
         group, _ = group_model.objects.using(using).get_or_create(name=role.value)
+        if not codenames:
+            continue
         wanted = Q()
         for codename in codenames:
             app_label, _, name = codename.partition(".")
