@@ -364,6 +364,32 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
         ("admin: new team", lambda: reverse("admin:tickets_team_add"), ADMINISTRATOR),
         ("admin: new mailbox", lambda: reverse("admin:mail_mailbox_add"), ADMINISTRATOR),
         ("admin: new API key", lambda: reverse("admin:tickets_apikey_add"), ADMINISTRATOR),
+        ("admin: triggers", lambda: reverse("admin:automations_trigger_changelist"), ADMINISTRATOR),
+        ("admin: new trigger", lambda: reverse("admin:automations_trigger_add"), ADMINISTRATOR),
+        (
+            "admin: trigger preview",
+            lambda: reverse(
+                "admin:automations_trigger_preview", args=[factories.TriggerFactory().pk]
+            ),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: automations",
+            lambda: reverse("admin:automations_automation_changelist"),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: new automation",
+            lambda: reverse("admin:automations_automation_add"),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: automation preview",
+            lambda: reverse(
+                "admin:automations_automation_preview", args=[factories.AutomationFactory().pk]
+            ),
+            ADMINISTRATOR,
+        ),
     ]
 
 
