@@ -208,9 +208,12 @@ def _check_action(action: Any) -> None:
         _check_value("team", value)
     else:
         _check_value(name.removeprefix("set_"), value)
-        is_department = Category.objects.filter(pk=value, type=Category.Type.TICKET).exists
-        if name == "set_department" and not is_department():
+        if name == "set_department" and not _is_department(value):
             raise ValidationError("the department must be a category of type ticket.")
+
+
+def _is_department(pk: int) -> bool:
+    return Category.objects.filter(pk=pk, type=Category.Type.TICKET).exists()
 
 
 def _check_email(name: str, value: Any) -> None:

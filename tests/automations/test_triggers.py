@@ -427,6 +427,34 @@ def test_the_email_to_the_team(
 # Checking a rule ------------------------------------------------------------------------
 
 
+def test_every_action_passes_its_check(other_agent):
+    team = factories.TeamFactory()
+    department = factories.CategoryFactory()
+    email = {"subject": "About {{ ticket.subject }}", "body": "Hello {{ requester.name }}"}
+    trigger = Trigger(
+        name="Everything",
+        conditions=[
+            {"field": "status", "op": "changed_to", "value": FixedStatus.CLOSED},
+            {"field": "assignee", "op": "is", "value": other_agent.pk},
+            {"field": "team", "op": "is_not", "value": None},
+            {"field": "channel", "op": "is", "value": "portal"},
+        ],
+        actions=[
+            {"action": "set_status", "value": FixedStatus.OPEN},
+            {"action": "set_priority", "value": "urgent"},
+            {"action": "set_department", "value": department.pk},
+            {"action": "set_team", "value": None},
+            {"action": "set_assignee", "value": other_agent.pk},
+            {"action": "assign_round_robin", "value": team.pk},
+            {"action": "add_tags", "value": ["a"]},
+            {"action": "remove_tags", "value": ["b"]},
+            {"action": "email_requester", "value": email},
+            {"action": "email_agents", "value": {**email, "to": "team"}},
+        ],
+    )
+    trigger.full_clean()
+
+
 @pytest.mark.parametrize(
     ("conditions", "actions", "message"),
     [
@@ -439,6 +467,14 @@ def test_the_email_to_the_team(
         ([], [], "The actions are a list of at least one"),
         ([], [{"action": "explode"}], "Action 1: the action is one of"),
         ([], [{"action": "add_tags", "value": "vip"}], "a list of tag names"),
+        ([], [{"action": "set_department", "value": "x"}], "is an id (a number)"),
+        ([], [{"action": "set_assignee", "value": 99999}], "no active agent has id 99999"),
+        ([], [{"action": "assign_round_robin", "value": None}], "round-robin needs a team"),
+        (
+            [],
+            [{"action": "email_agents", "value": {"to": "all", "subject": "s", "body": "b"}}],
+            '"to" is "assignee" or "team"',
+        ),
         (
             [],
             [
