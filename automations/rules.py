@@ -269,15 +269,45 @@ def _condition_q(condition: Mapping[str, Any]) -> Q | None:
 
 @dataclass
 class Situation:
-    """What a trigger sees of one ticket in one round of a change."""
+    """What a trigger sees of one ticket in one round of a change.
+
+    The tags and the replies' texts are read only when a condition asks for them, then for
+    every ticket of the round at once (`lookups`, shared by the round's situations)."""
 
     ticket: Ticket
     channel: str
     created: bool
-    tags: list[str] = field(default_factory=list)
-    reply_texts: list[str] = field(default_factory=list)
+    lookups: RoundLookups
     # field -> (old, new): ids for related objects, codes for the priority.
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> list[str]:
+        return self.lookups.tags().get(self.ticket.pk, [])
+
+    @property
+    def reply_texts(self) -> list[str]:
+        return self.lookups.reply_texts().get(self.ticket.pk, [])
+
+
+@dataclass
+class RoundLookups:
+    """What a round's situations read lazily, once for all of its tickets."""
+
+    load_tags: Callable[[], dict[int, list[str]]]
+    load_reply_texts: Callable[[], dict[int, list[str]]]
+    _tags: dict[int, list[str]] | None = None
+    _texts: dict[int, list[str]] | None = None
+
+    def tags(self) -> dict[int, list[str]]:
+        if self._tags is None:
+            self._tags = self.load_tags()
+        return self._tags
+
+    def reply_texts(self) -> dict[int, list[str]]:
+        if self._texts is None:
+            self._texts = self.load_reply_texts()
+        return self._texts
 
 
 def _current(name: str, ticket: Ticket) -> Any:

@@ -6,10 +6,11 @@ position; each whose conditions hold does its actions through the services, as i
 TRIGGER_ROUNDS rounds only, so that rules setting each other off stop. An import
 (channel import) replays history and sets off no trigger.
 
-Cost: the active triggers are read once and kept in the process (`active_triggers`), so a
-change with no trigger matching costs one query for the round's tickets (plus one for
-their tags and one for the replies' texts, only when a trigger reads them), whatever the
-number of triggers.
+Cost: the active triggers are read once and kept in the process (`active_triggers`), and a
+ticket changed by one service call is checked on the row that service locked, so checking
+costs no query, whatever the number of triggers; the round's tags and replies' texts are
+read (one query each, for all its tickets) only when a condition asks for them, and the
+tickets of a set-based change in one query.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def react(round: changes.Round) -> None:
     ]
     if not ids:
         return
-    for situation in _situations(ids, by_ticket, triggers, round.number):
+    for situation in _situations(ids, by_ticket, round.number):
         for trigger in triggers:
             _check(trigger, situation)
 
@@ -110,15 +111,15 @@ def _created_in_this_change(pk: int, events: list[TicketEvent], number: int) -> 
 def _situations(
     ids: list[int],
     by_ticket: dict[int, list[TicketEvent]],
-    triggers: list[Trigger],
     number: int,
 ) -> list[rules.Situation]:
     """What the triggers see of each ticket: its row as the round left it, and what the
     round's events say about the change."""
-    tickets = Ticket.objects.select_related("status", "requester").in_bulk(ids)
-    conditions = [condition for trigger in triggers for condition in trigger.conditions]
-    tags = tag_names_for(tickets.values()) if rules.needs(conditions, "tags") else {}
-    texts = _reply_texts(by_ticket) if rules.needs(conditions, "reply_text") else {}
+    tickets = _tickets(ids, by_ticket)
+    lookups = rules.RoundLookups(
+        load_tags=lambda: tag_names_for(tickets.values()),
+        load_reply_texts=lambda: _reply_texts(by_ticket),
+    )
     situations = []
     for pk in ids:
         ticket = tickets.get(pk)
@@ -129,8 +130,7 @@ def _situations(
             ticket=ticket,
             channel=events[0].channel,
             created=_created_in_this_change(pk, events, number),
-            tags=tags.get(pk, []),
-            reply_texts=texts.get(pk, []),
+            lookups=lookups,
         )
         for event in events:
             name = rules.CHANGE_KINDS.get(TicketEvent.Kind(event.kind))
@@ -140,6 +140,21 @@ def _situations(
                 situation.changes[name] = (old, read(event.new_value))
         situations.append(situation)
     return situations
+
+
+def _tickets(ids: list[int], by_ticket: dict[int, list[TicketEvent]]) -> dict[int, Ticket]:
+    """The round's tickets as they are now. A ticket changed by one service call comes with
+    its events: the row the service locked and changed (the last event's), read again only
+    when its events carry none (a set-based change writes ids) or the change deleted it."""
+    tickets: dict[int, Ticket] = {}
+    for pk in ids:
+        last = by_ticket[pk][-1]
+        if TicketEvent.ticket.is_cached(last) and last.ticket.pk is not None:
+            tickets[pk] = last.ticket
+    missing = [pk for pk in ids if pk not in tickets]
+    if missing:
+        tickets |= Ticket.objects.select_related("status", "requester").in_bulk(missing)
+    return tickets
 
 
 def _reply_texts(by_ticket: dict[int, list[TicketEvent]]) -> dict[int, list[str]]:

@@ -516,18 +516,54 @@ def reply(ticket, agent):
     return services.post_reply(ticket=ticket, text="Done.", author=agent, channel=Channel.API)
 
 
-def test_ten_triggers_cost_a_reply_one_query(ticket, agent, django_assert_num_queries):
+def test_ten_triggers_cost_a_reply_only_the_lookups_they_ask_for(
+    ticket, agent, django_assert_num_queries
+):
     reply(ticket, agent)  # warms the statuses and the agent's lookups
     with django_assert_num_queries(7) as without:
         reply(ticket, agent)
+    base = len(without.captured_queries)
     for number in range(10):
         factories.TriggerFactory(
             conditions=[
                 {"field": "priority", "op": "is", "value": "urgent"},
                 {"field": "subject", "op": "contains", "value": f"word{number}"},
+                {"field": "status_category", "op": "is", "value": "pending"},
+                {"field": "channel", "op": "is", "value": "api"},
+                {"field": "status", "op": "changed"},
             ]
         )
     triggers.active_triggers()
-    with django_assert_num_queries(len(without.captured_queries) + 1):
+    # Checked on the row the reply locked: no query.
+    with django_assert_num_queries(base):
         reply(ticket, agent)
-    assert Reply.objects.filter(ticket=ticket).count() == 3
+    # The tags and the reply's text, once each, only when a condition reads them.
+    factories.TriggerFactory(conditions=[{"field": "tags", "op": "contains", "value": "vip"}])
+    factories.TriggerFactory(
+        conditions=[{"field": "reply_text", "op": "contains", "value": "refund"}]
+    )
+    factories.TriggerFactory(
+        conditions=[{"field": "tags", "op": "not_contains", "value": "vip"}],
+        actions=[{"action": "add_tags", "value": ["x"]}],
+        is_active=False,
+    )
+    triggers.active_triggers()
+    with django_assert_num_queries(base + 2):
+        reply(ticket, agent)
+    assert Reply.objects.filter(ticket=ticket).count() == 4
+
+
+def test_a_set_based_change_reads_its_tickets_once(agent, django_assert_num_queries):
+    factories.TriggerFactory(
+        conditions=[{"field": "priority", "op": "is", "value": "normal"}],
+        actions=[{"action": "add_tags", "value": ["x"]}],
+    )
+    tickets = factories.TicketFactory.create_batch(5, priority=Priority.URGENT)
+    on_hold = TicketStatus.objects.get(pk=FixedStatus.ON_HOLD)
+    triggers.active_triggers()
+    # Locking, the old statuses, the update, the events; then the tickets, for the triggers.
+    with django_assert_num_queries(2 + 4 + 1):  # and the savepoint, its release
+        services.change_status_of_many(
+            ticket_ids=[t.pk for t in tickets], status=on_hold, actor=agent, channel=Channel.WEB
+        )
+    assert [tags_of(t) for t in tickets] == [[]] * 5
