@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "mail",
     "compat",
     "portal",
+    "sla",
 ]
 
 MIDDLEWARE = [

@@ -387,6 +387,12 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
         db_persist=True,
     )
     replies_count = models.PositiveIntegerField(default=0)
+    # Service levels (the sla app): the policy covering the ticket, and the earliest due
+    # time of its running targets (null when none runs), kept by sla.clock.
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    sla_due_at = models.DateTimeField("next SLA breach", null=True, blank=True)
     last_reply_at = models.DateTimeField(null=True, blank=True)
 
     starred_by = models.ManyToManyField(
@@ -441,6 +447,9 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
             models.Index(
                 fields=["due_at"], condition=Q(due_at__isnull=False), name="ticket_due_idx"
             ),
+            # The queue by next SLA breach (nulls last, the index's own order) and its
+            # filters "breached" (sla_due_at < now) and "due within an hour": index ranges.
+            models.Index(fields=["sla_due_at", "id"], name="ticket_sla_due_idx"),
             # Threading incoming mail: the email that opened a ticket, by its Message-ID.
             models.Index(
                 fields=["message_id"], condition=~Q(message_id=""), name="ticket_message_id_idx"
