@@ -216,7 +216,8 @@ class TicketSlaTarget(models.Model):
 
     Running (`active`), it is due at `due_at`; paused, it keeps the seconds it had left
     (business seconds for a target in business hours) in `remaining_seconds`; met, at
-    `met_at`. `breached_at` is set once, when the breach is recorded, and stays when the
+    `met_at`. `target_seconds` is the time the policy gave, so that a target keeps the
+    time it used when the policy or its minutes change. `breached_at` is set once, when the breach is recorded, and stays when the
     target is met late. A next-response target is started again by each client message
     that follows an agent's answer."""
 
@@ -224,6 +225,10 @@ class TicketSlaTarget(models.Model):
     policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="ticket_targets")
     kind = models.CharField(max_length=20, choices=SlaTargetKind)
     business_hours = models.BooleanField(default=True)
+    target_seconds = models.PositiveIntegerField(
+        help_text="The time the policy gives, in seconds (of business hours when "
+        "business_hours is set)."
+    )
     state = models.CharField(max_length=10, choices=TargetState, default=TargetState.ACTIVE)
     started_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True)
