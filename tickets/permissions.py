@@ -106,6 +106,13 @@ ADMINISTRATOR_MODELS = (
     ("tickets", "apikey", ALL),
     ("mail", "mailbox", ALL),
     ("mail", "inboundmessage", ("view", "change")),
+    # Service levels (the sla app; its migration 0002 gives the group these).
+    ("sla", "businesscalendar", ALL),
+    ("sla", "openinghours", ALL),
+    ("sla", "holiday", ALL),
+    ("sla", "slapolicy", ALL),
+    ("sla", "slapolicytarget", ALL),
+    # Triggers and automations (automations 0002 gives the group these).
     ("automations", "trigger", ALL),
     ("automations", "automation", ALL),
 )
@@ -132,12 +139,13 @@ def create_roles(
     group_model: Any,
     permission_model: Any,
     using: str = "default",
-    app_labels: tuple[str, ...] | None = None,
+    *,
+    app_labels: frozenset[str] | None = None,
 ) -> None:
     """Create (or complete) the role groups; the models are Group and Permission, or their
     historical versions in a migration. A group keeps any permission an administrator added.
-    With `app_labels`, only the permissions of those apps are given: an app's migration
-    gives its own once its models exist."""
+    With `app_labels`, only the permissions of those apps (a migration gives an app's
+    permissions once its models exist)."""
     for role, all_codenames in ROLE_PERMISSIONS.items():
         codenames = frozenset(
             codename

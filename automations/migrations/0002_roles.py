@@ -17,7 +17,7 @@ def forwards(apps, schema_editor):
         apps.get_model("auth", "Group"),
         apps.get_model("auth", "Permission"),
         using,
-        app_labels=("automations",),
+        app_labels=frozenset({"automations"}),
     )
 
 

@@ -28,6 +28,7 @@ from .delivery import record_bounce
 from .feedback import rate_ticket, set_pin, set_star
 from .many import change_status_of_many, set_field_of_many
 from .removal import delete_agent, delete_contact, delete_team
+from .service_levels import record_sla_breach
 from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
 from .tickets import (
     add_tags,
@@ -74,6 +75,7 @@ __all__ = [
     "post_reply",
     "rate_ticket",
     "record_bounce",
+    "record_sla_breach",
     "remove_sticky_note",
     "remove_tags",
     "restore",
