@@ -11,6 +11,8 @@ A condition is `{"field": F, "op": O, "value": V}`; all of a rule's conditions m
 - `tags` (`contains`, `not_contains`, a tag name, in any case);
 - `subject`, `message` (`contains`, `not_contains`, text in any case; message is the
   opening message);
+- `business_hours` (`is`: now is within the opening hours of the business calendar whose
+  id is the value, `is_not`: outside them; sla.hours);
 - triggers only: `channel` (`is`, `is_not`: web, api, admin, email, system, portal),
   `reply_text` (`contains`, `not_contains`: a reply or note written in the change),
   and for `status`, `priority`, `assignee`, `team`, `department` the change itself:
@@ -32,7 +34,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q
+from django.utils import timezone
 
+from sla import hours
+from sla.models import BusinessCalendar
 from tickets.agents import agents
 from tickets.models import (
     Category,
@@ -89,6 +94,8 @@ STATE_FIELDS = (
     "requester_domain",
 )
 TEXT_FIELDS = ("subject", "message")
+# Not the ticket's state but the moment's: checked when the rule is.
+MOMENT_FIELDS = ("business_hours",)
 TRIGGER_ONLY = ("channel", "reply_text")
 
 ACTIONS = (
@@ -111,6 +118,8 @@ def _ops(name: str, *, for_triggers: bool) -> tuple[str, ...]:
         return STATE_OPS + changes
     if name == "tags" or name in TEXT_FIELDS:
         return TEXT_OPS
+    if name in MOMENT_FIELDS:
+        return STATE_OPS
     if for_triggers and name == "channel":
         return STATE_OPS
     if for_triggers and name == "reply_text":
@@ -119,7 +128,7 @@ def _ops(name: str, *, for_triggers: bool) -> tuple[str, ...]:
 
 
 def _field_names(*, for_triggers: bool) -> list[str]:
-    names = [*STATE_FIELDS, "tags", *TEXT_FIELDS]
+    names = [*STATE_FIELDS, "tags", *TEXT_FIELDS, *MOMENT_FIELDS]
     return [*names, *TRIGGER_ONLY] if for_triggers else names
 
 
@@ -162,19 +171,27 @@ def _check_value(name: str, value: Any) -> None:
         raise ValidationError(f"{name} needs a value.")
     if value is None:
         return
-    if name in RELATED or name == "assignee":
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ValidationError(f"the value of {name} is an id (a number).")
-        if name == "assignee":
-            if not agents().filter(pk=value).exists():
-                raise ValidationError(f"no active agent has id {value}.")
-        elif not RELATED[name]._default_manager.filter(pk=value).exists():
-            raise ValidationError(f"no {name} has id {value}.")
+    if name in RELATED or name in ("assignee", "business_hours"):
+        _check_id(name, value)
     elif name in CHOICES:
         if value not in CHOICES[name]:
             raise ValidationError(f"the value of {name} is one of {', '.join(CHOICES[name])}.")
     elif not isinstance(value, str) or not value.strip():
         raise ValidationError(f"the value of {name} is a non-empty text.")
+
+
+def _check_id(name: str, value: Any) -> None:
+    """An id that names an existing object of the kind `name` refers to."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(f"the value of {name} is an id (a number).")
+    if name == "assignee":
+        found, noun = agents().filter(pk=value).exists(), "active agent"
+    elif name == "business_hours":
+        found, noun = BusinessCalendar.objects.filter(pk=value).exists(), "business calendar"
+    else:
+        found, noun = RELATED[name]._default_manager.filter(pk=value).exists(), name
+    if not found:
+        raise ValidationError(f"no {noun} has id {value}.")
 
 
 def check_actions(actions: Any) -> None:
@@ -246,6 +263,10 @@ def _condition_q(condition: Mapping[str, Any]) -> Q | None:
     name, op, value = condition["field"], condition["op"], condition.get("value")
     if name in TRIGGER_ONLY or op in CHANGE_OPS:
         return None
+    if name in MOMENT_FIELDS:
+        is_open = open_now(value)
+        q = Q() if is_open else Q(pk__in=[])
+        return q if op == "is" else (Q(pk__in=[]) if is_open else Q())
     if name == "tags":
         tagged = TaggedTicket.objects.filter(tag__name__iexact=value).values("content_object_id")
         q = Q(pk__in=tagged)
@@ -298,6 +319,12 @@ class RoundLookups:
     load_reply_texts: Callable[[], dict[int, list[str]]]
     _tags: dict[int, list[str]] | None = None
     _texts: dict[int, list[str]] | None = None
+    _open: dict[int, bool] = field(default_factory=dict)
+
+    def open_now(self, calendar_id: int) -> bool:
+        if calendar_id not in self._open:
+            self._open[calendar_id] = open_now(calendar_id)
+        return self._open[calendar_id]
 
     def tags(self) -> dict[int, list[str]]:
         if self._tags is None:
@@ -308,6 +335,12 @@ class RoundLookups:
         if self._texts is None:
             self._texts = self.load_reply_texts()
         return self._texts
+
+
+def open_now(calendar_id: int) -> bool:
+    """Whether the business calendar is open now; a calendar deleted since is closed."""
+    calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    return calendar is not None and hours.is_open(calendar, timezone.now())
 
 
 def _current(name: str, ticket: Ticket) -> Any:
@@ -345,6 +378,8 @@ def _holds(condition: Mapping[str, Any], situation: Situation) -> bool:
         found = _contains(situation.reply_texts, value)
     elif name == "channel":
         found = situation.channel == value
+    elif name in MOMENT_FIELDS:
+        found = situation.lookups.open_now(value)
     elif name == "requester_domain":
         found = _current(name, situation.ticket) == value.strip().lower()
     else:

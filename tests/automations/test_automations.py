@@ -350,3 +350,15 @@ def test_set_field_of_many_to_nobody(agent):
     ticket.refresh_from_db()
     assert (ticket.assignee_id, ticket.updated_at) == (None, NOW)
     assert TicketEvent.objects.get(ticket=ticket).new_value is None
+
+
+def test_an_automation_only_within_business_hours(close_after_a_week):
+    calendar = factories.BusinessCalendarFactory()  # Monday to Friday, 9 to 17 in London
+    close_after_a_week.conditions = [{"field": "business_hours", "op": "is", "value": calendar.pk}]
+    close_after_a_week.save()
+    pending_ticket(8)
+    saturday = NOW + datetime.timedelta(days=4)
+    with freeze_time(saturday):
+        assert runs.run(close_after_a_week).tickets == 0
+    with freeze_time(saturday + datetime.timedelta(days=2)):  # Monday noon
+        assert runs.run(close_after_a_week).tickets == 1

@@ -1,8 +1,11 @@
 """Triggers: they act when a ticket is created or changed by any channel, through the
 services and as themselves, once per ticket and change, and rules cannot loop."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
+from freezegun import freeze_time
 
 from automations import triggers
 from automations.models import TeamRotation, Trigger
@@ -567,3 +570,38 @@ def test_a_set_based_change_reads_its_tickets_once(agent, django_assert_num_quer
             ticket_ids=[t.pk for t in tickets], status=on_hold, actor=agent, channel=Channel.WEB
         )
     assert [tags_of(t) for t in tickets] == [[]] * 5
+
+
+# Business hours -------------------------------------------------------------------------
+
+TUESDAY_MORNING = datetime.datetime(2026, 3, 10, 10, 0, tzinfo=datetime.UTC)
+SATURDAY = datetime.datetime(2026, 3, 14, 10, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "op", "holds"),
+    [
+        (TUESDAY_MORNING, "is", True),
+        (SATURDAY, "is", False),
+        (TUESDAY_MORNING, "is_not", False),
+        (SATURDAY, "is_not", True),
+    ],
+)
+def test_within_the_business_hours_of_a_calendar(ticket, agent, moment, op, holds):
+    calendar = factories.BusinessCalendarFactory()  # Monday to Friday, 9 to 17 in London
+    factories.TriggerFactory(
+        conditions=[{"field": "business_hours", "op": op, "value": calendar.pk}]
+    )
+    with freeze_time(moment):
+        services.update_ticket(ticket=ticket, priority=2, actor=agent, channel=Channel.WEB)
+    assert tags_of(ticket) == (["seen"] if holds else [])
+
+
+def test_a_business_calendar_that_does_not_exist_is_refused():
+    trigger = Trigger(
+        name="Hours",
+        conditions=[{"field": "business_hours", "op": "is", "value": 4242}],
+        actions=[{"action": "add_tags", "value": ["x"]}],
+    )
+    with pytest.raises(ValidationError, match="no business calendar has id 4242"):
+        trigger.full_clean()
