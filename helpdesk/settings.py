@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "portal",
     "sla",
     "automations",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -393,3 +394,10 @@ SIGN_IN_LOCKOUT_SECONDS = int(os.environ.get("SIGN_IN_LOCKOUT_SECONDS", "900"))
 # Password reset requests, as "number/period" rates (as the portal's limits).
 PASSWORD_RESET_RATE_PER_ADDRESS = os.environ.get("PASSWORD_RESET_RATE_PER_ADDRESS", "3/hour")
 PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "20/hour")
+
+# Webhooks (docs/webhooks.md): the seconds an endpoint has to answer, and which addresses
+# that are not public (private, loopback, link-local, ...) may be sent to: any with
+# WEBHOOKS_ALLOW_PRIVATE_ADDRESSES, or those of WEBHOOKS_ALLOWED_NETWORKS ("10.0.0.0/8,...").
+WEBHOOKS_TIMEOUT = float(os.environ.get("WEBHOOKS_TIMEOUT", "10"))
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")

@@ -73,6 +73,20 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def webhooks_to_loopback(settings):
+    """Webhooks may go to loopback receivers (tests' own HTTP servers), no other private
+    address (webhooks.addresses)."""
+    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+    # Which events are subscribed to is cached: no endpoint exists when a test starts, and
+    # the cache says so, as in a process that has served a change (the factory forgets it).
+    from django.core.cache import cache
+
+    from webhooks import publishing
+
+    cache.set(publishing.SUBSCRIPTIONS_KEY, [], publishing.SUBSCRIPTIONS_CACHE_SECONDS)
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploaded files go to a directory of the test's own, never to the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"

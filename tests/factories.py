@@ -12,6 +12,7 @@ from sla import models as sla_models
 from sla.policies import forget_policies as forget_sla_policies
 from tickets import models
 from tickets.statuses import FixedStatus
+from webhooks import models as webhook_models
 
 
 class UserFactory(DjangoModelFactory):
@@ -397,3 +398,22 @@ class SlaPolicyFactory(DjangoModelFactory):
         if create and extracted:
             obj.tags.set([_tag(name) for name in extracted])
         forget_sla_policies()
+
+
+class WebhookEndpointFactory(DjangoModelFactory):
+    class Meta:
+        model = webhook_models.WebhookEndpoint
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Endpoint {n}")
+    url = factory.Sequence(lambda n: f"http://127.0.0.1:9/hooks/{n}")
+    events = factory.LazyFunction(
+        lambda: [event.value for event in webhook_models.SUBSCRIBABLE_EVENTS]
+    )
+
+    @factory.post_generation
+    def forget_subscriptions(obj, create, extracted, **kwargs):
+        """As the admin does after saving an endpoint."""
+        from webhooks.publishing import forget_subscriptions
+
+        forget_subscriptions()

@@ -397,6 +397,21 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
             ),
             ADMINISTRATOR,
         ),
+        (
+            "admin: webhook endpoints",
+            lambda: reverse("admin:webhooks_webhookendpoint_changelist"),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: new webhook endpoint",
+            lambda: reverse("admin:webhooks_webhookendpoint_add"),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: webhook deliveries",
+            lambda: reverse("admin:webhooks_webhookdelivery_changelist"),
+            ADMINISTRATOR,
+        ),
     ]
 
 
