@@ -24,6 +24,8 @@ from django.db import transaction
 from tickets import services
 from tickets.agents import agent_condition
 from tickets.models import Category, Channel, Priority, Team, Ticket, TicketStatus
+from webhooks import publishing
+from webhooks.models import WebhookEndpoint
 
 from . import tasks
 from .models import Rule, TeamRotation
@@ -48,7 +50,7 @@ def apply(rule: Rule, ticket: Ticket) -> None:
 
 def apply_to_many(rule: Rule, ticket_ids: Sequence[int]) -> None:
     """Do each of the rule's actions to many tickets: set-based where the services can,
-    ticket by ticket for the rest (tags, round-robin, emails)."""
+    ticket by ticket for the rest (tags, round-robin, emails, webhooks)."""
     for action in rule.actions:
         name, value = action["action"], action.get("value")
         if name in SET_BASED:
@@ -124,6 +126,11 @@ def _apply_one(name: str, value: Any, ticket: Ticket, rule: Rule) -> None:
                 rule=rule.reference(),
             )
             transaction.on_commit(send, robust=True)
+        case "call_webhook":
+            endpoint = WebhookEndpoint.objects.get(pk=value["endpoint"])
+            publishing.deliver_to(
+                endpoint, event=value["event"], ticket=ticket, details={"rule": rule.reference()}
+            )
 
 
 def _apply_to_many(name: str, value: Any, ticket_ids: Sequence[int]) -> None:

@@ -22,7 +22,8 @@ An action is `{"action": A, "value": V}`: `set_status` (a status id), `set_prior
 (normal, high, urgent), `set_department` (id), `set_team`, `set_assignee` (ids or null),
 `assign_round_robin` (a team id: its active agents in turn), `add_tags`, `remove_tags`
 (lists of names), `email_requester` ({"subject", "body"}), `email_agents` ({"to":
-"assignee" or "team", "subject", "body"}). Subjects and bodies take the placeholders of
+"assignee" or "team", "subject", "body"}), `call_webhook` ({"endpoint": an endpoint's id,
+"event": one of webhooks.models.SUBSCRIBABLE_EVENTS}). Subjects and bodies take the placeholders of
 `automations.emails.PLACEHOLDERS`.
 """
 
@@ -53,6 +54,7 @@ from tickets.models import (
 )
 from tickets.services.common import normalize_tags
 from tickets.statuses import StatusCategory
+from webhooks.models import SUBSCRIBABLE_EVENTS, WebhookEndpoint
 
 from . import emails
 
@@ -109,6 +111,7 @@ ACTIONS = (
     "remove_tags",
     "email_requester",
     "email_agents",
+    "call_webhook",
 )
 
 
@@ -219,6 +222,8 @@ def _check_action(action: Any) -> None:
             raise ValidationError('the value is a list of tag names: ["vip"].')
     elif name in ("email_requester", "email_agents"):
         _check_email(name, value)
+    elif name == "call_webhook":
+        _check_webhook(value)
     elif name == "assign_round_robin":
         if value is None:
             raise ValidationError("round-robin needs a team's id.")
@@ -231,6 +236,19 @@ def _check_action(action: Any) -> None:
 
 def _is_department(pk: int) -> bool:
     return Category.objects.filter(pk=pk, type=Category.Type.TICKET).exists()
+
+
+def _check_webhook(value: Any) -> None:
+    events = [event.value for event in SUBSCRIBABLE_EVENTS]
+    if not isinstance(value, dict) or set(value) != {"endpoint", "event"}:
+        raise ValidationError('the value is {"endpoint": an endpoint\'s id, "event": ...}.')
+    if value["event"] not in events:
+        raise ValidationError(f"the event is one of {', '.join(events)}.")
+    endpoint = value["endpoint"]
+    if not isinstance(endpoint, int) or isinstance(endpoint, bool):
+        raise ValidationError("the endpoint is an id (a number).")
+    if not WebhookEndpoint.objects.filter(pk=endpoint).exists():
+        raise ValidationError(f"no webhook endpoint has id {endpoint}.")
 
 
 def _check_email(name: str, value: Any) -> None:
