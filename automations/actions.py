@@ -32,7 +32,7 @@ from .models import Rule, TeamRotation
 
 logger = logging.getLogger("automations")
 
-SYSTEM = {"actor": None, "channel": Channel.SYSTEM}
+SYSTEM: dict[str, Any] = {"actor": None, "channel": Channel.SYSTEM}
 # What makes an action be skipped rather than fail the change.
 SKIPPED = (ValidationError, services.Conflict, LookupError, ObjectDoesNotExist)
 # The actions that many tickets get in a few statements (tickets.services.many).

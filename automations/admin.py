@@ -66,8 +66,6 @@ class RuleForm(forms.ModelForm):
 
 class RuleAdmin(admin.ModelAdmin):
     form = RuleForm
-    list_display: tuple[str, ...] = ("name", "position", "is_active", "updated_at")
-    list_filter: tuple[str, ...] = ("is_active",)
     search_fields = ("name", "description")
     ordering = ("position", "pk")
     readonly_fields = ("preview_link",)

@@ -214,7 +214,8 @@ def check_actions(actions: Any) -> None:
 def _check_action(action: Any) -> None:
     if not isinstance(action, dict) or set(action) - {"action", "value"}:
         raise ValidationError('write it as {"action": ..., "value": ...}.')
-    name, value = action.get("action"), action.get("value")
+    name = action.get("action")
+    value: Any = action.get("value")
     if name not in ACTIONS:
         raise ValidationError(f"the action is one of {', '.join(ACTIONS)}.")
     if name in ("add_tags", "remove_tags"):
@@ -278,7 +279,8 @@ def state_q(conditions: Sequence[Mapping[str, Any]]) -> Q:
 
 
 def _condition_q(condition: Mapping[str, Any]) -> Q | None:
-    name, op, value = condition["field"], condition["op"], condition.get("value")
+    name, op = condition["field"], condition["op"]
+    value: Any = condition.get("value")
     if name in TRIGGER_ONLY or op in CHANGE_OPS:
         return None
     if name in MOMENT_FIELDS:
@@ -381,7 +383,8 @@ def _contains(haystacks: Sequence[str], needle: str) -> bool:
 
 
 def _holds(condition: Mapping[str, Any], situation: Situation) -> bool:
-    name, op, value = condition["field"], condition["op"], condition.get("value")
+    name, op = condition["field"], condition["op"]
+    value: Any = condition.get("value")
     if op in CHANGE_OPS:
         change = situation.changes.get(name)
         if change is None:

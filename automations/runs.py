@@ -84,7 +84,7 @@ def run(automation: Automation, now: datetime.datetime | None = None) -> RunResu
     while True:
         with changes.atomic():
             rows = list(
-                candidates(automation, now)
+                candidates(automation, now)  # type: ignore[misc]  # `moment` is annotated
                 .filter(pk__gt=last_pk)
                 .order_by("pk")
                 .select_for_update(of=("self",))

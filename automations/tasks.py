@@ -42,6 +42,8 @@ def recipients(ticket: Ticket, to: str) -> list[str]:
     from django.contrib.auth import get_user_model
 
     if to == "assignee":
+        if ticket.assignee_id is None:
+            return []
         people = get_user_model().objects.filter(agent_condition(), pk=ticket.assignee_id)
     else:
         people = get_user_model().objects.filter(agent_condition(), helpdesk_teams=ticket.team_id)
