@@ -107,6 +107,25 @@ def _sla_policies_read_afresh():
     cache.delete(CACHE_KEY)
 
 
+@pytest.fixture(autouse=True)
+def _no_triggers_cached():
+    """The triggers' reaction keeps the active triggers in memory (automations.triggers).
+    A test starts with none kept, as its database has none (saving a trigger makes every
+    process read them again), so that the queries pinned on a change are the change's own."""
+    import time
+
+    from django.core.cache import cache
+
+    from automations import triggers
+
+    triggers.forget()
+    triggers._loaded.update(
+        version=cache.get(triggers.VERSION_KEY), at=time.monotonic(), triggers=[]
+    )
+    yield
+    triggers.forget()
+
+
 @pytest.fixture
 def agent(db):
     return factories.AgentFactory()
