@@ -48,19 +48,24 @@ MOMENTS = {
 }
 
 
-def candidates(automation: Automation, now: datetime.datetime | None = None) -> QuerySet[Ticket]:
-    """The tickets the automation would act on now, with their `moment`."""
+def candidates(
+    automation: Automation, now: datetime.datetime | None = None, *, after: int = 0
+) -> QuerySet[Ticket]:
+    """The tickets the automation would act on now, with their `moment`; those with ids
+    above `after` (a run goes through them in id order: the bound is given to the firings
+    too, so that the database reads only theirs from there on)."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(hours=automation.hours)
     tickets = (
         Ticket.objects.annotate(moment=MOMENTS[Since(automation.since)])
         .filter(rules.state_q(automation.conditions))
         .filter(moment__lte=cutoff, is_spam=False, active_state=ActiveState.ACTIVE)
+        .filter(pk__gt=after)
     )
     if automation.since == Since.PENDING:
         tickets = tickets.filter(status__category=StatusCategory.PENDING)
     fired = AutomationFiring.objects.filter(
-        automation=automation, ticket=OuterRef("pk"), state=OuterRef("moment")
+        automation=automation, ticket=OuterRef("pk"), state=OuterRef("moment"), ticket__gt=after
     )
     return tickets.filter(~Exists(fired))
 
@@ -84,8 +89,7 @@ def run(automation: Automation, now: datetime.datetime | None = None) -> RunResu
     while True:
         with changes.atomic():
             rows = list(
-                candidates(automation, now)  # type: ignore[misc]  # `moment` is annotated
-                .filter(pk__gt=last_pk)
+                candidates(automation, now, after=last_pk)  # type: ignore[misc]  # `moment` is annotated
                 .order_by("pk")
                 .select_for_update(of=("self",))
                 .values_list("pk", "moment")[:BATCH]
