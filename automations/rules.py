@@ -408,8 +408,15 @@ def _holds(condition: Mapping[str, Any], situation: Situation) -> bool:
     return not found if op in ("is_not", "not_contains") else found
 
 
+# The conditions that read something the ticket's row does not hold (one query each for
+# the whole round): checked after the others, so that a trigger those others already rule
+# out reads nothing.
+LOOKUP_FIELDS = frozenset({"tags", "reply_text", "requester_domain", "business_hours"})
+
+
 def matches(conditions: Sequence[Mapping[str, Any]], situation: Situation) -> bool:
-    return all(_holds(condition, situation) for condition in conditions)
+    ordered = sorted(conditions, key=lambda condition: condition["field"] in LOOKUP_FIELDS)
+    return all(_holds(condition, situation) for condition in ordered)
 
 
 def needs(conditions: Sequence[Mapping[str, Any]], name: str) -> bool:
