@@ -312,8 +312,9 @@ def _condition_q(condition: Mapping[str, Any]) -> Q | None:
 class Situation:
     """What a trigger sees of one ticket in one round of a change.
 
-    The tags and the replies' texts are read only when a condition asks for them, then for
-    every ticket of the round at once (`lookups`, shared by the round's situations)."""
+    What the ticket's row does not hold (its tags, the replies' texts, the requester's
+    address) is read only when a condition asks for it, then for every ticket of the round
+    at once (`lookups`, shared by the round's situations)."""
 
     ticket: Ticket
     channel: str
@@ -324,37 +325,38 @@ class Situation:
 
     @property
     def tags(self) -> list[str]:
-        return self.lookups.tags().get(self.ticket.pk, [])
+        return self.lookups.values("tags", self.ticket.pk)
 
     @property
     def reply_texts(self) -> list[str]:
-        return self.lookups.reply_texts().get(self.ticket.pk, [])
+        return self.lookups.values("reply_text", self.ticket.pk)
+
+    @property
+    def requester_domain(self) -> str | None:
+        emails = self.lookups.values("requester_domain", self.ticket.pk)
+        email = emails[0] if emails else ""
+        return email.rpartition("@")[2].lower() if "@" in email else None
 
 
 @dataclass
 class RoundLookups:
-    """What a round's situations read lazily, once for all of its tickets."""
+    """What a round's situations read lazily: `load()` reads every kind the triggers'
+    conditions name, for all the round's tickets, in one query, as {kind: {ticket id:
+    [values]}}; the calendars are read one by one, when asked."""
 
-    load_tags: Callable[[], dict[int, list[str]]]
-    load_reply_texts: Callable[[], dict[int, list[str]]]
-    _tags: dict[int, list[str]] | None = None
-    _texts: dict[int, list[str]] | None = None
+    load: Callable[[], dict[str, dict[int, list[str]]]]
+    _loaded: dict[str, dict[int, list[str]]] | None = None
     _open: dict[int, bool] = field(default_factory=dict)
+
+    def values(self, kind: str, ticket_id: int) -> list[str]:
+        if self._loaded is None:
+            self._loaded = self.load()
+        return self._loaded.get(kind, {}).get(ticket_id, [])
 
     def open_now(self, calendar_id: int) -> bool:
         if calendar_id not in self._open:
             self._open[calendar_id] = open_now(calendar_id)
         return self._open[calendar_id]
-
-    def tags(self) -> dict[int, list[str]]:
-        if self._tags is None:
-            self._tags = self.load_tags()
-        return self._tags
-
-    def reply_texts(self) -> dict[int, list[str]]:
-        if self._texts is None:
-            self._texts = self.load_reply_texts()
-        return self._texts
 
 
 def open_now(calendar_id: int) -> bool:
@@ -371,9 +373,6 @@ def _current(name: str, ticket: Ticket) -> Any:
             return Priority(ticket.priority).code
         case "source":
             return ticket.source
-        case "requester_domain":
-            email = ticket.requester.email if ticket.requester_id and ticket.requester else ""
-            return email.rpartition("@")[2].lower() if "@" in email else None
     return getattr(ticket, f"{name}_id")
 
 
@@ -402,7 +401,7 @@ def _holds(condition: Mapping[str, Any], situation: Situation) -> bool:
     elif name in MOMENT_FIELDS:
         found = situation.lookups.open_now(value)
     elif name == "requester_domain":
-        found = _current(name, situation.ticket) == value.strip().lower()
+        found = situation.requester_domain == value.strip().lower()
     else:
         found = _current(name, situation.ticket) == value
     return not found if op in ("is_not", "not_contains") else found

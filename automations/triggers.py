@@ -8,9 +8,9 @@ TRIGGER_ROUNDS rounds only, so that rules setting each other off stop. An import
 
 Cost: the active triggers are read once and kept in the process (`active_triggers`), and a
 ticket changed by one service call is checked on the row that service locked, so checking
-costs no query, whatever the number of triggers; the round's tags and replies' texts are
-read (one query each, for all its tickets) only when a condition asks for them, and the
-tickets of a set-based change in one query.
+costs no query, whatever the number of triggers; the round's tags, replies' texts and
+requesters' addresses are read only when a condition asks for one of them, together in one
+query for all its tickets, and the tickets of a set-based change in one query.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import QuerySet, Value
 
 from tickets import changes
-from tickets.models import Channel, Reply, Ticket, TicketEvent
-from tickets.queries import tag_names_for
+from tickets.models import Channel, Reply, TaggedTicket, Ticket, TicketEvent
 
 from . import actions, rules
 from .models import Trigger
@@ -116,10 +116,9 @@ def _situations(
     """What the triggers see of each ticket: its row as the round left it, and what the
     round's events say about the change."""
     tickets = _tickets(ids, by_ticket)
-    lookups = rules.RoundLookups(
-        load_tags=lambda: tag_names_for(tickets.values()),
-        load_reply_texts=lambda: _reply_texts(by_ticket),
-    )
+    conditions = [condition for trigger in active_triggers() for condition in trigger.conditions]
+    kinds = [kind for kind in LOOKUPS if rules.needs(conditions, kind)]
+    lookups = rules.RoundLookups(load=lambda: _lookups(kinds, ids, by_ticket))
     situations = []
     for pk in ids:
         ticket = tickets.get(pk)
@@ -157,8 +156,48 @@ def _tickets(ids: list[int], by_ticket: dict[int, list[TicketEvent]]) -> dict[in
     return tickets
 
 
-def _reply_texts(by_ticket: dict[int, list[TicketEvent]]) -> dict[int, list[str]]:
-    reply_ids = [
+# What a round may have to read besides its tickets' rows.
+LOOKUPS = ("tags", "reply_text", "requester_domain")
+
+
+def _lookups(
+    kinds: list[str], ids: list[int], by_ticket: dict[int, list[TicketEvent]]
+) -> dict[str, dict[int, list[str]]]:
+    """The tags, the texts of the replies written in the round and the requester's address
+    of the round's tickets, those of `kinds`, in one query (a UNION of one part each)."""
+    parts: list[QuerySet[Any, Any]] = []
+    if "tags" in kinds:
+        parts.append(
+            TaggedTicket.objects.filter(content_object_id__in=ids)
+            .order_by()
+            .values_list(Value("tags"), "content_object_id", "tag__name")
+        )
+    reply_ids = _reply_ids(by_ticket)
+    if "reply_text" in kinds and reply_ids:
+        parts.append(
+            Reply.objects.filter(pk__in=reply_ids)
+            .order_by()
+            .values_list(Value("reply_text"), "ticket_id", "text")
+        )
+    if "requester_domain" in kinds:
+        parts.append(
+            Ticket.objects.filter(pk__in=ids, requester__isnull=False)
+            .order_by()
+            .values_list(Value("requester_domain"), "pk", "requester__email")
+        )
+    found: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    if not parts:
+        return found
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for kind, ticket_id, value in rows:
+        found[kind][ticket_id].append(value)
+    for tags in found["tags"].values():
+        tags.sort(key=str.lower)
+    return found
+
+
+def _reply_ids(by_ticket: dict[int, list[TicketEvent]]) -> list[int]:
+    return [
         event.new_value["reply_id"]
         for events in by_ticket.values()
         for event in events
@@ -166,10 +205,3 @@ def _reply_texts(by_ticket: dict[int, list[TicketEvent]]) -> dict[int, list[str]
         and isinstance(event.new_value, dict)
         and "reply_id" in event.new_value
     ]
-    texts: dict[int, list[str]] = defaultdict(list)
-    if reply_ids:
-        for ticket_id, text in Reply.objects.filter(pk__in=reply_ids).values_list(
-            "ticket_id", "text"
-        ):
-            texts[ticket_id].append(text)
-    return texts
