@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "mail",
     "compat",
     "portal",
+    "sla",
+    "automations",
     "webhooks",
 ]
 
@@ -348,6 +350,11 @@ COMPAT_AVATAR_URL = os.environ.get(
 MAIL_IMAP_CA_FILE = os.environ.get("MAIL_IMAP_CA_FILE", "")
 MAIL_IMAP_TIMEOUT = int(os.environ.get("MAIL_IMAP_TIMEOUT", "60"))
 MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL", "60"))
+# How often the task worker records the SLA breaches (sla.tasks), in seconds.
+SLA_BREACH_INTERVAL = int(os.environ.get("SLA_BREACH_INTERVAL", "60"))
+
+# The seconds between two runs of the worker's automations (docs/sla-and-automations.md).
+AUTOMATIONS_INTERVAL = int(os.environ.get("AUTOMATIONS_INTERVAL", "300"))
 
 # The requester portal (docs/portal.md): its branding, its links' lifetimes, the
 # satisfaction emails and the limits that keep robots out.

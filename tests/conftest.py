@@ -93,6 +93,39 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def _sla_policies_read_afresh():
+    """The SLA clock caches the active policies (sla.policies). A test starts with none
+    (as its database has none: the factories and the admin forget them when they add
+    one), so that the queries pinned on a change are the change's own."""
+    from django.core.cache import cache
+
+    from sla.policies import CACHE_KEY, Policies
+
+    cache.set(CACHE_KEY, Policies([]))
+    yield
+    cache.delete(CACHE_KEY)
+
+
+@pytest.fixture(autouse=True)
+def _no_triggers_cached():
+    """The triggers' reaction keeps the active triggers in memory (automations.triggers).
+    A test starts with none kept, as its database has none (saving a trigger makes every
+    process read them again), so that the queries pinned on a change are the change's own."""
+    import time
+
+    from django.core.cache import cache
+
+    from automations import triggers
+
+    triggers.forget()
+    triggers._loaded.update(
+        version=cache.get(triggers.VERSION_KEY), at=time.monotonic(), triggers=[]
+    )
+    yield
+    triggers.forget()
+
+
 @pytest.fixture
 def agent(db):
     return factories.AgentFactory()

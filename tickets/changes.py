@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 # The reactions, as dotted paths of functions taking a Round, in the order they run.
 REACTIONS: tuple[str, ...] = (
+    "sla.clock.react",
+    "automations.triggers.react",
     "tickets.inbox.react",  # the bell's notifications of mentions and clients' replies
     "webhooks.publishing.react",  # last: the payloads show what the rules did
 )

@@ -383,6 +383,39 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
         ("admin: new mailbox", lambda: reverse("admin:mail_mailbox_add"), ADMINISTRATOR),
         ("admin: new API key", lambda: reverse("admin:tickets_apikey_add"), ADMINISTRATOR),
         (
+            "admin: new business calendar",
+            lambda: reverse("admin:sla_businesscalendar_add"),
+            ADMINISTRATOR,
+        ),
+        ("admin: new SLA policy", lambda: reverse("admin:sla_slapolicy_add"), ADMINISTRATOR),
+        ("admin: SLA policies", lambda: reverse("admin:sla_slapolicy_changelist"), ADMINISTRATOR),
+        ("admin: triggers", lambda: reverse("admin:automations_trigger_changelist"), ADMINISTRATOR),
+        ("admin: new trigger", lambda: reverse("admin:automations_trigger_add"), ADMINISTRATOR),
+        (
+            "admin: trigger preview",
+            lambda: reverse(
+                "admin:automations_trigger_preview", args=[factories.TriggerFactory().pk]
+            ),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: automations",
+            lambda: reverse("admin:automations_automation_changelist"),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: new automation",
+            lambda: reverse("admin:automations_automation_add"),
+            ADMINISTRATOR,
+        ),
+        (
+            "admin: automation preview",
+            lambda: reverse(
+                "admin:automations_automation_preview", args=[factories.AutomationFactory().pk]
+            ),
+            ADMINISTRATOR,
+        ),
+        (
             "admin: webhook endpoints",
             lambda: reverse("admin:webhooks_webhookendpoint_changelist"),
             ADMINISTRATOR,

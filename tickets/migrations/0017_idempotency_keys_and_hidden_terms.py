@@ -105,7 +105,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0016_waiting_since"),
+        ("tickets", "0016_sla"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

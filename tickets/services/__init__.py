@@ -27,7 +27,9 @@ from .conversation import delete_reply, post_reply
 from .delivery import record_bounce
 from .feedback import rate_ticket, set_pin, set_star
 from .macros import apply_macro
+from .many import change_status_of_many, set_field_of_many
 from .removal import delete_agent, delete_contact, delete_team
+from .service_levels import record_sla_breach
 from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
 from .tickets import (
     add_tags,
@@ -61,6 +63,7 @@ __all__ = [
     "archive",
     "assign",
     "change_status",
+    "change_status_of_many",
     "change_sticky_note",
     "change_tags",
     "check_ticket_fields",
@@ -74,9 +77,11 @@ __all__ = [
     "post_reply",
     "rate_ticket",
     "record_bounce",
+    "record_sla_breach",
     "remove_sticky_note",
     "remove_tags",
     "restore",
+    "set_field_of_many",
     "set_last_updated",
     "set_pin",
     "set_star",
