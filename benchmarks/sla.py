@@ -71,7 +71,7 @@ def prepare() -> None:
         cursor.execute("SET statement_timeout = 0")
     demo.ensure_demo_policies()
     started = time.perf_counter()
-    count = recompute.recompute(batch=5000, progress=lambda done: print(f"  {done:,} tickets…"))
+    count = recompute.recompute(progress=lambda done: print(f"  {done:,} tickets…"))
     elapsed = time.perf_counter() - started
     print(f"recompute_sla: {count:,} open tickets in {elapsed:.1f} s ({count / elapsed:,.0f}/s)")
     with connection.cursor() as cursor:

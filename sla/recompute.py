@@ -30,6 +30,7 @@ from .models import SlaTargetKind, TargetState, TicketSlaTarget
 from .policies import Policies, Policy, forget_policies, read_policies
 
 BATCH = 2000
+UPDATE_CHUNK = 250
 RUNNING = [TargetState.ACTIVE, TargetState.PAUSED]
 
 
@@ -125,9 +126,12 @@ def _recompute_batch(rows: list[dict], policies: Policies, now: datetime.datetim
         .values("earliest")
     )
     for policy_id, ticket_ids in by_policy.items():
-        Ticket.objects.filter(pk__in=ticket_ids).update(
-            sla_policy_id=policy_id, sla_due_at=Subquery(next_due)
-        )
+        # In chunks: the tickets' statement triggers (tickets.counts) join the rows before
+        # and after an UPDATE, which costs the square of their number on PostgreSQL.
+        for start in range(0, len(ticket_ids), UPDATE_CHUNK):
+            Ticket.objects.filter(pk__in=ticket_ids[start : start + UPDATE_CHUNK]).update(
+                sla_policy_id=policy_id, sla_due_at=Subquery(next_due)
+            )
 
 
 def _targets_of(row: dict, policy: Policy, now: datetime.datetime) -> list[TicketSlaTarget]:
