@@ -1,11 +1,15 @@
 """factory-boy factories for every model. Tickets are built directly (as fixtures),
 not through the services, unless a test is about the services themselves."""
 
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from mail import models as mail_models
+from sla import models as sla_models
 from tickets import models
 from tickets.statuses import FixedStatus
 
@@ -299,3 +303,49 @@ class MailboxFactory(DjangoModelFactory):
     address = factory.Sequence(lambda n: f"support{n}@helpdesk.example.test")
     department = factory.SubFactory(CategoryFactory)
     from_name = "Example Support"
+
+
+# SLA (the sla app) ----------------------------------------------------------------
+
+
+class SlaPolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = sla_models.SlaPolicy
+
+    name = factory.Sequence(lambda n: f"Policy {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class SlaPolicyTargetFactory(DjangoModelFactory):
+    class Meta:
+        model = sla_models.SlaPolicyTarget
+
+    policy = factory.SubFactory(SlaPolicyFactory)
+    kind = sla_models.SlaTargetKind.FIRST_RESPONSE
+    minutes = 60
+    business_hours = False
+
+
+class TicketSlaTargetFactory(DjangoModelFactory):
+    """A ticket's target as the SLA clock leaves it: give met_at / breached_at (and a state)
+    for a settled one; running, it is due target_seconds after it started."""
+
+    class Meta:
+        model = sla_models.TicketSlaTarget
+
+    ticket = factory.SubFactory(TicketFactory)
+    policy = factory.SubFactory(SlaPolicyFactory)
+    kind = sla_models.SlaTargetKind.FIRST_RESPONSE
+    business_hours = False
+    target_seconds = 3600
+    started_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(
+        lambda target: target.started_at + datetime.timedelta(seconds=target.target_seconds)
+    )
+    state = factory.LazyAttribute(
+        lambda target: sla_models.TargetState.MET
+        if target.met_at is not None
+        else sla_models.TargetState.ACTIVE
+    )
+    met_at = None
+    breached_at = None
