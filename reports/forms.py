@@ -199,7 +199,7 @@ class SlaBreachesParametersForm(ReportParametersForm):
     )
     kind = forms.ChoiceField(
         required=False,
-        choices=[("", "Any")] + list(SlaTargetKind.choices),
+        choices=[("", "Any"), *SlaTargetKind.choices],
         error_messages={"invalid_choice": "Select first_response, next_response or resolution."},
     )
     max_hour_range_days = None

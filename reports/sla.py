@@ -102,7 +102,12 @@ def sla_targets(filters: ReportFilters) -> list[Row]:
         met = sum(row["met"] for row in periods.values())
         breached = sum(row["breached"] for row in periods.values())
         report.append(
-            {"policy": policies[policy_id], "kind": kind, **figures(met, breached), "periods": periods}
+            {
+                "policy": policies[policy_id],
+                "kind": kind,
+                **figures(met, breached),
+                "periods": periods,
+            }
         )
     return report
 
@@ -136,7 +141,7 @@ def breaches(
             "policy__id",
             "policy__name",
         )
-        .order_by("-settled_at", "-pk")
+        .order_by(F("settled_at").desc(), "-pk")
     )
 
 

@@ -67,15 +67,13 @@ POLICY_SCHEMA = {
     "type": "object",
     "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
 }
-SLA_FIGURES_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "met": {"type": "integer"},
-        "breached": {"type": "integer"},
-        "total": {"type": "integer"},
-        "share_met": NUMBER_OR_NULL,
-    },
+SLA_FIGURES: dict[str, Any] = {
+    "met": {"type": "integer"},
+    "breached": {"type": "integer"},
+    "total": {"type": "integer"},
+    "share_met": NUMBER_OR_NULL,
 }
+SLA_FIGURES_SCHEMA = {"type": "object", "properties": SLA_FIGURES}
 TARGETS_SCHEMA = {
     "type": "object",
     "properties": {
@@ -89,7 +87,7 @@ TARGETS_SCHEMA = {
                         "properties": {
                             "policy": POLICY_SCHEMA,
                             "kind": KIND_SCHEMA,
-                            **SLA_FIGURES_SCHEMA["properties"],
+                            **SLA_FIGURES,
                             "periods": {
                                 "type": "object",
                                 "description": "Keyed by period, as the ticket reports.",
@@ -168,7 +166,12 @@ BREACHES_EXAMPLE = {
             "due_at": "2026-01-10T09:00:00Z",
             "breached_at": "2026-01-10T09:00:00Z",
             "met_at": "2026-01-10T09:40:00Z",
-            "assignee": {"id": 7, "username": "ann", "name": "Ann Able", "email": "ann@example.com"},
+            "assignee": {
+                "id": 7,
+                "username": "ann",
+                "name": "Ann Able",
+                "email": "ann@example.com",
+            },
         }
     ],
     "meta": {"current_page": 1, "per_page": 25, "total": 1, "last_page": 1},

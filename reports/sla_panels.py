@@ -110,7 +110,11 @@ def sla_section(
     path = reverse("reports-api-sla_targets")
     return SlaSection(
         targets=[
-            {**row, "kind_label": labels.get(row["kind"], row["kind"]), "percent": percent(row["share_met"])}
+            {
+                **row,
+                "kind_label": labels.get(row["kind"], row["kind"]),
+                "percent": percent(row["share_met"]),
+            }
             for row in targets
         ],
         charts=charts,

@@ -343,9 +343,11 @@ class TicketSlaTargetFactory(DjangoModelFactory):
         lambda target: target.started_at + datetime.timedelta(seconds=target.target_seconds)
     )
     state = factory.LazyAttribute(
-        lambda target: sla_models.TargetState.MET
-        if target.met_at is not None
-        else sla_models.TargetState.ACTIVE
+        lambda target: (
+            sla_models.TargetState.MET
+            if target.met_at is not None
+            else sla_models.TargetState.ACTIVE
+        )
     )
     met_at = None
     breached_at = None

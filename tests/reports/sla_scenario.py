@@ -36,7 +36,9 @@ class SlaScenario:
         self.ann = factories.AgentFactory(first_name="Ann", last_name="Able", username="ann")
         self.bob = factories.AgentFactory(first_name="Bob", last_name="Baker", username="bob")
 
-        self.t1 = self.target(self.standard, FIRST, due=at(10, 9), met=at(10, 8, 30), tags=["billing"])
+        self.t1 = self.target(
+            self.standard, FIRST, due=at(10, 9), met=at(10, 8, 30), tags=["billing"]
+        )
         self.t2 = self.target(
             self.standard, FIRST, due=at(10, 10), breached=at(10, 10), met=at(10, 11),
             assignee=self.ann, subject="Printer on fire",
@@ -55,9 +57,7 @@ class SlaScenario:
         self.t10 = self.target(
             self.standard, FIRST, due=at(10, 12), breached=at(10, 12), is_spam=True
         )
-        self.t11 = self.target(
-            self.standard, RESOLUTION, due=at(11, 18), state=TargetState.STOPPED
-        )
+        self.t11 = self.target(self.standard, RESOLUTION, due=at(11, 18), state=TargetState.STOPPED)
 
     def target(
         self,

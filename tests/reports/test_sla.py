@@ -158,7 +158,11 @@ class TestTargetsMet:
 class TestBreaches:
     def test_newest_first_with_when_they_breached(self, scenario):
         breaches = list(sla.breaches(filters()))
-        assert [target.pk for target in breaches] == [scenario.t6.pk, scenario.t4.pk, scenario.t2.pk]
+        assert [target.pk for target in breaches] == [
+            scenario.t6.pk,
+            scenario.t4.pk,
+            scenario.t2.pk,
+        ]
         # t4 was met late before its breach was recorded: it breached when it was due.
         assert [target.breach_at for target in breaches] == [at(12, 8), at(11, 9), at(10, 10)]
 
@@ -171,9 +175,7 @@ class TestBreaches:
         assert pks(department=scenario.sales.pk) == [scenario.t6.pk]
         assert pks(kind=RESOLUTION) == [scenario.t6.pk]
         assert pks(policy=scenario.vip.pk) == []
-        assert pks(policy=scenario.vip.pk, date_from=datetime.date(2026, 1, 9)) == [
-            scenario.t9.pk
-        ]
+        assert pks(policy=scenario.vip.pk, date_from=datetime.date(2026, 1, 9)) == [scenario.t9.pk]
 
     def test_one_query_for_the_rows_and_their_ticket_assignee_and_policy(
         self, scenario, django_assert_num_queries
@@ -350,7 +352,10 @@ class TestDashboard:
         content = response.content.decode()
         assert '<section class="card report-panel" id="report-sla"' in content
         assert "<td>33.3%</td>" in content
-        assert f'href="/tickets/{scenario.t2.ticket_id}/">#{scenario.t2.ticket_id} Printer on fire</a>' in content
+        assert (
+            f'href="/tickets/{scenario.t2.ticket_id}/">#{scenario.t2.ticket_id} Printer on fire</a>'
+            in content
+        )
         assert "/api/reports/sla/targets?date_from=2026-01-10" in content
         assert content.count('<svg class="chart"') == 7 + 2
 
