@@ -348,6 +348,8 @@ COMPAT_AVATAR_URL = os.environ.get(
 MAIL_IMAP_CA_FILE = os.environ.get("MAIL_IMAP_CA_FILE", "")
 MAIL_IMAP_TIMEOUT = int(os.environ.get("MAIL_IMAP_TIMEOUT", "60"))
 MAIL_FETCH_INTERVAL = int(os.environ.get("MAIL_FETCH_INTERVAL", "60"))
+# How often the task worker records the SLA breaches (sla.tasks), in seconds.
+SLA_BREACH_INTERVAL = int(os.environ.get("SLA_BREACH_INTERVAL", "60"))
 
 # The requester portal (docs/portal.md): its branding, its links' lifetimes, the
 # satisfaction emails and the limits that keep robots out.

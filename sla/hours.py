@@ -54,7 +54,7 @@ class Schedule:
             hours={day: tuple(sorted(periods)) for day, periods in hours.items()},
             holidays=frozenset(holiday.date for holiday in calendar.holidays.all()),
         )
-        calendar._schedule = schedule  # type: ignore[union-attr]
+        calendar._schedule = schedule  # type: ignore[attr-defined]
         return schedule
 
     def periods_on(

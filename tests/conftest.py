@@ -79,6 +79,18 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def _sla_policies_read_afresh():
+    """The SLA clock caches the active policies (sla.policies): each test reads its own."""
+    from django.core.cache import cache
+
+    from sla.policies import CACHE_KEY
+
+    cache.delete(CACHE_KEY)
+    yield
+    cache.delete(CACHE_KEY)
+
+
 @pytest.fixture
 def agent(db):
     return factories.AgentFactory()

@@ -10,6 +10,7 @@ from factory.django import DjangoModelFactory
 
 from mail import models as mail_models
 from sla import models as sla_models
+from sla.policies import forget_policies as forget_sla_policies
 from tickets import models
 from tickets.statuses import FixedStatus
 
@@ -305,25 +306,76 @@ class MailboxFactory(DjangoModelFactory):
     from_name = "Example Support"
 
 
-# SLA (the sla app) ----------------------------------------------------------------
+# Service levels (the sla app) ------------------------------------------------------
+
+WEEKDAYS_NINE_TO_FIVE = [(day, datetime.time(9), datetime.time(17)) for day in range(5)]
+
+
+class BusinessCalendarFactory(DjangoModelFactory):
+    """A calendar, open Monday to Friday 9 to 17 in London unless `hours` lists
+    (weekday, opens, closes); `holidays` lists dates."""
+
+    class Meta:
+        model = sla_models.BusinessCalendar
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+    time_zone = "Europe/London"
+
+    @factory.post_generation
+    def hours(obj, create, extracted, **kwargs):
+        if create:
+            sla_models.OpeningHours.objects.bulk_create(
+                sla_models.OpeningHours(calendar=obj, weekday=day, opens=opens, closes=closes)
+                for day, opens, closes in (
+                    WEEKDAYS_NINE_TO_FIVE if extracted is None else extracted
+                )
+            )
+
+    @factory.post_generation
+    def holidays(obj, create, extracted, **kwargs):
+        if create and extracted:
+            sla_models.Holiday.objects.bulk_create(
+                sla_models.Holiday(calendar=obj, date=day, name="Holiday") for day in extracted
+            )
+        forget_sla_policies()
 
 
 class SlaPolicyFactory(DjangoModelFactory):
+    """An active policy; `targets` maps a kind to minutes, or to (minutes, business
+    hours); by default a first response in 60 and a resolution in 480 minutes."""
+
     class Meta:
         model = sla_models.SlaPolicy
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Policy {n}")
     position = factory.Sequence(lambda n: n)
+    is_active = True
+    calendar = None
+    priorities: list[int] = []
 
+    @factory.post_generation
+    def targets(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        wanted = extracted if extracted is not None else {"first_response": 60, "resolution": 480}
+        for kind, value in wanted.items():
+            minutes, business = value if isinstance(value, tuple) else (value, True)
+            sla_models.SlaPolicyTarget.objects.create(
+                policy=obj, kind=kind, minutes=minutes, business_hours=business
+            )
 
-class SlaPolicyTargetFactory(DjangoModelFactory):
-    class Meta:
-        model = sla_models.SlaPolicyTarget
+    @factory.post_generation
+    def departments(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.departments.set(extracted)
 
-    policy = factory.SubFactory(SlaPolicyFactory)
-    kind = sla_models.SlaTargetKind.FIRST_RESPONSE
-    minutes = 60
-    business_hours = False
+    @factory.post_generation
+    def tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.tags.set([_tag(name) for name in extracted])
+        forget_sla_policies()
 
 
 class TicketSlaTargetFactory(DjangoModelFactory):

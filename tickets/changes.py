@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from tickets.models import TicketEvent
 
 # The reactions, as dotted paths of functions taking a Round, in the order they run.
-REACTIONS: tuple[str, ...] = ()
+REACTIONS: tuple[str, ...] = ("sla.clock.react",)
 
 # The triggers act in this many rounds of one change: the change itself, what the triggers
 # did about it, and what they did about that.

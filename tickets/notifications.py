@@ -18,6 +18,7 @@ conversation per ticket.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 import secrets
@@ -32,6 +33,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -242,6 +244,31 @@ def build_assignment_email(
         headers=threading_headers(ticket, assignment_message_id(ticket, assignee.pk, marker)),
     )
     message.attach_alternative(render_to_string("emails/assigned.html", context), "text/html")
+    return message
+
+
+def build_sla_breach_email(
+    ticket: Ticket, assignee, *, target: str, due_at: datetime.datetime
+) -> EmailMultiAlternatives | None:
+    """The email telling `assignee` that a target of `ticket` was breached, or None
+    without an address."""
+    if not assignee.email:
+        return None
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "assignee_name": agent_name(assignee),
+        "target": target,
+        "due_at": timezone.localtime(due_at),
+        "ticket_url": ticket_url(ticket),
+    }
+    message = EmailMultiAlternatives(
+        subject=subject_line(ticket, prefix=f"SLA breached ({target.lower()}): "),
+        body=render_to_string("emails/sla_breached.txt", context),
+        from_email=sender(ticket),
+        to=[_address(context["assignee_name"], assignee.email)],
+        headers=AUTOMATIC_HEADERS,
+    )
+    message.attach_alternative(render_to_string("emails/sla_breached.html", context), "text/html")
     return message
 
 

@@ -112,6 +112,35 @@ def send_assignment_email(
 
 
 @task
+def send_sla_breach_email(
+    ticket_id: int, assignee_id: int, target: str, due_at: str, attempt: int = 1
+) -> str:
+    """Tell the assignee of a ticket that one of its SLA targets was breached."""
+    ticket = Ticket.objects.select_related("client", "status").filter(pk=ticket_id).first()
+    if ticket is None:
+        return "ticket deleted"
+    if ticket.assignee_id != assignee_id:
+        return "no longer assigned"
+    assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+    if assignee is None:
+        return "assignee inactive"
+    message = notifications.build_sla_breach_email(
+        ticket, assignee, target=target, due_at=datetime.datetime.fromisoformat(due_at)
+    )
+    if message is None:
+        return "no address"
+    description = f"the SLA breach notice of ticket #{ticket_id} to agent {assignee_id}"
+    return _deliver(
+        message,
+        description,
+        send_sla_breach_email,
+        (ticket_id, assignee_id, target, due_at),
+        {},
+        attempt,
+    )
+
+
+@task
 def send_acknowledgment_email(ticket_id: int, attempt: int = 1) -> str:
     """Tell the requester of a ticket that came by email that it was received."""
     ticket = (
@@ -303,6 +332,11 @@ def ticket_assigned(ticket_id: int, assignee_id: int, actor_id: int | None = Non
     # Made once here so that every retry of this email keeps the same Message-ID.
     marker = uuid.uuid4().hex[:16]
     _enqueue(send_assignment_email, ticket_id, assignee_id, actor_id=actor_id, marker=marker)
+
+
+def sla_breached(ticket_id: int, assignee_id: int, target: str, due_at: datetime.datetime) -> None:
+    """Queue the email that tells an assignee that a target of their ticket was breached."""
+    _enqueue(send_sla_breach_email, ticket_id, assignee_id, target, due_at.isoformat())
 
 
 def _enqueue(task, *args, **kwargs) -> None:

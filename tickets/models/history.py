@@ -13,6 +13,7 @@ that each kind's payload is defined once:
   deleted: the same with its `kind` and `text` (`deleted_reply_value`);
 - a rating: `{"value": "good" | "bad", "comment": ...}` (`rating_value`);
 - a bounce: `{"addresses": [...], "message_id": ...}` (`bounce_value`);
+- an SLA target breached: `{"target": ..., "due_at": ISO text}` (`sla_breach_value`);
 - CC contacts: their ids, sorted; tags: their names, sorted; a due date: ISO text; a sticky
   note: its text; a subject, message, priority or custom field: the plain value.
   "attachments" is present only when the change carried files.
@@ -181,6 +182,11 @@ def bounce_value(*, addresses: Sequence[str], message_id: str) -> dict[str, Any]
     return {"addresses": list(addresses), "message_id": message_id}
 
 
+def sla_breach_value(*, target: str, due_at: datetime.datetime) -> dict[str, Any]:
+    """An SLA target that was not met in time: which one, and when it was due."""
+    return {"target": target, "due_at": due_at.isoformat()}
+
+
 # Reading ------------------------------------------------------------------------
 
 
@@ -288,6 +294,12 @@ def _bounce(value: Any) -> str:
     return f"mail to {', '.join(map(str, addresses))} could not be delivered"
 
 
+def _sla_breach(value: Any) -> str:
+    if not isinstance(value, dict):
+        return readable(value)
+    return f"{value.get('target', 'A target')} was due {_date(value.get('due_at'))}"
+
+
 def _plain(event: TicketEvent) -> Change:
     old, new = event.old_value, event.new_value
     if old is None and new is None:
@@ -313,6 +325,7 @@ _DESCRIBERS: dict[str, Callable[[TicketEvent], Change]] = {
         old=_text(event.old_value), new=_text(event.new_value)
     ),
     _Kind.EMAIL_BOUNCED: lambda event: Change(new=_bounce(event.new_value)),
+    _Kind.SLA_BREACHED: lambda event: Change(new=_sla_breach(event.new_value)),
     _Kind.CC_CHANGED: lambda event: Change(
         old=_contacts(event.old_value), new=_contacts(event.new_value)
     ),

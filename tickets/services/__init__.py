@@ -27,6 +27,7 @@ from .conversation import delete_reply, post_reply
 from .delivery import record_bounce
 from .feedback import rate_ticket, set_pin, set_star
 from .removal import delete_agent, delete_contact, delete_team
+from .service_levels import record_sla_breach
 from .sticky_notes import add_sticky_note, change_sticky_note, remove_sticky_note
 from .tickets import (
     add_tags,
@@ -72,6 +73,7 @@ __all__ = [
     "post_reply",
     "rate_ticket",
     "record_bounce",
+    "record_sla_breach",
     "remove_sticky_note",
     "remove_tags",
     "restore",
