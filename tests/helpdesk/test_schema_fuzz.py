@@ -78,6 +78,7 @@ class Records:
         self.ticket = factories.TicketFactory(client=self.client, department=self.department)
         self.reply = factories.ReplyFactory(ticket=self.ticket)
         self.statuses = list(TicketStatus.objects.order_by("pk").values_list("pk", flat=True))
+        self.sla_policy = factories.SlaPolicyFactory()
 
     def path_ids(self, path: str) -> dict[str, int]:
         if path.startswith("/api/clients"):
@@ -98,6 +99,7 @@ class Records:
             "ticket_projectid": self.project.pk,
             "agent": self.agent.pk,
             "team": self.team.pk,
+            "policy": self.sla_policy.pk,
         }
 
     @staticmethod
