@@ -251,5 +251,8 @@ class SlaBreachesView(ApiView):
         form = SlaBreachesParametersForm(request.query_params)
         if not form.is_valid():
             raise validation_error(form.error_dict())
-        rows, meta = Page(request).slice(sla.breaches(form.filters(), **form.breach_filters()))
+        filters, narrowed = form.filters(), form.breach_filters()
+        rows, meta = Page(request).slice(
+            sla.breaches(filters, **narrowed), total=sla.breaches_count(filters, **narrowed)
+        )
         return Response({"data": [breach_data(target) for target in rows], "meta": meta})

@@ -141,6 +141,16 @@ class TestTargetsMet:
         scenario.t5.save(update_fields=["breached_at"])
         rows = summary(sla.sla_targets(filters()))
         assert rows[("Standard", FIRST)][3]["2026-01-12"] == (0, 1)
+        # A policy and kind with only spam tickets' targets has no row.
+        factories.TicketSlaTargetFactory(
+            ticket=factories.TicketFactory(is_spam=True),
+            policy=scenario.vip,
+            kind=RESOLUTION,
+            due_at=at(11),
+            breached_at=at(11),
+        )
+        assert ("VIP", RESOLUTION) not in summary(sla.sla_targets(filters()))
+        assert sla.breaches_count(filters()) == 4
         scenario.t11.state = TargetState.ACTIVE
         scenario.t11.save(update_fields=["state"])
         assert summary(sla.sla_targets(filters()))[("Standard", RESOLUTION)][:2] == (1, 1)
