@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 UTC = datetime.UTC
 # Past this many days without an opening (holidays for years), a calendar is taken as closed.
 MAX_CLOSED_DAYS = 3 * 366
+MAX_REMEMBERED_DAYS = 20 * 366
 
 
 class ClosedCalendar(ValueError):
@@ -36,6 +37,14 @@ class Schedule:
     zone: zoneinfo.ZoneInfo
     hours: dict[int, tuple[tuple[datetime.time, datetime.time], ...]]  # by weekday, 0 = Monday
     holidays: frozenset[datetime.date]
+    # Each local day's periods once computed (recompute_sla reads the same days for many
+    # tickets); not compared, and not kept when the schedule is cached (pickled).
+    _days: dict[datetime.date, tuple[tuple[datetime.datetime, datetime.datetime], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_days": {}}
 
     @classmethod
     def of(cls, calendar: BusinessCalendar | Schedule) -> Schedule:
@@ -59,8 +68,18 @@ class Schedule:
 
     def periods_on(
         self, day: datetime.date
-    ) -> Iterator[tuple[datetime.datetime, datetime.datetime]]:
+    ) -> tuple[tuple[datetime.datetime, datetime.datetime], ...]:
         """The opening periods of a local day, as UTC instants, in order."""
+        periods = self._days.get(day)
+        if periods is None:
+            periods = tuple(self._periods_on(day))
+            if len(self._days) < MAX_REMEMBERED_DAYS:
+                self._days[day] = periods
+        return periods
+
+    def _periods_on(
+        self, day: datetime.date
+    ) -> Iterator[tuple[datetime.datetime, datetime.datetime]]:
         if day in self.holidays:
             return
         for opens, closes in self.hours.get(day.weekday(), ()):

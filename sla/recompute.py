@@ -20,7 +20,7 @@ import datetime
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from tickets.models import Reply, TaggedTicket, Ticket
@@ -30,6 +30,7 @@ from .models import SlaTargetKind, TargetState, TicketSlaTarget
 from .policies import Policies, Policy, forget_policies, read_policies
 
 BATCH = 2000
+UPDATE_CHUNK = 250
 RUNNING = [TargetState.ACTIVE, TargetState.PAUSED]
 
 
@@ -89,8 +90,6 @@ def _open_tickets(after: int, batch: int):
             "last_reply_by_contact",
             "status__category",
             "status_changed_at",
-            "sla_policy_id",
-            "sla_due_at",
         )[:batch]
     )
 
@@ -105,7 +104,7 @@ def _recompute_batch(rows: list[dict], policies: Policies, now: datetime.datetim
             tags.setdefault(ticket_id, set()).add(name.lower())
     TicketSlaTarget.objects.filter(ticket_id__in=ids).delete()
     targets: list[TicketSlaTarget] = []
-    changed: list[Ticket] = []
+    by_policy: dict[int | None, list[int]] = {}
     for row in rows:
         policy = policies.choose(
             priority=row["priority"],
@@ -113,15 +112,26 @@ def _recompute_batch(rows: list[dict], policies: Policies, now: datetime.datetim
             client_id=row["client_id"],
             tag_names=tags.get(row["pk"], ()),
         )
-        ticket_targets = _targets_of(row, policy, now) if policy is not None else []
-        targets += ticket_targets
-        running = [t.due_at for t in ticket_targets if t.state == TargetState.ACTIVE and t.due_at]
-        due = min(running) if running else None
-        policy_id = policy.id if policy is not None else None
-        if (policy_id, due) != (row["sla_policy_id"], row["sla_due_at"]):
-            changed.append(Ticket(pk=row["pk"], sla_policy_id=policy_id, sla_due_at=due))
+        if policy is not None:
+            targets += _targets_of(row, policy, now)
+        by_policy.setdefault(policy.id if policy is not None else None, []).append(row["pk"])
     TicketSlaTarget.objects.bulk_create(targets, batch_size=1000)
-    Ticket.objects.bulk_update(changed, ["sla_policy", "sla_due_at"], batch_size=500)
+    # One UPDATE per policy, each ticket's next breach read from the targets just written
+    # (a bulk_update's CASE over thousands of rows costs the square of their number).
+    next_due = (
+        TicketSlaTarget.objects.filter(ticket=OuterRef("pk"), state=TargetState.ACTIVE)
+        .order_by()
+        .values("ticket")
+        .annotate(earliest=Min("due_at"))
+        .values("earliest")
+    )
+    for policy_id, ticket_ids in by_policy.items():
+        # In chunks: the tickets' statement triggers (tickets.counts) join the rows before
+        # and after an UPDATE, which costs the square of their number on PostgreSQL.
+        for start in range(0, len(ticket_ids), UPDATE_CHUNK):
+            Ticket.objects.filter(pk__in=ticket_ids[start : start + UPDATE_CHUNK]).update(
+                sla_policy_id=policy_id, sla_due_at=Subquery(next_due)
+            )
 
 
 def _targets_of(row: dict, policy: Policy, now: datetime.datetime) -> list[TicketSlaTarget]:

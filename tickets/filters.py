@@ -27,6 +27,7 @@ from .models import (
     Client,
     Priority,
     Project,
+    SlaState,
     Team,
     Ticket,
     TicketQuerySet,
@@ -54,6 +55,8 @@ SORT_COLUMNS = {
     "created": ("created_at", "id"),
     "replies": ("replies_count", "id"),
 }
+# Sorted by SLA: the next breach first, tickets without a running target last.
+BREACH_SORT = "breach"
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
@@ -78,6 +81,8 @@ def ticket_queryset(queryset: QuerySet[Any]) -> TicketQuerySet:
 def order_tickets(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     """Order by a sort key such as "updated" or "-priority"."""
     descending = sort.startswith("-")
+    if sort.lstrip("-") == BREACH_SORT:
+        return ticket_queryset(queryset).by_next_breach(descending=descending)
     columns = SORT_COLUMNS.get(sort.lstrip("-"), SORT_COLUMNS["updated"])
     if sort.lstrip("-") not in SORT_COLUMNS:
         descending = True
@@ -86,7 +91,7 @@ def order_tickets(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
 
 def sort_choices() -> list[tuple[str, str]]:
     choices = []
-    for key in SORT_COLUMNS:
+    for key in [*SORT_COLUMNS, BREACH_SORT]:
         choices += [(key, f"{key} ascending"), (f"-{key}", f"{key} descending")]
     return choices
 
@@ -161,6 +166,9 @@ class QueueFilter(django_filters.FilterSet):
         queryset=Team.objects.all(), label="Team", empty_label="Any team"
     )
     tags = AnyTagFilter(label="Tags", help_text="Comma-separated; tickets with any of them.")
+    sla = django_filters.ChoiceFilter(
+        method="apply_sla", label="SLA", choices=SlaState.choices, empty_label="Any"
+    )
     active_state = django_filters.ChoiceFilter(
         method="apply_active_state",
         label="Active or archived",
@@ -281,6 +289,9 @@ class QueueFilter(django_filters.FilterSet):
         if value == UNASSIGNED:
             return queryset.assigned_to(None)
         return queryset.filter(assignee_id=int(value))
+
+    def apply_sla(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
+        return queryset.with_sla(value) if value else queryset
 
     def apply_active_state(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         if value == ALL_STATES:

@@ -106,6 +106,12 @@ ADMINISTRATOR_MODELS = (
     ("tickets", "apikey", ALL),
     ("mail", "mailbox", ALL),
     ("mail", "inboundmessage", ("view", "change")),
+    # Service levels (the sla app; its migration 0002 gives the group these).
+    ("sla", "businesscalendar", ALL),
+    ("sla", "openinghours", ALL),
+    ("sla", "holiday", ALL),
+    ("sla", "slapolicy", ALL),
+    ("sla", "slapolicytarget", ALL),
 )
 
 
@@ -126,11 +132,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 }
 
 
-def create_roles(group_model: Any, permission_model: Any, using: str = "default") -> None:
+def create_roles(
+    group_model: Any,
+    permission_model: Any,
+    using: str = "default",
+    *,
+    app_labels: frozenset[str] | None = None,
+) -> None:
     """Create (or complete) the role groups; the models are Group and Permission, or their
-    historical versions in a migration. A group keeps any permission an administrator added."""
-    for role, codenames in ROLE_PERMISSIONS.items():
+    historical versions in a migration. A group keeps any permission an administrator added.
+    With `app_labels`, only the permissions of those apps (a migration gives an app's
+    permissions once its models exist)."""
+    for role, all_codenames in ROLE_PERMISSIONS.items():
+        codenames = frozenset(
+            codename
+            for codename in all_codenames
+            if app_labels is None or codename.partition(".")[0] in app_labels
+        )
         group, _ = group_model.objects.using(using).get_or_create(name=role.value)
+        if not codenames:
+            continue
         wanted = Q()
         for codename in codenames:
             app_label, _, name = codename.partition(".")

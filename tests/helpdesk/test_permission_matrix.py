@@ -367,6 +367,13 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
         ("admin: new team", lambda: reverse("admin:tickets_team_add"), ADMINISTRATOR),
         ("admin: new mailbox", lambda: reverse("admin:mail_mailbox_add"), ADMINISTRATOR),
         ("admin: new API key", lambda: reverse("admin:tickets_apikey_add"), ADMINISTRATOR),
+        (
+            "admin: new business calendar",
+            lambda: reverse("admin:sla_businesscalendar_add"),
+            ADMINISTRATOR,
+        ),
+        ("admin: new SLA policy", lambda: reverse("admin:sla_slapolicy_add"), ADMINISTRATOR),
+        ("admin: SLA policies", lambda: reverse("admin:sla_slapolicy_changelist"), ADMINISTRATOR),
     ]
 
 

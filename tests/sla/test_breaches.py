@@ -126,3 +126,18 @@ def test_two_runs_at_once_record_each_breach_once(department, client_company, ag
         SlaTargetKind.FIRST_RESPONSE,
         london(2026, 3, 25, 11),
     )
+
+
+def test_the_ticket_page_shows_the_breach_and_the_targets(policy, new_ticket, client, agent):
+    with freeze_time(london(2026, 3, 25, 10)):
+        ticket = new_ticket()
+    with freeze_time(london(2026, 3, 25, 12)):
+        breaches.record_due_breaches()
+        client.force_login(agent)
+        page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "SLA target breached" in page
+    assert "Sla policy “Standard”" in page
+    assert "First response was due 25 Mar 2026 11:00" in page
+    assert 'data-sla-target="first_response"' in page
+    assert "1 h 00 min overdue" in page
+    assert "Breached</span>" in page

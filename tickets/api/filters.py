@@ -23,6 +23,7 @@ from tickets.models import (
     ClientQuerySet,
     Priority,
     Project,
+    SlaState,
     Ticket,
     TicketQuerySet,
 )
@@ -85,6 +86,8 @@ class ApiTicketFilter(ApiFilterSet):
         "ticket_last_updated": ("updated_at", "id"),
         "ticket_priority": ("priority", "-updated_at", "-id"),
         "ticket_status": ("status_id", "-updated_at", "-id"),
+        # Tickets without a running SLA target come last either way (TicketQuerySet.by_next_breach).
+        "sla_due": ("sla_due_at", "id"),
     }
     DEFAULT_SORT = "ticket_last_updated"
     ORDERS = ["asc", "desc"]
@@ -105,6 +108,12 @@ class ApiTicketFilter(ApiFilterSet):
     )
     search = django_filters.CharFilter(method="filter_search", max_length=200)
     tags = TagListFilter()
+    sla = django_filters.ChoiceFilter(
+        method="filter_sla",
+        choices=SlaState.choices,
+        error_messages=choice_error("sla", SlaState.values),
+        help_text="breached: the next SLA due time has passed; due_soon: it comes within an hour.",
+    )
     sort = django_filters.ChoiceFilter(
         choices=[(name, name) for name in SORTS],
         method="keep",
@@ -126,6 +135,9 @@ class ApiTicketFilter(ApiFilterSet):
     def filter_active_state(self, qs: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return qs.in_state(value)
 
+    def filter_sla(self, qs: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
+        return qs.with_sla(value)
+
     def filter_priority(self, qs: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
         return qs.with_priorities([Priority.from_code(value)])
 
@@ -143,7 +155,7 @@ class ApiTicketFilter(ApiFilterSet):
         """The chosen filters as Ticket column values, or None when another filter is chosen
         (a search counts as another filter unless `besides_search`)."""
         chosen = self.form.cleaned_data
-        if (chosen.get("search") and not besides_search) or chosen.get("tags"):
+        if (chosen.get("search") and not besides_search) or chosen.get("tags") or chosen.get("sla"):
             return None
         columns = {
             column: chosen[name]
@@ -170,8 +182,12 @@ class ApiTicketFilter(ApiFilterSet):
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
-        fields = self.SORTS[self.form.cleaned_data.get("sort") or self.DEFAULT_SORT]
-        if (self.form.cleaned_data.get("order") or "desc") == "desc":
+        sort = self.form.cleaned_data.get("sort") or self.DEFAULT_SORT
+        descending = (self.form.cleaned_data.get("order") or "desc") == "desc"
+        if sort == "sla_due":
+            return ticket_queryset(queryset).by_next_breach(descending=descending)
+        fields = self.SORTS[sort]
+        if descending:
             fields = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
         return queryset.order_by(*fields)
 

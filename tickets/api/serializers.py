@@ -81,6 +81,11 @@ class TicketSchema(serializers.Serializer):
     team = RefSchema(allow_null=True)
     requester = RequesterSchema(allow_null=True)
     due_date = serializers.DateTimeField(allow_null=True)
+    sla_due = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the ticket's next SLA target is due (null when none runs); in the "
+        "past for a breached ticket.",
+    )
     custom_fields = serializers.DictField(help_text="Custom field values by key.")
     archived = serializers.BooleanField()
     spam = serializers.BooleanField()
@@ -122,6 +127,7 @@ def ticket_data(ticket: Ticket, tag_names: list[str] | None = None) -> dict[str,
         if ticket.requester
         else None,
         "due_date": iso(ticket.due_at),
+        "sla_due": iso(ticket.sla_due_at),
         "custom_fields": ticket.custom_fields,
         "archived": ticket.active_state == "archived",
         "spam": ticket.is_spam,

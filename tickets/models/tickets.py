@@ -185,6 +185,27 @@ def created_condition(first_day: datetime.date | None, last_day: datetime.date |
     return condition
 
 
+class SlaState(models.TextChoices):
+    """The queue's filters by SLA (the sla app keeps Ticket.sla_due_at)."""
+
+    BREACHED = "breached", "Breached"
+    DUE_SOON = "due_soon", "Due within an hour"
+
+
+SLA_DUE_SOON = datetime.timedelta(hours=1)
+
+
+def sla_condition(state: SlaState | str, now: datetime.datetime | None = None) -> Q:
+    """Tickets whose next SLA due time has passed (breached), or comes within the hour:
+    both an index range of ticket_sla_due_idx."""
+    now = now or timezone.now()
+    if state == SlaState.BREACHED:
+        return Q(sla_due_at__lt=now)
+    if state == SlaState.DUE_SOON:
+        return Q(sla_due_at__gte=now, sla_due_at__lt=now + SLA_DUE_SOON)
+    raise ValueError(f"Unknown SLA state {state!r}.")
+
+
 def starred_condition(agent: AbstractBaseUser) -> Q:
     return Q(pk__in=TicketStar.objects.filter(agent_id=agent.pk).values("ticket_id"))
 
@@ -233,6 +254,18 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
     ) -> TicketQuerySet:
         """Created from `first_day` to `last_day` included (local days; either may be None)."""
         return self.filter(created_condition(first_day, last_day))
+
+    def with_sla(self, state: SlaState | str) -> TicketQuerySet:
+        """Breached, or due within the hour (see sla_condition)."""
+        return self.filter(sla_condition(state))
+
+    def by_next_breach(self, *, descending: bool = False) -> TicketQuerySet:
+        """Soonest SLA due time first (or last), tickets without one after all others;
+        soonest first walks ticket_sla_due_idx in its own order."""
+        due = models.F("sla_due_at")
+        if descending:
+            return self.order_by(due.desc(nulls_last=True), "-id")
+        return self.order_by(due.asc(nulls_last=True), "id")
 
     def starred_by(self, agent: AnyUser) -> TicketQuerySet:
         """The tickets `agent` starred (none for an anonymous user)."""

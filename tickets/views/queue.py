@@ -29,6 +29,7 @@ MORE_FILTERS = [
     "tags",
     "created_after",
     "created_before",
+    "sla",
 ]
 # Parameters that choose how a result is shown, not which tickets are in it.
 PRESENTATION_PARAMS = {"sort", "page"}
@@ -113,6 +114,7 @@ COLUMNS = [
     (None, "Tags"),
     ("updated", "Last updated"),
     ("replies", "Replies"),
+    ("breach", "Next SLA breach"),
 ]
 # Dates, priority and counts read best largest first on the first click.
 DESCENDING_FIRST = {"updated", "created", "priority", "replies", "id"}

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sla.models import SlaTargetKind
 from tickets import custom_fields, services
 from tickets.agents import AgentRequest
 from tickets.attachments import attach_files
@@ -35,6 +36,9 @@ from .access import agent_required
 TEMPLATE = "tickets/ticket.html"
 
 
+SLA_KIND_ORDER = {kind: number for number, kind in enumerate(SlaTargetKind.values)}
+
+
 def panel_forms(ticket: Ticket, definitions) -> dict:
     """The side panel's forms, showing the ticket's current values."""
     return {
@@ -60,6 +64,19 @@ def panel_forms(ticket: Ticket, definitions) -> dict:
     }
 
 
+def sla_context(ticket: Ticket) -> dict:
+    """The ticket's SLA targets (the sla app) and its policy: one query, for a ticket that
+    has a policy only."""
+    if ticket.sla_policy_id is None:
+        return {"sla_targets": [], "sla_policy": None}
+    targets = sorted(
+        ticket.sla_targets.select_related("policy"),
+        key=lambda target: SLA_KIND_ORDER.get(target.kind, len(SLA_KIND_ORDER)),
+    )
+    policy = next((t.policy for t in targets if t.policy_id == ticket.sla_policy_id), None)
+    return {"sla_targets": targets, "sla_policy": policy}
+
+
 def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict:
     """Everything the ticket page shows, in a fixed number of queries.
 
@@ -82,6 +99,7 @@ def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict
         # Only agents who may delete see the button (two permission queries, once per
         # request, for an agent who is not a superuser).
         "can_delete": may(request.user, Action.DELETE_TICKET),
+        **sla_context(ticket),
         **panel_forms(ticket, definitions),
     }
     context["opening_files"] = attach_files(ticket, context["replies"])

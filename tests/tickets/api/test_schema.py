@@ -232,6 +232,7 @@ def test_writers_write_the_documented_shapes(department, client_company, agent):
         team=factories.TeamFactory(),
         requester=contact,
         due_at=timezone.now(),
+        sla_due_at=timezone.now(),
         status_changed_at=timezone.now(),
         custom_fields={"order": "A-1"},
         tags=["x", "Y"],

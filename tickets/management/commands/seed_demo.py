@@ -87,6 +87,7 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             rate = f" ({tickets / elapsed:,.0f}/s)" if elapsed else ""
             self.say(f"Added {tickets:,} tickets in {elapsed:.1f}s{rate}.")
+            self.add_service_levels()
         self.stdout.write(self.style.SUCCESS("Sign in as demo / demo"))
 
     def add_tickets(
@@ -118,6 +119,13 @@ class Command(BaseCommand):
             for job in jobs:
                 done += demo.write_tickets(*job)
                 self.progress(done, count, time.monotonic() - started)
+
+    def add_service_levels(self) -> None:
+        """The demo SLA policies, applied to the open tickets (sla.demo)."""
+        from sla.demo import add_demo_service_levels
+
+        count = add_demo_service_levels()
+        self.say(f"Set the SLA targets of {count:,} open tickets.")
 
     def say(self, message: str) -> None:
         if self.verbosity:
