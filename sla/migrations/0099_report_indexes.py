@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sla", "0001_initial"),
+        ("sla", "0002_roles"),
         ("tickets", "0016_sla"),
     ]
 
