@@ -119,8 +119,10 @@ def _policies(ids: set[int]) -> dict[int, Row]:
     if not ids:
         return {}
     return {
-        policy["id"]: policy
-        for policy in SlaPolicy.objects.filter(pk__in=ids).values("id", "name", "position")
+        pk: {"name": name, "position": position}
+        for pk, name, position in SlaPolicy.objects.filter(pk__in=ids).values_list(
+            "id", "name", "position"
+        )
     }
 
 
