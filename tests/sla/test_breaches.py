@@ -42,7 +42,7 @@ def test_a_breach_is_recorded_once_with_the_policy_as_actor(
     (event,) = TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.SLA_BREACHED)
     assert event.rule == {"kind": "sla_policy", "id": policy.pk, "name": "Standard"}
     assert event.actor is None and event.channel == Channel.SYSTEM
-    assert event.actor_name == "Sla policy “Standard”"
+    assert event.actor_name == "SLA policy “Standard”"
     assert event.change().new == "First response was due 25 Mar 2026 11:00"
     (message,) = mailoutbox
     assert "alice@example.test" in message.to[0]
@@ -136,7 +136,7 @@ def test_the_ticket_page_shows_the_breach_and_the_targets(policy, new_ticket, cl
         client.force_login(agent)
         page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "SLA target breached" in page
-    assert "Sla policy “Standard”" in page
+    assert "SLA policy “Standard”" in page
     assert "First response was due 25 Mar 2026 11:00" in page
     assert 'data-sla-target="first_response"' in page
     assert "1 h 00 min overdue" in page

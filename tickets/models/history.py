@@ -37,6 +37,9 @@ from tickets.agents import agent_name
 from .organisation import Contact
 from .tickets import Channel, Ticket
 
+# How a kind of rule is named in the history where its name is not its code capitalized.
+RULE_KIND_NAMES = {"sla_policy": "SLA policy"}
+
 # The key under which a change's value names its files.
 FILES = "attachments"
 
@@ -119,8 +122,9 @@ class TicketEvent(models.Model):
         """Who made the change: a rule, an agent, a client's contact, the system, or nobody
         known."""
         if self.rule:
-            kind = str(self.rule.get("kind", "rule")).replace("_", " ")
-            return f"{kind.capitalize()} “{self.rule.get('name', '')}”"
+            kind = str(self.rule.get("kind", "rule"))
+            named = RULE_KIND_NAMES.get(kind) or kind.replace("_", " ").capitalize()
+            return f"{named} “{self.rule.get('name', '')}”"
         if self.actor is not None:
             return agent_name(self.actor)
         if self.actor_contact is not None:
