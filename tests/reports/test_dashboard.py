@@ -115,6 +115,13 @@ class TestCharts:
         assert "<b>" not in svg and "&lt;b&gt;" in svg
         assert svg.count("<rect") == 3
 
+    def test_a_line_through_one_value_shows_a_dot(self):
+        svg = chart("x", ["a", "b", "c"], [Series("share", [None, 50, None])], kind="line")
+        assert svg.count("<circle") == 1
+        assert "<title>b: share 50</title>" in svg
+        two = chart("x", ["a", "b"], [Series("share", [10, 50])], kind="line")
+        assert "<circle" not in two
+
     def test_tile_trend(self):
         assert Tile("x", 3, 5, lower_is_better=True).trend == "better"
         assert Tile("x", 3, 5).trend == "worse"

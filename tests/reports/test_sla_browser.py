@@ -64,6 +64,7 @@ def test_share_met_per_policy_and_the_breaches(live_server, signed_in, scenario)
     # A chart per policy: Standard's has a line per kind of target.
     expect(section.locator("svg.chart")).to_have_count(3)
     expect(section.locator("svg.chart").first.locator("polyline")).to_have_count(2)
+    expect(section.locator("svg.chart").nth(1).locator("circle")).to_have_count(1)  # VIP: one day
 
     breaches = section.locator("table.sla-breaches tbody tr")
     expect(breaches).to_have_count(BREACHES_PER_PAGE)
