@@ -7,7 +7,7 @@ the SVG carries only geometry.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -82,13 +82,7 @@ def chart(
                     )
                     base += value
     else:
-        for j, item in enumerate(series):
-            points = " ".join(
-                f"{LEFT + (i + 0.5) * slot:.2f},{y(value):.2f}"
-                for i, value in enumerate(item.values)
-                if value is not None
-            )
-            parts.append(f'<polyline class="line series-{j}" points="{points}"/>')
+        parts.extend(_lines(keys, series, slot, y, unit))
     for i in sorted({0, len(keys) // 2, len(keys) - 1}):
         if 0 <= i < len(keys):
             anchor = "start" if i == 0 else "end" if i == len(keys) - 1 else "middle"
@@ -101,3 +95,31 @@ def chart(
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)
+
+
+def _lines(
+    keys: Sequence[str],
+    series: Sequence[Series],
+    slot: float,
+    y: Callable[[float], float],
+    unit: str,
+) -> list[str]:
+    """A line per series through its known values."""
+    parts = []
+    for j, item in enumerate(series):
+        points = " ".join(
+            f"{LEFT + (i + 0.5) * slot:.2f},{y(value):.2f}"
+            for i, value in enumerate(item.values)
+            if value is not None
+        )
+        parts.append(f'<polyline class="line series-{j}" points="{points}"/>')
+        known = [(i, value) for i, value in enumerate(item.values) if value is not None]
+        if len(known) == 1:
+            # A line through one point draws nothing: a dot shows the only value.
+            ((i, value),) = known
+            parts.append(
+                f'<circle class="series-{j}" cx="{LEFT + (i + 0.5) * slot:.2f}" '
+                f'cy="{y(value):.2f}" r="3"><title>{escape(keys[i])}: '
+                f"{escape(item.name)} {number(value)}{unit}</title></circle>"
+            )
+    return parts

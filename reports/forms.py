@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import functools
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
+from sla.models import SlaPolicy, SlaTargetKind
 from tickets.agents import agents_and_former_agents
 from tickets.models import Category, Client, Team, Ticket
 from tickets.queries import MAX_ID
@@ -183,3 +185,28 @@ def first_ticket_day(tz: zoneinfo.ZoneInfo) -> datetime.date | None:
     """The local day of the first ticket (an index lookup), the default start."""
     first = Ticket.objects.order_by().aggregate(first=Min("created_at"))["first"]
     return first.astimezone(tz).date() if first else None
+
+
+class SlaBreachesParametersForm(ReportParametersForm):
+    """The breaches list's parameters: a report's range and filters, and a policy and a kind
+    of target. It has no periods, so any range may be grouped by hour."""
+
+    policy = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": "Enter an SLA policy id."},
+    )
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any"), *SlaTargetKind.choices],
+        error_messages={"invalid_choice": "Select first_response, next_response or resolution."},
+    )
+    max_hour_range_days = None
+
+    def clean_policy(self) -> int | None:
+        return self._existing("policy", SlaPolicy.objects.all(), "There is no such SLA policy.")
+
+    def breach_filters(self) -> dict[str, Any]:
+        """The policy and kind to keep; call after is_valid()."""
+        return {"policy": self.cleaned_data.get("policy"), "kind": self.cleaned_data.get("kind")}

@@ -26,12 +26,13 @@ from tickets.forms.widgets import ClientSelect
 from tickets.models import Category, Client, Source
 from tickets.views.access import agent_required
 
-from . import queries
+from . import queries, sla, sla_panels
 from .api import report_table
 from .catalog import RANKING, REPORTS
 from .charts import Series, chart
 from .forms import TAG_PARAMETER, DashboardParametersForm, ReportParametersForm, time_zone_names
 from .periods import ByPeriod, PreviousAndCurrent, ReportFilters, WholeRange
+from .sla_panels import breaches_page_number, sla_section
 
 DEFAULT_DAYS = 30
 
@@ -107,7 +108,8 @@ def dashboard(request: AgentRequest) -> HttpResponse:
     if form.is_valid():
         filters = form.filters()
         query = query_string(data)
-        results = run_reports(filters)
+        breaches_page = breaches_page_number(request.GET)
+        results = run_reports(filters, breaches_page)
         series = report_series(results)
         context.update(
             filters=filters,
@@ -117,6 +119,9 @@ def dashboard(request: AgentRequest) -> HttpResponse:
             ranking=results["ranking"],
             ranking_csv=csv_url(RANKING.name, query),
             selected_tags=data.getlist(TAG_PARAMETER),
+            sla=sla_section(
+                filters, results["sla_targets"], results["sla_breaches"], breaches_page, query
+            ),
         )
     status = 200 if form.is_valid() else 422
     return render(request, "reports/dashboard.html", context, status=status)
@@ -170,12 +175,13 @@ def csv_url(name: str, query: str) -> str:
     return f"{path}?{query}&format=csv" if query else f"{path}?format=csv"
 
 
-def run_reports(filters: ReportFilters) -> dict[str, Any]:
-    """The page's ten report calls: four for the charts (new tickets are the sum
+def run_reports(filters: ReportFilters, breaches_page: int = 1) -> dict[str, Any]:
+    """The page's twelve report calls: four for the charts (new tickets are the sum
     of the sources, solved tickets the count of the resolution times, the backlog
-    follows from both and the tickets open at the start), the ranking, and for the
+    follows from both and the tickets open at the start), the ranking, for the
     tiles the medians of the previous and the current range and the totals of the
-    previous range (the current ones are the sums of the charts' rows)."""
+    previous range (the current ones are the sums of the charts' rows), and the
+    service levels: the SLA targets met and a page of the breaches."""
     split = PreviousAndCurrent(filters)
     previous = filters.previous()
     previous_total = WholeRange(previous)
@@ -194,6 +200,8 @@ def run_reports(filters: ReportFilters) -> dict[str, Any]:
             "open_at_start": lambda: queries.tickets_open_at_start(filters),
             "new_previous": lambda: queries.new_tickets(previous, grouping=previous_total),
             "ratings_previous": lambda: queries.ratings(previous, grouping=previous_total),
+            "sla_targets": lambda: sla.sla_targets(filters),
+            "sla_breaches": lambda: sla_panels.breaches_page(filters, breaches_page),
         }
     )
 

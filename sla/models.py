@@ -17,7 +17,8 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -269,6 +270,17 @@ class TicketSlaTarget(models.Model):
             # The SLA reports: targets by policy and kind, breached or not.
             models.Index(
                 fields=["policy", "kind", "started_at"], name="ticket_sla_target_policy_idx"
+            ),
+            # The SLA reports (reports.sla): targets by when they were settled (the breach,
+            # else the meeting; null before), newest first for the breaches, with every
+            # column the reports count by, so that a range is read from the index alone.
+            # Not partial: PostgreSQL estimates a range of an expression from a full
+            # index's statistics only, and guessed 0.5% of the rows without them.
+            models.Index(
+                Coalesce("breached_at", "met_at"),
+                F("id"),
+                include=["policy", "kind", "due_at", "met_at", "breached_at", "ticket"],
+                name="ticket_sla_target_settled_idx",
             ),
         ]
 

@@ -5,6 +5,7 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from mail import models as mail_models
@@ -417,3 +418,30 @@ class WebhookEndpointFactory(DjangoModelFactory):
         from webhooks.publishing import forget_subscriptions
 
         forget_subscriptions()
+
+
+class TicketSlaTargetFactory(DjangoModelFactory):
+    """A ticket's target as the SLA clock leaves it: give met_at / breached_at (and a state)
+    for a settled one; running, it is due target_seconds after it started."""
+
+    class Meta:
+        model = sla_models.TicketSlaTarget
+
+    ticket = factory.SubFactory(TicketFactory)
+    policy = factory.SubFactory(SlaPolicyFactory)
+    kind = sla_models.SlaTargetKind.FIRST_RESPONSE
+    business_hours = False
+    target_seconds = 3600
+    started_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(
+        lambda target: target.started_at + datetime.timedelta(seconds=target.target_seconds)
+    )
+    state = factory.LazyAttribute(
+        lambda target: (
+            sla_models.TargetState.MET
+            if target.met_at is not None
+            else sla_models.TargetState.ACTIVE
+        )
+    )
+    met_at = None
+    breached_at = None

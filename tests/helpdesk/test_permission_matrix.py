@@ -98,6 +98,9 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("usercom-ticket", "PUT"): AGENT,
     # The reports API: one read-only view per report of the catalogue.
     **{(f"reports-api-{report.slug}", "GET"): AGENT for report in REPORTS.values()},
+    # The service level reports (reports/sla_api.py).
+    ("reports-api-sla_targets", "GET"): AGENT,
+    ("reports-api-sla_breaches", "GET"): AGENT,
 }
 # Under /api and /compat but not an ApiView: the public schema and docs, and the JSON 404.
 PUBLIC = {

@@ -80,6 +80,8 @@ class Records:
         self.ticket = factories.TicketFactory(client=self.client, department=self.department)
         self.reply = factories.ReplyFactory(ticket=self.ticket)
         self.statuses = list(TicketStatus.objects.order_by("pk").values_list("pk", flat=True))
+        # Inactive: a breaches filter names it; no ticket the other cases make gets its targets.
+        self.sla_policy = factories.SlaPolicyFactory(is_active=False)
 
     def path_ids(self, path: str) -> dict[str, int]:
         if path.startswith("/api/clients"):
@@ -100,6 +102,7 @@ class Records:
             "ticket_projectid": self.project.pk,
             "agent": self.agent.pk,
             "team": self.team.pk,
+            "policy": self.sla_policy.pk,
         }
 
     @staticmethod

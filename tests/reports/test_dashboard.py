@@ -100,8 +100,9 @@ class TestDashboard:
         client.force_login(january.agent)
         # session + user, 4 filter option lists, 5 charts, the ranking; for the tiles,
         # 2 totals of the previous range and the medians: a count in each of the 4 ranges
-        # and the middle rows of the only one with tickets; the bell's unread count.
-        with django_assert_num_queries(20):
+        # and the middle rows of the only one with tickets; the SLA targets met and a page
+        # of the breaches; the bell's unread count.
+        with django_assert_num_queries(22):
             assert client.get(URL, {**JAN_12, "tag[]": "billing"}).status_code == 200
 
 
@@ -113,6 +114,13 @@ class TestCharts:
         svg = chart("<b>", ["a<", "b"], [Series("x", [1, 2]), Series("y", [3, None])])
         assert "<b>" not in svg and "&lt;b&gt;" in svg
         assert svg.count("<rect") == 3
+
+    def test_a_line_through_one_value_shows_a_dot(self):
+        svg = chart("x", ["a", "b", "c"], [Series("share", [None, 50, None])], kind="line")
+        assert svg.count("<circle") == 1
+        assert "<title>b: share 50</title>" in svg
+        two = chart("x", ["a", "b"], [Series("share", [10, 50])], kind="line")
+        assert "<circle" not in two
 
     def test_tile_trend(self):
         assert Tile("x", 3, 5, lower_is_better=True).trend == "better"
