@@ -10,7 +10,9 @@ status, waited again).
 One run reads the candidates in id order, BATCH at a time, each batch in its own
 transaction: its rows are locked and re-checked by the same query, its firings written in
 one INSERT and its actions done set-based (tickets.services.many) where they can be. Spam
-and archived tickets are left alone.
+and archived tickets are left alone. A run acts on at most AUTOMATIONS_MAX_TICKETS_PER_RUN
+tickets of each automation: a new rule that matches a large backlog works through it over
+the next runs (the candidates leave out the tickets fired on), a bounded batch at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import DateTimeField, Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -81,18 +84,20 @@ class RunResult:
 
 
 def run(automation: Automation, now: datetime.datetime | None = None) -> RunResult:
-    """One run of one automation over every ticket."""
+    """One run of one automation over every ticket, acting on at most
+    AUTOMATIONS_MAX_TICKETS_PER_RUN of them."""
     started = time.monotonic()
     now = now or timezone.now()
     last_pk = 0
     total = 0
-    while True:
+    limit = settings.AUTOMATIONS_MAX_TICKETS_PER_RUN
+    while total < limit:
         with changes.atomic():
             rows = list(
                 candidates(automation, now, after=last_pk)  # type: ignore[misc]  # `moment` is annotated
                 .order_by("pk")
                 .select_for_update(of=("self",))
-                .values_list("pk", "moment")[:BATCH]
+                .values_list("pk", "moment")[: min(BATCH, limit - total)]
             )
             if not rows:
                 break

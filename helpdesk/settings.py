@@ -355,6 +355,9 @@ SLA_BREACH_INTERVAL = int(os.environ.get("SLA_BREACH_INTERVAL", "60"))
 
 # The seconds between two runs of the worker's automations (docs/sla-and-automations.md).
 AUTOMATIONS_INTERVAL = int(os.environ.get("AUTOMATIONS_INTERVAL", "300"))
+# The most tickets one automation acts on in one run; the next runs go on with the rest, so
+# that a new rule matching a large backlog never holds the worker or the table for long.
+AUTOMATIONS_MAX_TICKETS_PER_RUN = int(os.environ.get("AUTOMATIONS_MAX_TICKETS_PER_RUN", "5000"))
 
 # The requester portal (docs/portal.md): its branding, its links' lifetimes, the
 # satisfaction emails and the limits that keep robots out.

@@ -183,6 +183,20 @@ def test_a_run_works_in_bounded_batches(
         assert runs.run(close_after_a_week).tickets == 25
 
 
+def test_a_run_acts_on_a_bounded_number_and_the_next_runs_go_on(
+    close_after_a_week, monkeypatch, settings
+):
+    monkeypatch.setattr(runs, "BATCH", 4)
+    settings.AUTOMATIONS_MAX_TICKETS_PER_RUN = 10
+    tickets = [pending_ticket(8) for _ in range(23)]
+    closed = Ticket.objects.filter(status_id=FixedStatus.CLOSED)
+    with freeze_time(NOW):
+        assert [runs.run(close_after_a_week).tickets for _ in range(4)] == [10, 10, 3, 0]
+    assert closed.count() == 23
+    assert sorted(closed.values_list("pk", flat=True)) == sorted(t.pk for t in tickets)
+    assert AutomationFiring.objects.filter(automation=close_after_a_week).count() == 23
+
+
 def test_the_email_to_the_requester_of_each_ticket(
     close_after_a_week, mailoutbox, django_capture_on_commit_callbacks
 ):
