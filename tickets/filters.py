@@ -257,7 +257,7 @@ class QueueFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("search") or ""
 
     def apply_search(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
-        return queryset if self.defer_search else queryset.search(value)
+        return queryset if self.defer_search else queryset.find(value)
 
     def apply_status(self, queryset: TicketQuerySet, name: str, value: list[str]) -> TicketQuerySet:
         """Status ids, plus "open" and "closed" for every status of that kind; any matches."""

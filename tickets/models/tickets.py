@@ -262,6 +262,17 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
             return self
         return self.filter(pk__in=matching_ticket_ids(text, using=self.db))
 
+    def find(self, text: str) -> TicketQuerySet:
+        """What the workspace's search box finds for `text`: the tickets whose conversation
+        matches it, the ticket of that number, and the tickets of the requester or client
+        it names (see tickets.models.search.people_condition)."""
+        from .search import finding_condition  # the search module builds on this one
+
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(finding_condition(text, using=self.db))
+
     def db_connection_vendor(self) -> str:
         from django.db import connections
 
