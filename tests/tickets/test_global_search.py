@@ -121,9 +121,7 @@ class TestTheQueue:
         assert response.context["tickets"] == []
         assert "No tickets match these filters." in response.text
 
-    def test_with_other_filters_or_live_the_ticket_is_offered_not_opened(
-        self, signed_in, people
-    ):
+    def test_with_other_filters_or_live_the_ticket_is_offered_not_opened(self, signed_in, people):
         ticket = people["zoe"]
         url = reverse("ticket", args=[ticket.pk])
         response = signed_in.get(reverse("queue"), {"search": ticket.pk, "status": "open"})
