@@ -29,12 +29,10 @@ def _trimmed(address: str) -> str:
     """The address without the punctuation and unmatched brackets that end its sentence."""
     while address:
         last = address[-1]
-        if last in TRAILING:
-            address = address[:-1]
-        elif last in BRACKETS and address.count(last) > address.count(BRACKETS[last]):
-            address = address[:-1]
-        else:
+        unmatched = last in BRACKETS and address.count(last) > address.count(BRACKETS[last])
+        if last not in TRAILING and not unmatched:
             break
+        address = address[:-1]
     return address
 
 

@@ -138,8 +138,8 @@ def search_page(
     if not text:
         return list(queryset[start:stop])
     if queryset.db_connection_vendor() != "postgresql":
-        matches = Q(pk__in=matching_ticket_ids(text, using=queryset.db))
-        return list(queryset.filter(matches | also if also is not None else matches)[start:stop])
+        texts = Q(pk__in=matching_ticket_ids(text, using=queryset.db))
+        return list(queryset.filter(texts | also if also is not None else texts)[start:stop])
     using = queryset.db
     with serial_plans(using):
         matches = full_text_matches(text, using=using)

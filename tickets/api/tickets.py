@@ -31,6 +31,10 @@ TICKET_PARAMETERS = {
     "subject": "ticket_subject",
     "message": "ticket_message",
     "priority": "ticket_priority",
+    "requester": "requester_id",
+    "cc": "cc",
+    "assignee": "assignee_id",
+    "team": "team_id",
 }
 
 
@@ -128,6 +132,10 @@ class TicketListView(ApiView):
                 message=data["ticket_message"],
                 priority=data["ticket_priority"],
                 tags=data.get("tags", ()),
+                requester=data.get("requester_id"),
+                cc=data.get("cc", ()),
+                assignee=data.get("assignee_id"),
+                team=data.get("team_id"),
                 custom_field_values=custom,
                 actor=request.user,
                 channel=Channel.API,
@@ -153,9 +161,9 @@ class TicketDetailView(ApiView):
         tags=TAG,
         operation_id="tickets_update",
         summary="Update a ticket",
-        description="Changes the department, project, subject, message, priority or custom "
-        "fields; only the parameters given are changed. The status has its own setter. "
-        + inputs.describe_custom_fields(),
+        description="Changes the department, project, subject, message, priority, requester, "
+        "CC contacts or custom fields; only the parameters given are changed. The status has "
+        "its own setter. " + inputs.describe_custom_fields(),
         parameters=[path_id()],
         request=inputs.TicketUpdateInput,
         responses=responses(200, TicketSchema, 404, 422),

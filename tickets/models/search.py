@@ -70,7 +70,7 @@ TICKET_NUMBER = re.compile(r"#?\s*(\d{1,19})")
 # An email address as typed: one `@` with something on either side, no spaces.
 EMAIL_ADDRESS = re.compile(r"[^@\s\"]+@[^@\s\"]+\.[^@\s\"]+")
 # The words of a name: letters and digits, with inner apostrophes and dots ("O'Neil").
-NAME_WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")
+NAME_WORD = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
 # The websearch operators: a query using them is not a name.
 OPERATORS = re.compile(r'"|(?:^|\s)-|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
 # A name query's words must be at least this long together; one letter finds everyone.
