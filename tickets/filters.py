@@ -160,6 +160,8 @@ class QueueFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.all(), label="Team", empty_label="Any team"
     )
+    # The requester's tickets, from the ticket page's "all their tickets" link.
+    requester = IdFilter(field_name="requester_id", label="Requester")
     tags = AnyTagFilter(label="Tags", help_text="Comma-separated; tickets with any of them.")
     active_state = django_filters.ChoiceFilter(
         method="apply_active_state",
