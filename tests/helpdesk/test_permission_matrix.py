@@ -337,6 +337,12 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
         ("new contact", lambda: reverse("contact_create", args=[client_pk()]), AGENT),
         ("new project", lambda: reverse("project_create", args=[client_pk()]), AGENT),
         ("delete ticket", lambda: reverse("ticket_delete", args=[ticket()]), SUPERVISOR),
+        (
+            "a ticket's other tickets",
+            lambda: reverse("ticket_requester_tickets", args=[ticket()]),
+            AGENT,
+        ),
+        ("a ticket's contacts", lambda: reverse("ticket_contact_options", args=[ticket()]), AGENT),
         ("admin: tickets", lambda: reverse("admin:tickets_ticket_changelist"), AGENT),
         ("admin: new client", lambda: reverse("admin:tickets_client_add"), AGENT),
         (

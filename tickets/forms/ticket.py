@@ -49,11 +49,12 @@ class AddressesField(forms.CharField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
-    def clean(self, value) -> list[str]:  # type: ignore[override]  # a list, not the text
+    def clean(self, value) -> list[str]:  # a list of addresses, not the text
         text = super().clean(value)
         addresses = list(
-            {part.lower(): part for part in text.replace(";", ",").replace(",", " ").split()}
-            .values()
+            {
+                part.lower(): part for part in text.replace(";", ",").replace(",", " ").split()
+            }.values()
         )
         wrong = []
         for address in addresses:

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tickets import custom_fields, services
 from tickets.agents import AgentRequest
 from tickets.attachments import attach_files
-from tickets.forms.sticky_notes import StickyNoteForm
 from tickets.forms import widgets
+from tickets.forms.sticky_notes import StickyNoteForm
 from tickets.forms.ticket import (
     AssigneeForm,
     CcAddForm,
@@ -141,9 +141,7 @@ def requester_tickets(request: AgentRequest, pk: int) -> HttpResponse:
         .order_by("-updated_at", "-id")
     )
     requester = ticket.requester
-    from_requester = (
-        list(others.filter(requester=requester)[:RECENT_TICKETS]) if requester else []
-    )
+    from_requester = list(others.filter(requester=requester)[:RECENT_TICKETS]) if requester else []
     from_client = list(others.filter(client_id=ticket.client_id)[:RECENT_TICKETS])
     context = {
         "ticket": ticket,

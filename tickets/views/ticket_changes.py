@@ -301,8 +301,10 @@ def change_requester(request: AgentRequest, pk: int) -> HttpResponse:
 
     def apply(ticket, data):
         services.update_ticket(ticket=ticket, requester=data["requester"], **web(request))
-        return f"Requester set to {data['requester'].name}." if data["requester"] else (
-            "Requester removed."
+        return (
+            f"Requester set to {data['requester'].name}."
+            if data["requester"]
+            else ("Requester removed.")
         )
 
     return change(request, pk, "requester_form", make_form, apply, regions=REQUESTER_REGIONS)
