@@ -64,7 +64,7 @@ def tickets_for_agent(user: AnyUser) -> QuerySet[Ticket]:
     return (
         Ticket.objects.for_agent(user)
         .select_related("status", "department", "client", "assignee")
-        .prefetch_related("team", "requester", "cc")
+        .prefetch_related("team", "requester")
     )
 
 
