@@ -129,8 +129,8 @@ def search_page(
     and sort every ticket holding a common one. So a common query is found by walking the
     page's order, where matches are dense, and checking each ticket's document, stopping
     after `stop` rows; a rare one by listing its matching ticket ids through the full-text
-    index (and those meeting `also` through the tickets' indexes). The page is then the
-    first rows of those candidates. How common a query is comes from `total`, its number
+    index (and the first `stop` tickets meeting `also`, in the page's order, through the
+    tickets' indexes). The page is then the first rows of those candidates. How common a query is comes from `total`, its number
     of matches among all tickets when the caller has counted them, else from the
     planner's estimate (from the documents' statistics), plus the estimate of `also`.
     """
@@ -155,9 +155,10 @@ def search_page(
             ids = list(matches.values_list("ticket_id", flat=True)[: LIST_CAP + 1])
             listed = len(ids) <= LIST_CAP
         if listed and named is not None:
-            more = list(named.values_list("pk", flat=True)[: LIST_CAP + 1])
-            listed = len(more) <= LIST_CAP
-            ids += more
+            # The page's rows among those `also` names are among their first `stop` in
+            # the page's order: the indexes of `also` (requester, client) find them, and
+            # the candidates to sort stay the text's matches and a page more.
+            ids += queryset.prefetch_related(None).filter(also).values_list("pk", flat=True)[:stop]
         if not listed:
             matching = TicketSearchDocument.objects.filter(
                 ticket=OuterRef("pk"), document=search_query(text)
