@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections, models
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from .organisation import Client, Contact
@@ -75,8 +75,9 @@ NAME_WORD = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
 OPERATORS = re.compile(r'"|(?:^|\s)-|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
 # A name query's words must be at least this long together; one letter finds everyone.
 NAME_MIN_LENGTH = 2
-# At most this many contacts or clients are matched by a name: a short name in a helpdesk
-# of a hundred thousand contacts would otherwise send all of them to the ticket query.
+# About this many contacts and clients at most are matched by a name (twice as many, of
+# both): a short name in a helpdesk of a hundred thousand contacts would otherwise send
+# all of them to the ticket query.
 PEOPLE_CAP = 1_000
 
 
@@ -121,8 +122,16 @@ def people_condition(text: str, *, using: str = "default") -> Q | None:
         if sum(map(len, words)) < NAME_MIN_LENGTH:
             return condition or None
         named = name_condition(words)
-        requesters = list(contacts.filter(named).values_list("pk", flat=True)[:PEOPLE_CAP])
-        client_ids = list(clients.filter(named).values_list("pk", flat=True)[:PEOPLE_CAP])
+        # Both in one statement: a search pays one round trip for the names.
+        rows = (
+            contacts.filter(named)
+            .annotate(table=Value("contact"))
+            .values_list("table", "pk")
+            .union(clients.filter(named).annotate(table=Value("client")).values_list("table", "pk"))
+        )
+        found = list(rows.order_by()[: 2 * PEOPLE_CAP])
+        requesters = [pk for table, pk in found if table == "contact"]
+        client_ids = [pk for table, pk in found if table == "client"]
     else:
         return condition or None
     if requesters:

@@ -419,6 +419,9 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
             models.Index(fields=["priority", "-updated_at"], name="ticket_priority_updated_idx"),
             models.Index(fields=["assignee", "-updated_at"], name="ticket_assignee_updated_idx"),
             models.Index(fields=["client", "-updated_at"], name="ticket_client_updated_idx"),
+            # A requester's tickets, latest first: the ticket page's other tickets, the
+            # queue's requester filter and the global search's names and addresses.
+            models.Index(fields=["requester", "-updated_at"], name="ticket_requester_updated_idx"),
             models.Index(
                 fields=["department", "-updated_at"], name="ticket_department_updated_idx"
             ),
