@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
@@ -36,7 +37,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
 from tickets.counts import SHARED_COUNTS_KEY  # noqa: E402
-from tickets.models import Ticket  # noqa: E402
+from tickets.models import Contact, Ticket  # noqa: E402
 
 
 def load_average() -> str:
@@ -88,17 +89,30 @@ def main() -> None:
         raise SystemExit("The database has no active agent; seed it first (manage.py seed_demo).")
     busiest = Ticket.objects.order_by("-replies_count").values_list("pk", flat=True).first()
     total = Ticket.objects.count()
+    # The global search's lookups: a requester's email and name, a client's name, a number.
+    person = Contact.objects.filter(requested_tickets=busiest).select_related("client").first()
+    person = person or Contact.objects.select_related("client").order_by("pk").first()
+    if person is None:
+        raise SystemExit("The database has no contact; seed it first (manage.py seed_demo).")
+    first_name = person.name.split()[0]
+    client_word = person.client.name.split()[0]
 
     pages = [
         ("queue, default view", "/"),
         (f"queue, search {args.search!r}", f"/?search={args.search}"),
         ("queue, search 'webhook' (fewer matches)", "/?search=webhook"),
         ("queue, search with no match 'zebra'", "/?search=zebra"),
+        (f"queue, search an email {person.email!r}", f"/?search={quote(person.email)}"),
+        (f"queue, search a name {person.name!r}", f"/?search={quote(person.name)}"),
+        (f"queue, search a first name {first_name!r}", f"/?search={first_name}"),
+        (f"queue, search a client {client_word!r}", f"/?search={client_word}"),
+        (f"queue, htmx search a number #{busiest}", f"/?search=%23{busiest}"),
         ("queue, my open tickets", "/?assignee=me&status=open"),
         ("queue, urgent, sorted by priority", "/?priority=urgent&sort=-priority"),
         ("queue, page 20", "/?page=20"),
         ("queue, htmx filter fragment", "/?status=5"),
         ("ticket page (most replies)", f"/tickets/{busiest}/"),
+        ("ticket's other tickets (loaded after)", f"/tickets/{busiest}/requester-tickets/"),
         ("sidebar counts, computed (loaded after)", "/queue/counts/"),
     ]
     # The counts are measured as computed, not as read from the cache.

@@ -165,6 +165,8 @@ class QueueFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.all(), label="Team", empty_label="Any team"
     )
+    # The requester's tickets, from the ticket page's "all their tickets" link.
+    requester = IdFilter(field_name="requester_id", label="Requester")
     tags = AnyTagFilter(label="Tags", help_text="Comma-separated; tickets with any of them.")
     sla = django_filters.ChoiceFilter(
         method="apply_sla", label="SLA", choices=SlaState.choices, empty_label="Any"
@@ -265,7 +267,7 @@ class QueueFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("search") or ""
 
     def apply_search(self, queryset: TicketQuerySet, name: str, value: str) -> TicketQuerySet:
-        return queryset if self.defer_search else queryset.search(value)
+        return queryset if self.defer_search else queryset.find(value)
 
     def apply_status(self, queryset: TicketQuerySet, name: str, value: list[str]) -> TicketQuerySet:
         """Status ids, plus "open" and "closed" for every status of that kind; any matches."""

@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from tickets.models import (
     ActiveState,
@@ -114,36 +114,60 @@ LIST_CAP = 20_000
 
 
 def search_page(
-    queryset: TicketQuerySet, text: str, start: int, stop: int, *, total: int | None = None
+    queryset: TicketQuerySet,
+    text: str,
+    start: int,
+    stop: int,
+    *,
+    total: int | None = None,
+    also: Q | None = None,
 ) -> list[Ticket]:
-    """Rows start:stop of `queryset.search(text)`, in the queryset's order.
+    """Rows start:stop of `queryset.search(text)`, in the queryset's order; with `also`,
+    a condition on the tickets' columns (the global search's `people_condition`), of
+    the tickets that match it or the text.
 
     Asked for them at once, PostgreSQL may walk the whole queue for a rare word, or fetch
     and sort every ticket holding a common one. So a common query is found by walking the
     page's order, where matches are dense, and checking each ticket's document, stopping
     after `stop` rows; a rare one by listing its matching ticket ids through the full-text
-    index. The page is then the first rows of those candidates. How common a query is
-    comes from `total`, its number of matches among all tickets when the caller has
-    counted them, else from the planner's estimate (from the documents' statistics).
+    index (and the first `stop` tickets meeting `also`, in the page's order, through the
+    tickets' indexes). The page is then the first rows of those candidates. How common a query is comes from `total`, its number
+    of matches among all tickets when the caller has counted them, else from the
+    planner's estimate (from the documents' statistics), plus the estimate of `also`.
     """
     text = text.strip()
     if not text:
         return list(queryset[start:stop])
     if queryset.db_connection_vendor() != "postgresql":
-        return list(queryset.search(text)[start:stop])
+        texts = Q(pk__in=matching_ticket_ids(text, using=queryset.db))
+        return list(queryset.filter(texts | also if also is not None else texts)[start:stop])
     using = queryset.db
     with serial_plans(using):
         matches = full_text_matches(text, using=using)
         documents = planned_rows(TicketSearchDocument.objects.using(using))
-        share = (planned_rows(matches) if total is None else total) / max(1.0, documents)
+        found = planned_rows(matches) if total is None else total
+        named = Ticket.objects.using(using).order_by().filter(also) if also is not None else None
+        if named is not None:
+            found += planned_rows(named)
+        share = found / max(1.0, documents)
         ids: list[int] = []
-        if share <= WALK_SHARE:
+        listed = share <= WALK_SHARE
+        if listed:
             ids = list(matches.values_list("ticket_id", flat=True)[: LIST_CAP + 1])
-        if share > WALK_SHARE or len(ids) > LIST_CAP:
+            listed = len(ids) <= LIST_CAP
+        if listed and named is not None:
+            # The page's rows among those `also` names are among their first `stop` in
+            # the page's order: the indexes of `also` (requester, client) find them, and
+            # the candidates to sort stay the text's matches and a page more.
+            ids += queryset.prefetch_related(None).filter(also).values_list("pk", flat=True)[:stop]
+        if not listed:
             matching = TicketSearchDocument.objects.filter(
                 ticket=OuterRef("pk"), document=search_query(text)
             )
-            walked = queryset.prefetch_related(None).filter(Exists(matching))
+            condition = Q(Exists(matching))
+            if also is not None:
+                condition |= also
+            walked = queryset.prefetch_related(None).filter(condition)
             ids = list(walked.values_list("pk", flat=True)[:stop])
         return list(queryset.filter(pk__in=ids)[start:stop])
 

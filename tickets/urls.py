@@ -64,6 +64,19 @@ urlpatterns = [
     path("tickets/<int:pk>/assignee/", ticket_changes.change_assignee, name="ticket_assignee"),
     path("tickets/<int:pk>/team/", ticket_changes.change_team, name="ticket_team"),
     path("tickets/<int:pk>/tags/", ticket_changes.change_tags, name="ticket_tags"),
+    path("tickets/<int:pk>/requester/", ticket_changes.change_requester, name="ticket_requester"),
+    path("tickets/<int:pk>/cc/", ticket_changes.add_cc, name="ticket_cc"),
+    path(
+        "tickets/<int:pk>/cc/<int:contact_pk>/remove/",
+        ticket_changes.remove_cc,
+        name="ticket_cc_remove",
+    ),
+    path("tickets/<int:pk>/contacts/", ticket.contact_options, name="ticket_contact_options"),
+    path(
+        "tickets/<int:pk>/requester-tickets/",
+        ticket.requester_tickets,
+        name="ticket_requester_tickets",
+    ),
     path("tickets/<int:pk>/project/", ticket_changes.change_project, name="ticket_project"),
     path("tickets/<int:pk>/due-date/", ticket_changes.change_due_date, name="ticket_due_date"),
     path(

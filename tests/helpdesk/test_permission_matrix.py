@@ -358,6 +358,12 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
             ),
             AGENT,
         ),
+        (
+            "a ticket's other tickets",
+            lambda: reverse("ticket_requester_tickets", args=[ticket()]),
+            AGENT,
+        ),
+        ("a ticket's contacts", lambda: reverse("ticket_contact_options", args=[ticket()]), AGENT),
         ("admin: tickets", lambda: reverse("admin:tickets_ticket_changelist"), AGENT),
         ("admin: new client", lambda: reverse("admin:tickets_client_add"), AGENT),
         (

@@ -103,6 +103,9 @@ class Records:
             "agent": self.agent.pk,
             "team": self.team.pk,
             "policy": self.sla_policy.pk,
+            "assignee_id": self.agent.pk,
+            "team_id": self.team.pk,
+            "requester_id": self.contact.pk,
         }
 
     @staticmethod
@@ -143,6 +146,9 @@ class Records:
                     container[name] = self.statuses[value % len(self.statuses)]
                 elif name in references and value is not None:
                     container[name] = references[name]
+                elif name == "cc" and isinstance(value, list):
+                    # A ticket's copied contacts, of its client.
+                    container[name] = [self.contact.pk] if value else []
 
 
 @pytest.fixture

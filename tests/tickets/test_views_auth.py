@@ -153,6 +153,8 @@ class TestAgentRequired:
             reverse("ticket_delete", args=[pk]),
             reverse("tickets_bulk_count"),
             reverse("profile"),
+            reverse("ticket_requester_tickets", args=[pk]),
+            reverse("ticket_contact_options", args=[pk]),
         ]
         posts = [
             reverse(name, args=[pk])
@@ -168,6 +170,8 @@ class TestAgentRequired:
                 "ticket_project",
                 "ticket_due_date",
                 "ticket_custom_fields",
+                "ticket_requester",
+                "ticket_cc",
                 "ticket_archive",
                 "ticket_restore",
                 "ticket_delete",
@@ -177,6 +181,7 @@ class TestAgentRequired:
             reverse("tickets_bulk"),
             reverse("tickets_bulk_delete"),
             reverse("profile"),
+            reverse("ticket_cc_remove", args=[pk, 1]),
         ]
         return gets, posts
 

@@ -90,13 +90,13 @@ class TestTicketPage:
 
     def test_pinned_query_count(self, signed_in, ticket, django_assert_num_queries):
         factories.ReplyFactory(ticket=ticket)
-        # session, user, ticket, tags, custom fields, replies, events, sticky notes,
-        # the agent's star and pin, the files of every message (one query),
+        # session, user, ticket, its CC contacts, tags, custom fields, replies, events,
+        # sticky notes, the agent's star and pin, the files of every message (one query),
         # then the choices of status, reply status, priority-free selects:
-        # department, assignee, team, project; and the agent's own and group permissions
-        # (whether to show the Delete button); marking the agent's notifications of the
-        # ticket read, and the bell's unread count.
-        with django_assert_num_queries(21):
+        # department, assignee, team, project, the client's contacts (requester and CC);
+        # and the agent's own and group permissions (whether to show the Delete button);
+        # marking the agent's notifications of the ticket read, and the bell's unread count.
+        with django_assert_num_queries(24):
             signed_in.get(url("ticket", ticket))
 
     def test_history_page(self, signed_in, agent, ticket):

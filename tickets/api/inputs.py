@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from tickets import custom_fields
+from tickets.agents import Agent, agents
 from tickets.models import (
     Category,
     Client,
@@ -20,6 +21,7 @@ from tickets.models import (
     Priority,
     Project,
     Reply,
+    Team,
     Ticket,
     TicketStatus,
     max_length,
@@ -115,6 +117,18 @@ class TagListField(serializers.ListField):
         return [name for name in super().to_internal_value(data) if name]
 
 
+class IdListField(serializers.ListField):
+    """A list of ids: `cc[]=4&cc[]=7` in a form (`cc[]=` alone for none), an array of
+    numbers in JSON."""
+
+    child = IdField()
+
+    def to_internal_value(self, data: Any) -> list[int]:
+        if not from_json(self):
+            data = [value for value in ([data] if isinstance(data, str) else data) if value != ""]
+        return list(dict.fromkeys(super().to_internal_value(data)))
+
+
 def _exists(model, pk: int, message: str, **conditions: Any):
     obj = model.objects.filter(pk=pk, **conditions).first()
     if obj is None:
@@ -136,6 +150,41 @@ class TicketInput(serializers.Serializer):
     tags = TagListField(
         required=False, help_text="Tag titles: `tags[]=a&tags[]=b` in a form, an array in JSON."
     )
+    # Extras beyond document 003 (docs/api.md): who the ticket is for and who works on it.
+    assignee_id = IdField(
+        required=False, allow_null=True, help_text="An active agent; empty for none."
+    )
+    team_id = IdField(required=False, allow_null=True, help_text="A team; empty for none.")
+    requester_id = IdField(
+        required=False, allow_null=True, help_text="A contact of the client; empty for none."
+    )
+    cc = IdListField(
+        required=False,
+        allow_empty=True,
+        help_text="Contacts of the client copied on the ticket's emails, by id: "
+        "`cc[]=4&cc[]=7` in a form (`cc[]=` for none), an array in JSON.",
+    )
+
+    def validate_assignee_id(self, pk: int | None) -> Agent | None:
+        if pk is None:
+            return None
+        agent = agents().filter(pk=pk).first()
+        if agent is None:
+            raise serializers.ValidationError("No active agent has this id.")
+        return agent
+
+    def validate_team_id(self, pk: int | None) -> Team | None:
+        return None if pk is None else _exists(Team, pk, "No team has this id.")
+
+    def validate_requester_id(self, pk: int | None) -> Contact | None:
+        return None if pk is None else _exists(Contact, pk, "No contact has this id.")
+
+    def validate_cc(self, ids: list[int]) -> list[Contact]:
+        contacts = Contact.objects.in_bulk(ids)
+        missing = [str(pk) for pk in ids if pk not in contacts]
+        if missing:
+            raise serializers.ValidationError(f"No contact has the id {', '.join(missing)}.")
+        return [contacts[pk] for pk in ids]
 
     def validate_ticket_clientid(self, pk: int) -> Client:
         return _exists(Client, pk, "No client has this id.")
@@ -153,10 +202,17 @@ class TicketInput(serializers.Serializer):
         ticket: Ticket | None = self.context.get("ticket")
         client = attrs.get("ticket_clientid") or (ticket.client if ticket else None)
         project = attrs.get("ticket_projectid")
+        errors: dict[str, list[str]] = {}
         if project is not None and client is not None and project.client_id != client.pk:
-            raise serializers.ValidationError(
-                {"ticket_projectid": ["The project does not belong to the ticket's client."]}
-            )
+            errors["ticket_projectid"] = ["The project does not belong to the ticket's client."]
+        requester = attrs.get("requester_id")
+        if requester is not None and client is not None and requester.client_id != client.pk:
+            errors["requester_id"] = ["The requester must be a contact of the ticket's client."]
+        cc = attrs.get("cc", [])
+        if client is not None and any(contact.client_id != client.pk for contact in cc):
+            errors["cc"] = ["Copied contacts must be contacts of the ticket's client."]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -166,6 +222,8 @@ class TicketUpdateInput(TicketInput):
     # None removes the parent's field (DRF's declared fields, which the stubs cannot follow).
     ticket_clientid = None  # type: ignore[assignment]  # a ticket's client is set when it is created
     tags = None  # type: ignore[assignment]  # tags have their own setter, PUT /api/tickets/{id}/tags
+    assignee_id = None  # type: ignore[assignment]  # not changed by PATCH (document 003)
+    team_id = None  # type: ignore[assignment]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs and not self.context.get("custom_field_values"):
@@ -173,7 +231,8 @@ class TicketUpdateInput(TicketInput):
                 {
                     "non_field_errors": [
                         "Give at least one of ticket_categoryid, ticket_projectid, "
-                        "ticket_subject, ticket_message, ticket_priority or a custom field."
+                        "ticket_subject, ticket_message, ticket_priority, requester_id, cc "
+                        "or a custom field."
                     ]
                 }
             )

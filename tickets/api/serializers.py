@@ -80,6 +80,9 @@ class TicketSchema(serializers.Serializer):
     assignee = RefSchema(allow_null=True)
     team = RefSchema(allow_null=True)
     requester = RequesterSchema(allow_null=True)
+    cc = serializers.ListField(
+        child=RequesterSchema(), help_text="The contacts copied on the ticket's emails."
+    )
     due_date = serializers.DateTimeField(allow_null=True)
     sla_due = serializers.DateTimeField(
         allow_null=True,
@@ -126,6 +129,10 @@ def ticket_data(ticket: Ticket, tag_names: list[str] | None = None) -> dict[str,
         }
         if ticket.requester
         else None,
+        "cc": [
+            {"id": contact.pk, "name": contact.name, "email": contact.email}
+            for contact in ticket.cc.all()
+        ],
         "due_date": iso(ticket.due_at),
         "sla_due": iso(ticket.sla_due_at),
         "custom_fields": ticket.custom_fields,

@@ -32,6 +32,10 @@ TICKET_PARAMETERS = {
     "subject": "ticket_subject",
     "message": "ticket_message",
     "priority": "ticket_priority",
+    "requester": "requester_id",
+    "cc": "cc",
+    "assignee": "assignee_id",
+    "team": "team_id",
 }
 
 
@@ -84,7 +88,9 @@ class TicketListView(ApiView):
         responses=responses(200, TicketSchema, 422, many=True),
     )
     def get(self, request: AgentApiRequest) -> Response:
-        filterset = ApiTicketFilter(request.query_params, queryset=tickets_for_agent(request.user))
+        # The CC contacts of a page in one query (a ticket alone reads its own).
+        listed = tickets_for_agent(request.user).prefetch_related("cc")
+        filterset = ApiTicketFilter(request.query_params, queryset=listed)
         unsearched, text = filterset.qs, filterset.search_text
         page = Page(request)
         if text:
@@ -131,6 +137,10 @@ class TicketListView(ApiView):
                 message=data["ticket_message"],
                 priority=data["ticket_priority"],
                 tags=data.get("tags", ()),
+                requester=data.get("requester_id"),
+                cc=data.get("cc", ()),
+                assignee=data.get("assignee_id"),
+                team=data.get("team_id"),
                 custom_field_values=custom,
                 actor=request.user,
                 channel=Channel.API,
@@ -156,9 +166,9 @@ class TicketDetailView(ApiView):
         tags=TAG,
         operation_id="tickets_update",
         summary="Update a ticket",
-        description="Changes the department, project, subject, message, priority or custom "
-        "fields; only the parameters given are changed. The status has its own setter. "
-        + inputs.describe_custom_fields(),
+        description="Changes the department, project, subject, message, priority, requester, "
+        "CC contacts or custom fields; only the parameters given are changed. The status has "
+        "its own setter. " + inputs.describe_custom_fields(),
         parameters=[path_id()],
         request=inputs.TicketUpdateInput,
         responses=responses(200, TicketSchema, 404, 422),

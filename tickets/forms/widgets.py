@@ -127,3 +127,50 @@ class FilledSelect(FastSelect):
 
     def use_required_attribute(self, initial) -> bool:
         return False
+
+
+# A contact <select> offers at most this many contacts; past it, a search box finds the rest.
+CONTACT_CHOICES_SHOWN = 200
+
+
+class ContactSelect(FastSelect):
+    """The <select> of a ticket's client's contacts (its requester, a contact to copy).
+
+    A client that writes by email may gather thousands of contacts: past
+    CONTACT_CHOICES_SHOWN it offers the first ones by name (and the chosen one), and a
+    search box above it asks `options_url` for the contacts matching what is typed, as
+    ClientSelect does for clients. The box belongs to no form: it is never submitted.
+    """
+
+    def __init__(self, attrs=None, choices=(), *, options_url: str = "") -> None:
+        super().__init__(attrs, choices)
+        self.options_url = options_url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        queryset = self.choices.queryset.order_by("name", "pk")
+        contacts = list(queryset[: CONTACT_CHOICES_SHOWN + 1])
+        empty_label = self.choices.field.empty_label
+        empty = [] if empty_label is None else [("", empty_label)]
+        chosen = {str(pk) for pk in map(as_id, self.format_value(value)) if pk}
+        many = len(contacts) > CONTACT_CHOICES_SHOWN
+        contacts = contacts[:CONTACT_CHOICES_SHOWN]
+        missing = chosen - {str(contact.pk) for contact in contacts}
+        if many and missing:
+            contacts += list(queryset.filter(pk__in=missing))
+        choices = [*empty, *((str(contact.pk), str(contact)) for contact in contacts)]
+        select = self.render_options(name, value, attrs, choices)
+        if not many:
+            return select
+        select_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        search = format_html(
+            '<input type="search" form="contact-search-no-form" class="client-search" '
+            'name="q" placeholder="Type to find a contact…" aria-label="Find a contact" '
+            'aria-controls="{}" autocomplete="off" maxlength="200" hx-get="{}" '
+            'hx-vals=\'{}\' hx-target="#{}" hx-swap="innerHTML" '
+            'hx-trigger="input changed delay:250ms, search">',
+            select_id,
+            self.options_url,
+            json.dumps({"empty": empty_label or "", "selected": ",".join(sorted(chosen))}),
+            select_id,
+        )
+        return search + select

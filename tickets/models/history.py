@@ -253,10 +253,33 @@ def _reply_link(event: TicketEvent, value: Any, kind_label: str) -> Change:
     return Change(new=_files(value) or None, link=url, link_text=f"{kind_label} #{reply_id}")
 
 
-def _contacts(ids: Any) -> str:
+def _contacts(ids: Any, names: dict[int, str] | None = None) -> str:
+    """CC contacts as the history keeps them (their ids), by name where `names` has them."""
     if not isinstance(ids, list):
         return readable(ids)
-    return ", ".join(f"contact #{pk}" for pk in ids) if ids else "—"
+    names = names or {}
+    return ", ".join(names.get(pk, f"contact #{pk}") for pk in ids) if ids else "—"
+
+
+def name_copied_contacts(events: Sequence[TicketEvent]) -> None:
+    """Let the CC changes among `events` name their contacts (one query, when there are
+    any): the history keeps their ids, and a removed contact stays "contact #id"."""
+    from .organisation import Contact  # the organisation module is a sibling
+
+    copied = [event for event in events if event.kind == TicketEvent.Kind.CC_CHANGED]
+    ids = {
+        pk
+        for event in copied
+        for value in (event.old_value, event.new_value)
+        if isinstance(value, list)
+        for pk in value
+        if isinstance(pk, int)
+    }
+    if not ids:
+        return
+    names = dict(Contact.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for event in copied:
+        event.contact_names = names  # type: ignore[attr-defined]  # read by _DESCRIBERS
 
 
 def _deleted_reply(event: TicketEvent) -> Change:
@@ -331,7 +354,8 @@ _DESCRIBERS: dict[str, Callable[[TicketEvent], Change]] = {
     _Kind.EMAIL_BOUNCED: lambda event: Change(new=_bounce(event.new_value)),
     _Kind.SLA_BREACHED: lambda event: Change(new=_sla_breach(event.new_value)),
     _Kind.CC_CHANGED: lambda event: Change(
-        old=_contacts(event.old_value), new=_contacts(event.new_value)
+        old=_contacts(event.old_value, getattr(event, "contact_names", None)),
+        new=_contacts(event.new_value, getattr(event, "contact_names", None)),
     ),
 }
 

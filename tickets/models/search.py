@@ -19,9 +19,10 @@ from typing import Any
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections, models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
+from .organisation import Client, Contact
 from .tickets import Ticket
 
 # The text search configuration of the search documents (migration 0006).
@@ -55,6 +56,97 @@ def matching_ticket_ids(text: str, *, using: str = "default") -> TicketIds:
     if connections[using].vendor == "postgresql":
         return full_text_matches(text, using=using)
     return fts5_matches(text, using=using)
+
+
+# Finding anything (the workspace's global search) --------------------------------------
+#
+# Besides the conversation's words, the search box finds a ticket by its number (`193` or
+# `#193`), by its requester's email address, and by the name of its requester or client.
+# These are plain lookups on small tables (contacts, clients) and on the tickets' indexes
+# (primary key, requester, client), so both databases answer them alike.
+
+# A ticket number as typed: digits, optionally after a `#`.
+TICKET_NUMBER = re.compile(r"#?\s*(\d{1,19})")
+# An email address as typed: one `@` with something on either side, no spaces.
+EMAIL_ADDRESS = re.compile(r"[^@\s\"]+@[^@\s\"]+\.[^@\s\"]+")
+# The words of a name: letters and digits, with inner apostrophes and dots ("O'Neil").
+NAME_WORD = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
+# The websearch operators: a query using them is not a name.
+OPERATORS = re.compile(r'"|(?:^|\s)-|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
+# A name query's words must be at least this long together; one letter finds everyone.
+NAME_MIN_LENGTH = 2
+# About this many contacts and clients at most are matched by a name (twice as many, of
+# both): a short name in a helpdesk of a hundred thousand contacts would otherwise send
+# all of them to the ticket query.
+PEOPLE_CAP = 1_000
+
+
+def ticket_number(text: str) -> int | None:
+    """The ticket number `text` is (`193`, `#193`), if it is one a ticket could have."""
+    found = TICKET_NUMBER.fullmatch(text.strip())
+    if found is None:
+        return None
+    number = int(found.group(1))
+    return number if 0 < number <= 2**63 - 1 else None
+
+
+def name_condition(words: list[str]) -> Q:
+    """Every word starts a word of the name: `anna` and `ann ad` find "Anna Adams",
+    `dams` does not (case-insensitive)."""
+    condition = Q()
+    for word in words:
+        condition &= Q(name__istartswith=word) | Q(name__icontains=f" {word}")
+    return condition
+
+
+def people_condition(text: str, *, using: str = "default") -> Q | None:
+    """The tickets `text` names by number or by person: the ticket of that number, the
+    tickets of the requester with that email address, or of the requesters and clients
+    whose name it matches (`name_condition`); None when it names none.
+
+    Reads the matching contacts and clients (a query each) and returns a condition on
+    the tickets' own columns, which their indexes serve and the planner can estimate.
+    """
+    text = text.strip()
+    condition = Q()
+    number = ticket_number(text)
+    if number is not None:
+        condition |= Q(pk=number)
+    contacts = Contact.objects.using(using).order_by()
+    clients = Client.objects.using(using).order_by()
+    if EMAIL_ADDRESS.fullmatch(text):
+        requesters = list(contacts.filter(email__iexact=text).values_list("pk", flat=True))
+        client_ids: list[int] = []
+    elif number is None and not OPERATORS.search(text):
+        words = NAME_WORD.findall(text)
+        if sum(map(len, words)) < NAME_MIN_LENGTH:
+            return condition or None
+        named = name_condition(words)
+        # Both in one statement: a search pays one round trip for the names.
+        rows = (
+            contacts.filter(named)
+            .annotate(table=Value("contact"))
+            .values_list("table", "pk")
+            .union(clients.filter(named).annotate(table=Value("client")).values_list("table", "pk"))
+        )
+        found = list(rows.order_by()[: 2 * PEOPLE_CAP])
+        requesters = [pk for table, pk in found if table == "contact"]
+        client_ids = [pk for table, pk in found if table == "client"]
+    else:
+        return condition or None
+    if requesters:
+        condition |= Q(requester_id__in=sorted(requesters))
+    if client_ids:
+        condition |= Q(client_id__in=sorted(client_ids))
+    return condition or None
+
+
+def finding_condition(text: str, *, using: str = "default") -> Q:
+    """The tickets the global search finds for `text`: those whose conversation matches it,
+    and those it names by number or person (`people_condition`)."""
+    condition = Q(pk__in=matching_ticket_ids(text, using=using))
+    people = people_condition(text, using=using)
+    return condition | people if people is not None else condition
 
 
 class TicketSearchDocument(models.Model):

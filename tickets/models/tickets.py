@@ -295,6 +295,17 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
             return self
         return self.filter(pk__in=matching_ticket_ids(text, using=self.db))
 
+    def find(self, text: str) -> TicketQuerySet:
+        """What the workspace's search box finds for `text`: the tickets whose conversation
+        matches it, the ticket of that number, and the tickets of the requester or client
+        it names (see tickets.models.search.people_condition)."""
+        from .search import finding_condition  # the search module builds on this one
+
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(finding_condition(text, using=self.db))
+
     def db_connection_vendor(self) -> str:
         from django.db import connections
 
@@ -451,6 +462,9 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
             models.Index(fields=["priority", "-updated_at"], name="ticket_priority_updated_idx"),
             models.Index(fields=["assignee", "-updated_at"], name="ticket_assignee_updated_idx"),
             models.Index(fields=["client", "-updated_at"], name="ticket_client_updated_idx"),
+            # A requester's tickets, latest first: the ticket page's other tickets, the
+            # queue's requester filter and the global search's names and addresses.
+            models.Index(fields=["requester", "-updated_at"], name="ticket_requester_updated_idx"),
             models.Index(
                 fields=["department", "-updated_at"], name="ticket_department_updated_idx"
             ),

@@ -54,6 +54,7 @@ def post_reply(
     seen_version: datetime.datetime | None = None,
     message_id: str = "",
     notify: bool = True,
+    cc: Sequence[Contact] = (),
     at: datetime.datetime | None = None,
 ) -> Reply:
     """Add a reply or an internal note to the conversation, with its files.
@@ -73,12 +74,16 @@ def post_reply(
     client's reply tells the agents who follow the ticket (its assignee, or the agents
     its mailbox names), unless `notify` is false (an automatic reply).
 
+    `cc` are contacts of the ticket's client to copy on the ticket with this public reply
+    (one CC_CHANGED event before the reply's), so that its email reaches them too.
+
     `at` is when it was written (an import's original time), else now. An import's replies
     leave the status alone: the import replays the status changes its source recorded.
     """
     text = clean_text(text, "text")
     checked = files.check_uploads(attachments)
     agent, contact = _checked_author(author, kind, ticket, channel)
+    _check_copied(cc, kind, ticket)
     if source is None:
         source = SOURCE_OF_CHANNEL.get(channel, Source.WEB)
     if not message_id and agent is not None and kind == Reply.Kind.REPLY:
@@ -101,8 +106,10 @@ def post_reply(
             created_at=now,
         )
         stored = files.store(checked, ticket=locked, reply=reply, uploaded_by=agent)
-        # The status change's event and the reply's, in one INSERT.
-        events: list[TicketEvent] = []
+        # The copied contacts' event, the status change's and the reply's, in one INSERT.
+        events: list[TicketEvent] = _copy_contacts(
+            locked, cc, actor=agent, actor_contact=contact, channel=channel, now=now
+        )
         changed = ["updated_at"]
         locked.updated_at = now
         if kind == Reply.Kind.REPLY:
@@ -145,6 +152,47 @@ def post_reply(
             _schedule_emails(reply, stored, channel=channel, notify=notify)
     refresh_from(ticket, locked)
     return reply
+
+
+def _check_copied(cc: Sequence[Contact], kind: Reply.Kind, ticket: Ticket) -> None:
+    if not cc:
+        return
+    if kind != Reply.Kind.REPLY:
+        raise ValidationError({"cc": ["Notes are not sent: copy contacts on a public reply."]})
+    if any(contact.client_id != ticket.client_id for contact in cc):
+        raise ValidationError({"cc": ["Copied contacts must be contacts of the client."]})
+
+
+def _copy_contacts(
+    locked: Ticket,
+    cc: Sequence[Contact],
+    *,
+    actor: Agent | None,
+    actor_contact: Contact | None,
+    channel: Channel,
+    now: datetime.datetime,
+) -> list[TicketEvent]:
+    """Add the contacts `cc` to the locked ticket's CC contacts; the event, if any is new."""
+    if not cc:
+        return []
+    before = sorted(locked.cc.values_list("pk", flat=True))
+    new = [contact for contact in cc if contact.pk not in before]
+    if not new:
+        return []
+    locked.cc.add(*new)
+    after = sorted({*before, *(contact.pk for contact in new)})
+    return [
+        new_event(
+            locked,
+            TicketEvent.Kind.CC_CHANGED,
+            actor=actor,
+            actor_contact=actor_contact,
+            channel=channel,
+            old=before,
+            new=after,
+            at=now,
+        )
+    ]
 
 
 def _reply_status(locked: Ticket, *, from_client: bool) -> TicketStatus:

@@ -332,6 +332,40 @@ def _change_cc(locked: Ticket, cc: Iterable[Contact]) -> list[_Change]:
     return [_Change(TicketEvent.Kind.CC_CHANGED, before, after)]
 
 
+def change_cc(
+    *,
+    ticket: Ticket,
+    add: Iterable[Contact] = (),
+    remove: Iterable[Contact] = (),
+    actor: Agent | None,
+    channel: Channel,
+) -> Ticket:
+    """Copy contacts (of the ticket's client) on the ticket and stop copying others,
+    keeping the rest as they are when the ticket is locked, so that a contact someone
+    else added or removed meanwhile stays that way. One CC_CHANGED event, if any change."""
+    add, removed = list(add), {contact.pk for contact in remove}
+    with changes.atomic():
+        locked = lock_ticket(ticket)
+        current = [contact for contact in locked.cc.all() if contact.pk not in removed]
+        known = {contact.pk for contact in current}
+        cc_changes = _change_cc(locked, [*current, *(c for c in add if c.pk not in known)])
+        if cc_changes:
+            now = timezone.now()
+            locked.updated_at = now
+            locked.save(update_fields=["updated_at"])
+            record_event(
+                locked,
+                TicketEvent.Kind.CC_CHANGED,
+                actor=actor,
+                channel=channel,
+                old=cc_changes[0].old,
+                new=cc_changes[0].new,
+                at=now,
+            )
+    refresh_from(ticket, locked)
+    return ticket
+
+
 def update_ticket(
     *,
     ticket: Ticket,

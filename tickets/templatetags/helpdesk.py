@@ -10,6 +10,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from tickets import links
 from tickets.agents import agent_name
 from tickets.models import Priority, TicketStatus
 from tickets.models.history import readable
@@ -54,6 +55,13 @@ def messages_at(messages: Any, place: str) -> list:
     beside the control that made it (the message's extra tag names it: "reply", or the
     side panel form's URL name); "" is the page's top, for every other message."""
     return [message for message in messages if (message.extra_tags or "") == place]
+
+
+@register.filter(is_safe=True)
+def linkify(text: str | None) -> SafeString:
+    """A message's text, escaped, with its web and email addresses as safe links
+    (tickets.links)."""
+    return links.linkify(text or "")
 
 
 @register.filter

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from tickets import counts
 from tickets.agents import AgentRequest
 from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, QueueFilter, canonical_query
 from tickets.models import ActiveState, Ticket, TicketStar
+from tickets.models.search import people_condition, ticket_number
 from tickets.queries import saved_views_for_agent
 from tickets.search import search_page
 from tickets.statuses import FixedStatus
@@ -158,6 +159,23 @@ def starred_ids(user, tickets: list[Ticket]) -> set[int]:
     )
 
 
+def numbered_ticket(request: AgentRequest, text: str) -> Ticket | None:
+    """The ticket whose number the search is (`193`, `#193`), if the agent may see it."""
+    number = ticket_number(text)
+    if number is None:
+        return None
+    return Ticket.objects.for_agent(request.user).filter(pk=number).only("pk", "subject").first()
+
+
+def only_searching(params: QueryDict) -> bool:
+    """Whether the search is the URL's only filter (as the top bar sends it)."""
+    return not any(
+        any(value.strip() for value in values)
+        for key, values in params.lists()
+        if key != "search" and key not in PRESENTATION_PARAMS
+    )
+
+
 @require_GET
 @agent_required
 def queue(request: AgentRequest) -> HttpResponse:
@@ -171,10 +189,16 @@ def queue(request: AgentRequest) -> HttpResponse:
         .prefetch_related("tags")
     )
     filterset = QueueFilter(request.GET, queryset=tickets, request=request, defer_search=True)
+    text = filterset.search_text
+    numbered = numbered_ticket(request, text)
+    if numbered is not None and not wants_fragment(request) and only_searching(request.GET):
+        # The top bar's search for a ticket's number opens that ticket.
+        return redirect("ticket", pk=numbered.pk)
     number = page_number(request.GET)
     offset = (number - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page, without counting them all.
-    rows = search_page(filterset.qs, filterset.search_text, offset, offset + PAGE_SIZE + 1)
+    also = people_condition(text) if text.strip() else None
+    rows = search_page(filterset.qs, text, offset, offset + PAGE_SIZE + 1, also=also)
     page_rows = rows[:PAGE_SIZE]
     pinned = pinned_tickets(request.user)
     context = {
@@ -186,6 +210,7 @@ def queue(request: AgentRequest) -> HttpResponse:
         "form": filterset.form,
         "tickets": page_rows,
         "page": number,
+        "numbered_ticket": numbered,
         "has_next": len(rows) > PAGE_SIZE,
         "first_row": offset + 1,
         "last_row": offset + min(len(rows), PAGE_SIZE),

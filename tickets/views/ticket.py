@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,26 +13,29 @@ from sla.models import SlaTargetKind
 from tickets import custom_fields, inbox, services
 from tickets.agents import AgentRequest
 from tickets.attachments import attach_files
+from tickets.forms import widgets
 from tickets.forms.sticky_notes import StickyNoteForm
 from tickets.forms.ticket import (
     AssigneeForm,
+    CcAddForm,
     CustomFieldsForm,
     DepartmentForm,
     DueDateForm,
     PriorityForm,
     ProjectForm,
     ReplyForm,
+    RequesterForm,
     StatusForm,
     SubjectForm,
     TagsForm,
     TeamForm,
 )
-from tickets.models import Channel, Ticket
+from tickets.models import Channel, Contact, Ticket, history
 from tickets.permissions import Action, may, require
-from tickets.queries import get_ticket_for_agent
+from tickets.queries import as_id, get_ticket_for_agent
 
 from . import canned, marks
-from .access import agent_required
+from .access import agent_required, search_text
 
 TEMPLATE = "tickets/ticket.html"
 
@@ -43,6 +47,10 @@ def panel_forms(ticket: Ticket, definitions) -> dict:
     """The side panel's forms, showing the ticket's current values."""
     return {
         "subject_form": SubjectForm(initial={"subject": ticket.subject}, auto_id="panel_%s"),
+        "requester_form": RequesterForm(
+            initial={"requester": ticket.requester_id}, ticket=ticket, auto_id="panel_%s"
+        ),
+        "cc_form": CcAddForm(ticket=ticket, auto_id="cc_%s"),
         "status_form": StatusForm(initial={"status": ticket.status_id}, auto_id="panel_%s"),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}, auto_id="panel_%s"),
         "department_form": DepartmentForm(
@@ -87,7 +95,8 @@ def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict
     context = {
         "ticket": ticket,
         "replies": list(ticket.replies.select_related("author_agent", "author_contact")),
-        "events": list(ticket.events.select_related("actor", "actor_contact")),
+        "events": events_of(ticket),
+        "copied": list(ticket.cc.all()),
         "custom_values": [
             (definition, stored.get(definition.key))
             for definition in definitions
@@ -108,6 +117,13 @@ def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict
     return context
 
 
+def events_of(ticket: Ticket) -> list:
+    """The ticket's history, its CC changes naming their contacts."""
+    events = list(ticket.events.select_related("actor", "actor_contact"))
+    history.name_copied_contacts(events)
+    return events
+
+
 @require_GET
 @agent_required
 def ticket_page(request: AgentRequest, pk: int) -> HttpResponse:
@@ -124,8 +140,65 @@ def ticket_page(request: AgentRequest, pk: int) -> HttpResponse:
 @agent_required
 def ticket_history(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
-    events = list(ticket.events.select_related("actor", "actor_contact"))
-    return render(request, "tickets/history.html", {"ticket": ticket, "events": events})
+    return render(request, "tickets/history.html", {"ticket": ticket, "events": events_of(ticket)})
+
+
+# How many of the requester's and of the client's other tickets the ticket page lists.
+RECENT_TICKETS = 5
+
+
+@require_GET
+@agent_required
+def requester_tickets(request: AgentRequest, pk: int) -> HttpResponse:
+    """Beside the conversation, fetched after the page: the requester's and the client's
+    other recent tickets (spam left out), each list a link away from the whole of it in
+    the queue. Three queries besides the session's, whatever their numbers."""
+    ticket = get_ticket_for_agent(request.user, pk, related=False)
+    ticket = Ticket.objects.select_related("requester", "client").get(pk=ticket.pk)
+    others = (
+        Ticket.objects.for_agent(request.user)
+        .not_spam()
+        .exclude(pk=ticket.pk)
+        .select_related("status")
+        .only("pk", "subject", "updated_at", "status__title", "status__is_closed")
+        .order_by("-updated_at", "-id")
+    )
+    requester = ticket.requester
+    from_requester = list(others.filter(requester=requester)[:RECENT_TICKETS]) if requester else []
+    from_client = list(others.filter(client_id=ticket.client_id)[:RECENT_TICKETS])
+    context = {
+        "ticket": ticket,
+        "from_requester": from_requester,
+        "from_client": from_client,
+    }
+    return render(request, "tickets/ticket.html#requester_tickets_loaded", context)
+
+
+@require_GET
+@agent_required
+def contact_options(request: AgentRequest, pk: int) -> HttpResponse:
+    """The <option>s of a contact select of the ticket's client for what was typed (see
+    tickets.forms.widgets.ContactSelect): the empty choice, the chosen contact, then the
+    first contacts matching by name or email."""
+    ticket = get_ticket_for_agent(request.user, pk, related=False)
+    text = search_text(request)
+    contacts = Contact.objects.filter(client_id=ticket.client_id)
+    chosen_ids = [as_id(value) for value in request.GET.get("selected", "").split(",")[:10]]
+    chosen = list(contacts.filter(pk__in=[pk for pk in chosen_ids if pk]).order_by("name", "pk"))
+    matches = contacts.exclude(pk__in=[contact.pk for contact in chosen])
+    if text:
+        matches = matches.filter(Q(name__icontains=text) | Q(email__icontains=text))
+    choices = [
+        ("", request.GET.get("empty", "")[:100]),
+        *((contact.pk, str(contact)) for contact in chosen),
+        *(
+            (contact.pk, str(contact))
+            for contact in matches.order_by("name", "pk")[: widgets.CONTACT_CHOICES_SHOWN]
+        ),
+    ]
+    return HttpResponse(
+        widgets.option_tags(choices, selected={str(contact.pk) for contact in chosen})
+    )
 
 
 @require_POST

@@ -13,29 +13,32 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mail.requesters import contact_in_client
 from tickets import changes, custom_fields, services
 from tickets.agents import AgentRequest, agent_name
 from tickets.forms.base import CUSTOM_FIELD_PREFIX, add_service_errors
 from tickets.forms.macros import MacroForm
 from tickets.forms.ticket import (
     AssigneeForm,
+    CcAddForm,
     CustomFieldsForm,
     DepartmentForm,
     DueDateForm,
     PriorityForm,
     ProjectForm,
     ReplyForm,
+    RequesterForm,
     StatusForm,
     SubjectForm,
     TagsForm,
     TeamForm,
 )
 from tickets.macros import MacroChanges, describe
-from tickets.models import Channel, Reply, Ticket
+from tickets.models import Channel, Contact, Reply, Ticket
 from tickets.queries import get_ticket_for_agent
 
 from .access import agent_required, render_fragments, wants_fragment
@@ -46,6 +49,8 @@ from .ticket import TEMPLATE, ticket_context
 # A panel change also clears the reply box's last confirmation, as a reply clears the panel's.
 PANEL_REGIONS = ["summary", "panel", "history", "reply_status"]
 REPLY_REGIONS = ["summary", "conversation", "reply", "panel", "history"]
+# A new requester also changes the requester's other tickets beside the conversation.
+REQUESTER_REGIONS = [*PANEL_REGIONS, "requester_tickets"]
 
 Apply = Callable[[Ticket, dict], str]
 
@@ -76,7 +81,13 @@ def respond(
 
 
 def change(
-    request: AgentRequest, pk: int, form_name: str, make_form: Callable, apply: Apply
+    request: AgentRequest,
+    pk: int,
+    form_name: str,
+    make_form: Callable,
+    apply: Apply,
+    *,
+    regions: list[str] = PANEL_REGIONS,
 ) -> HttpResponse:
     """Validate a side-panel form and apply it through the services."""
     # The field's URL name: its form on the page shows the confirmation (messages_at).
@@ -96,7 +107,7 @@ def change(
     return respond(
         request,
         ticket,
-        regions=PANEL_REGIONS,
+        regions=regions,
         form_name=form_name,
         form=form,
         anchor=f"#{place}-form",
@@ -125,6 +136,9 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             with changes.atomic():
+                # New addresses become contacts of the client by the new-requester rule,
+                # in the reply's transaction: a reply that fails makes none.
+                cc = copied_contacts(ticket, data["cc"])
                 reply = services.post_reply(
                     ticket=ticket,
                     text=data["text"],
@@ -133,6 +147,7 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
                     channel=Channel.WEB,
                     attachments=data["attachments"],
                     seen_version=form_version(request),
+                    cc=cc,
                 )
                 if data["status"] is not None:
                     services.change_status(ticket=ticket, status=data["status"], **web(request))
@@ -146,6 +161,8 @@ def post_reply(request: AgentRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error, {"author": "__all__"})
         else:
             sent = "Note added." if reply.kind == Reply.Kind.NOTE else "Reply sent."
+            if cc:
+                sent += f" Copied: {', '.join(contact.email for contact in cc)}."
             if data["status"] is not None:
                 sent += f" Status set to {data['status'].title}."
             if macro:
@@ -300,3 +317,56 @@ def change_custom_fields(request: AgentRequest, pk: int) -> HttpResponse:
         return "Custom fields saved."
 
     return change(request, pk, "custom_fields_form", make_form, apply)
+
+
+def copied_contacts(ticket: Ticket, addresses: list[str]) -> list[Contact]:
+    """The contacts of the ticket's client at `addresses`, made for those it has none (a
+    person copied on a ticket joins its client, as one copied on its mail does)."""
+    return [contact_in_client(address, "", ticket.client) for address in addresses]
+
+
+@require_POST
+@agent_required
+def change_requester(request: AgentRequest, pk: int) -> HttpResponse:
+    def make_form(ticket, data):
+        return RequesterForm(data, ticket=ticket, auto_id="panel_%s")
+
+    def apply(ticket, data):
+        services.update_ticket(ticket=ticket, requester=data["requester"], **web(request))
+        return (
+            f"Requester set to {data['requester'].name}."
+            if data["requester"]
+            else ("Requester removed.")
+        )
+
+    return change(request, pk, "requester_form", make_form, apply, regions=REQUESTER_REGIONS)
+
+
+@require_POST
+@agent_required
+def add_cc(request: AgentRequest, pk: int) -> HttpResponse:
+    """Copy a contact of the client, and new addresses (made contacts), on the ticket."""
+
+    def make_form(ticket, data):
+        return CcAddForm(data, ticket=ticket, auto_id="cc_%s")
+
+    def apply(ticket, data):
+        contacts = [data["contact"]] if data["contact"] else []
+        contacts += copied_contacts(ticket, data["addresses"])
+        services.change_cc(ticket=ticket, add=contacts, **web(request))
+        return f"Copied: {', '.join(contact.name for contact in contacts)}."
+
+    return change(request, pk, "cc_form", make_form, apply)
+
+
+@require_POST
+@agent_required
+def remove_cc(request: AgentRequest, pk: int, contact_pk: int) -> HttpResponse:
+    """Stop copying one contact on the ticket (nothing changes if it is not copied)."""
+
+    def apply(ticket, data):
+        contact = get_object_or_404(ticket.cc, pk=contact_pk)
+        services.change_cc(ticket=ticket, remove=[contact], **web(request))
+        return f"{contact.name} is no longer copied."
+
+    return change(request, pk, "cc_form", lambda ticket, data: forms.Form(data), apply)

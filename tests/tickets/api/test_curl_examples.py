@@ -7,11 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection
 
 from tests import factories
-from tickets.models import Category, Client, Contact, Project, Reply, Ticket
+from tickets.models import Category, Client, Contact, Project, Reply, Team, Ticket
 
 BASH = shutil.which("bash") or "/bin/bash"
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
@@ -48,12 +49,17 @@ def documented_objects(agent):
     sales = factories.CategoryFactory(pk=72, name="Sales")
     factories.CategoryFactory(pk=80, name="Old department")
     factories.ContactFactory(pk=3, client=acme, email="old@acme.example")
+    # The extras' examples: a requester, a copied contact, an agent and a team.
+    factories.ContactFactory(pk=4, client=acme, name="Rita Client", email="rita@acme.example")
+    factories.ContactFactory(pk=5, client=acme, name="Joe Client", email="joe@acme.example")
+    factories.AgentFactory(pk=4, first_name="Sam", last_name="Agent")
+    factories.TeamFactory(pk=2, name="Tier 2")
     factories.ProjectFactory(pk=6, client=acme, name="Old project")
     ticket = factories.TicketFactory(pk=32, client=acme, department=sales, tags=["billing"])
     factories.TicketFactory(pk=33, client=acme, department=sales)
     factories.ReplyFactory(pk=7, ticket=ticket, author_agent=agent)
     # Rows were inserted with their ids: move PostgreSQL's sequences past them.
-    models = [Client, Category, Contact, Project, Ticket, Reply]
+    models = [Client, Category, Contact, Project, Ticket, Reply, Team, get_user_model()]
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
@@ -83,3 +89,6 @@ def test_every_example_works_against_a_running_server(live_server, agent, docume
     assert ticket.status_id == 4  # closed by the status example, answered by the reply example
     assert ticket.events.filter(channel="api").count() >= 8
     assert not Ticket.objects.filter(pk=33).exists()
+    assert (ticket.requester_id, list(ticket.cc.values_list("pk", flat=True))) == (4, [5])
+    extras = Ticket.objects.get(subject="VPN drops")
+    assert (extras.requester_id, extras.assignee_id, extras.team_id) == (4, 4, 2)

@@ -307,11 +307,11 @@ def test_list_runs_a_fixed_number_of_queries(api, department, client_company):
             requester=factories.ContactFactory(),
             tags=[f"tag{n}", "common"],
         )
-    # key, count, page, and the prefetches of team, requester and tags
-    assert count_queries(api, "/api/tickets?limit=1") == (6, 1)
-    assert count_queries(api, "/api/tickets?limit=100") == (6, 100)
+    # key, count, page, and the prefetches of team, requester, CC contacts and tags
+    assert count_queries(api, "/api/tickets?limit=1") == (7, 1)
+    assert count_queries(api, "/api/tickets?limit=100") == (7, 100)
     assert count_queries(api, "/api/tickets?limit=100&tags[]=common&sort=ticket_priority") == (
-        6,
+        7,
         100,
     )
 
@@ -327,6 +327,7 @@ def test_single_ticket_runs_a_fixed_number_of_queries(api, department, client_co
         requester=factories.ContactFactory(client=client_company),
         tags=["a", "b", "c"],
     )
-    # key, ticket, and the prefetches of team, requester and tags (skipped when there is none)
-    assert count_queries(api, f"/api/tickets/{full.pk}")[0] == 5
-    assert count_queries(api, f"/api/tickets/{plain.pk}")[0] == 3
+    # key, ticket, and the prefetches of team, requester and tags (skipped when there is
+    # none), and of the CC contacts
+    assert count_queries(api, f"/api/tickets/{full.pk}")[0] == 6
+    assert count_queries(api, f"/api/tickets/{plain.pk}")[0] == 4

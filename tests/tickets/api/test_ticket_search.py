@@ -68,10 +68,10 @@ def test_search_runs_a_fixed_number_of_queries(api, django_assert_num_queries):
     factories.TicketFactory(subject="Lonely webhook")
     url = "/api/tickets?search=webhook&limit=100"
     api.get(url)  # the first request of a key also records its last use
-    # key, total, page and tags (no team or requester to prefetch); PostgreSQL also parses
+    # key, total, page, CC contacts and tags (no team or requester to prefetch); PostgreSQL also parses
     # the query, plans the documents' size (for the page's plan) and lists the candidate
     # ids, in a transaction (here a savepoint and its release) without parallel workers
-    expected = 10 if POSTGRESQL else 4
+    expected = 11 if POSTGRESQL else 5
     with django_assert_num_queries(expected):
         assert body(api.get(url))["meta"]["total"] == 1
     factories.TicketFactory.create_batch(60, subject="Webhook failing")
