@@ -50,6 +50,7 @@ from .workspace import (
     SavedView,
     StickyNote,
     TicketPresence,
+    TicketVisit,
 )
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "TicketStar",
     "TicketStatus",
     "TicketTagCount",
+    "TicketVisit",
     "TicketWorkloadCount",
     "attachment_path",
     "max_length",

@@ -388,6 +388,15 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
     )
     replies_count = models.PositiveIntegerField(default=0)
     last_reply_at = models.DateTimeField(null=True, blank=True)
+    # The start of the latest public message (the opening one or a reply), kept by the
+    # services for the queue's rows: reading it from the replies costs a join per row.
+    last_message_preview = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        # The demo data's COPY leaves the column out: the database fills it in.
+        db_default="",
+    )
 
     starred_by = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TicketStar", related_name="starred_tickets", blank=True

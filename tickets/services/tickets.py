@@ -47,6 +47,7 @@ from .common import (
     clean_text,
     is_import,
     lock_ticket,
+    message_preview,
     normalize_tags,
     record_event,
     refresh_from,
@@ -169,6 +170,7 @@ def create_ticket(
             message_id=message_id,
             created_at=now,
             updated_at=now,
+            last_message_preview=message_preview(message),
             status_changed_at=None,
             resolved_at=now if status.is_closed else None,
         )
@@ -381,6 +383,10 @@ def update_ticket(
         if cc is not UNSET:
             field_changes += _change_cc(locked, cc)
 
+        if "message" in changed and locked.replies_count == 0:
+            # The opening message is the latest public one until somebody replies.
+            locked.last_message_preview = message_preview(locked.message)
+            changed.append("last_message_preview")
         if changed or field_changes:
             locked.updated_at = now
             locked.save(update_fields=[*changed, "updated_at"])

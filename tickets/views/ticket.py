@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import custom_fields, services
+from tickets import custom_fields, services, visits
 from tickets.agents import AgentRequest
 from tickets.attachments import attach_files
 from tickets.forms.sticky_notes import StickyNoteForm
@@ -94,6 +94,8 @@ def ticket_context(request: AgentRequest, ticket: Ticket, **bound_forms) -> dict
 def ticket_page(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, pk)
     context = {**ticket_context(request, ticket), **marks.marks_context(request, ticket)}
+    # The queue's unread mark goes once the assignee has seen the latest message.
+    visits.record_visit(ticket=ticket, agent=request.user)
     return render(request, TEMPLATE, context)
 
 

@@ -1,0 +1,87 @@
+"""The queue's rows: a preview of each ticket's latest public message, and when each agent
+last opened a ticket (for the mark of an unread client message)."""
+
+import django.db.models.deletion
+import django.utils.timezone
+from django.conf import settings
+from django.db import migrations, models
+
+# Tickets filled per statement: each is a short transaction, so that a million tickets
+# never hold one long lock, and a stopped migration resumes where it was (the WHERE
+# skips the tickets already filled).
+BATCH = 50_000
+
+# The latest public reply's text, else the opening message; the same on both databases.
+FILL = """
+UPDATE tickets_ticket SET last_message_preview = SUBSTR(COALESCE(
+  (SELECT r.text FROM tickets_reply AS r
+   WHERE r.ticket_id = tickets_ticket.id AND r.kind = 'reply'
+   ORDER BY r.created_at DESC, r.id DESC LIMIT 1),
+  tickets_ticket.message), 1, 200)
+WHERE id >= %s AND id < %s AND last_message_preview = ''
+"""
+
+
+def fill_previews(apps, schema_editor):
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MIN(id), MAX(id) FROM tickets_ticket")
+        lowest, highest = cursor.fetchone()
+        if lowest is None:
+            return
+        for start in range(lowest, highest + 1, BATCH):
+            cursor.execute(FILL, [start, start + BATCH])
+
+
+class Migration(migrations.Migration):
+    # Each batch of the backfill commits on its own (see BATCH).
+    atomic = False
+
+    dependencies = [
+        ("tickets", "0015_event_rule"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="ticket",
+            name="last_message_preview",
+            field=models.CharField(blank=True, db_default="", default="", max_length=200),
+        ),
+        migrations.RunPython(fill_previews, migrations.RunPython.noop, elidable=True),
+        migrations.CreateModel(
+            name="TicketVisit",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visited_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visits",
+                        to="tickets.ticket",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("ticket", "agent"), name="ticket_visit_once_per_agent"
+                    )
+                ],
+            },
+        ),
+    ]
