@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from freezegun import freeze_time
 from taggit.models import Tag
@@ -309,6 +310,12 @@ def test_the_generated_tickets_are_consistent_and_varied():
     assert ratings.filter(value=Rating.Value.GOOD).count() > ratings.count() / 2
     oldest = tickets.aggregate(oldest=Min("created_at"))["oldest"]
     assert NOW - datetime.timedelta(days=181) <= oldest < NOW - datetime.timedelta(days=150)
+    # Waiting for us exactly while in an open status, since entering it (as the services).
+    waiting = tickets.filter(status__category="open")
+    assert waiting.exists()
+    assert not waiting.filter(waiting_since__isnull=True).exists()
+    assert not tickets.exclude(status__category="open").filter(waiting_since__isnull=False).exists()
+    assert not waiting.exclude(waiting_since=Coalesce("status_changed_at", "created_at")).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -623,3 +623,67 @@ class TestImportChannel:
                 client=client_company, department=department, subject="s", message="m",
                 actor=None, channel=Channel.API,
             )  # fmt: skip
+
+
+class TestWaitingSince:
+    """How long the client has waited for us: from entering an open status until an agent's
+    public reply or a pending or solved status."""
+
+    def test_a_new_ticket_waits_from_its_creation(self, agent, department, client_company):
+        with freeze_time(T0):
+            ticket = create(agent, department, client_company)
+        ticket.refresh_from_db()
+        assert ticket.waiting_since == T0
+
+    def test_a_new_solved_ticket_does_not_wait(self, agent, department, client_company):
+        closed = TicketStatus.objects.get(pk=FixedStatus.CLOSED)
+        ticket = create(agent, department, client_company, status=closed)
+        ticket.refresh_from_db()
+        assert ticket.waiting_since is None
+
+    def test_an_agent_reply_ends_the_wait_and_a_client_reply_starts_it(
+        self, agent, department, client_company
+    ):
+        contact = factories.ContactFactory(client=client_company)
+        with freeze_time(T0):
+            ticket = create(agent, department, client_company, requester=contact)
+        later = T0 + datetime.timedelta(hours=2)
+        with freeze_time(later):
+            services.post_reply(
+                ticket=ticket, text="Noted", kind=Reply.Kind.NOTE, author=agent, channel=Channel.WEB
+            )
+            ticket.refresh_from_db()
+            assert ticket.waiting_since == T0  # a note answers nobody
+            services.post_reply(ticket=ticket, text="Fixed", author=agent, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.waiting_since is None
+        asked = T0 + datetime.timedelta(hours=5)
+        with freeze_time(asked):
+            services.post_reply(
+                ticket=ticket, text="Still broken", author=contact, channel=Channel.EMAIL
+            )
+        with freeze_time(asked + datetime.timedelta(hours=1)):
+            services.post_reply(
+                ticket=ticket, text="And now?", author=contact, channel=Channel.EMAIL
+            )
+        ticket.refresh_from_db()
+        assert ticket.waiting_since == asked  # from the first unanswered message
+
+    def test_pending_and_solved_statuses_end_the_wait_and_reopening_starts_it(
+        self, agent, department, client_company
+    ):
+        ticket = create(agent, department, client_company)
+        on_hold = TicketStatus.objects.get(pk=FixedStatus.ON_HOLD)
+        services.change_status(ticket=ticket, status=on_hold, actor=agent, channel=Channel.WEB)
+        ticket.refresh_from_db()
+        assert ticket.waiting_since is None
+        reopened = T0 + datetime.timedelta(days=1)
+        with freeze_time(reopened):
+            services.change_status(
+                ticket=ticket,
+                status=TicketStatus.objects.get(pk=FixedStatus.OPEN),
+                actor=agent,
+                channel=Channel.WEB,
+            )
+        ticket.refresh_from_db()
+        assert ticket.waiting_since == reopened

@@ -26,7 +26,7 @@ from tickets.models import (
     TicketEvent,
     history,
 )
-from tickets.statuses import FixedStatus
+from tickets.statuses import CATEGORIES, FixedStatus, StatusCategory
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -169,7 +169,7 @@ TABLES = [
             "department_id", "client_id", "project_id", "creator_id", "requester_id",
             "assignee_id", "team_id", "due_at", "is_spam", "custom_fields", "created_at",
             "updated_at", "status_changed_at", "first_response_at", "resolved_at",
-            "replies_count", "last_reply_at",
+            "replies_count", "last_reply_at", "waiting_since",
         ),
     ),
     (
@@ -319,6 +319,7 @@ class TicketSimulator:
                 requester_id, assignee_id, team, due_at, is_spam, json.dumps(custom), _utc(created),
                 _utc(life.updated), _utc(life.status_changed), _utc(life.first_response),
                 _utc(life.resolved), life.replies_count, _utc(life.last_reply),
+                _utc(life.waiting_since()),
             )
         )  # fmt: skip
 
@@ -354,6 +355,7 @@ class TicketLife:
         self.batch = batch
         self.ticket_id = ticket_id
         self.at = created
+        self.created = created
         self.status: int = FixedStatus.OPEN
         self.updated = created
         self.status_changed: float | None = None
@@ -361,6 +363,13 @@ class TicketLife:
         self.resolved: float | None = None
         self.replies_count = 0
         self.last_reply: float | None = None
+
+    def waiting_since(self) -> float | None:
+        """When the client started waiting for us, as the services keep it: since the
+        ticket entered its status, if that status is of the category open."""
+        if CATEGORIES[FixedStatus(self.status)] != StatusCategory.OPEN:
+            return None
+        return self.status_changed if self.status_changed is not None else self.created
 
     def later(self, delay: float) -> float:
         at = self.at + delay

@@ -11,15 +11,20 @@ from django.db import migrations, models
 # skips the tickets already filled).
 BATCH = 50_000
 
-# The latest public reply's text, else the opening message; the same on both databases.
-FILL = """
-UPDATE tickets_ticket SET last_message_preview = SUBSTR(COALESCE(
-  (SELECT r.text FROM tickets_reply AS r
+# The latest public reply's text and whether a contact wrote it, else the opening message
+# and whether nobody of the workspace opened the ticket; the same on both databases.
+LATEST_REPLY = """(SELECT r.{column} FROM tickets_reply AS r
    WHERE r.ticket_id = tickets_ticket.id AND r.kind = 'reply'
-   ORDER BY r.created_at DESC, r.id DESC LIMIT 1),
-  tickets_ticket.message), 1, 200)
+   ORDER BY r.created_at DESC, r.id DESC LIMIT 1)"""
+FILL = f"""
+UPDATE tickets_ticket SET
+  last_message_preview = SUBSTR(COALESCE(
+    {LATEST_REPLY.format(column="text")}, tickets_ticket.message), 1, 200),
+  last_message_from_client = CASE WHEN tickets_ticket.replies_count > 0
+    THEN {LATEST_REPLY.format(column="author_contact_id")} IS NOT NULL
+    ELSE tickets_ticket.creator_id IS NULL END
 WHERE id >= %s AND id < %s AND last_message_preview = ''
-"""
+"""  # noqa: S608 (made of the constants above only)
 
 
 def fill_previews(apps, schema_editor):
@@ -38,7 +43,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("tickets", "0015_event_rule"),
+        ("tickets", "0016_waiting_since"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -47,6 +52,11 @@ class Migration(migrations.Migration):
             model_name="ticket",
             name="last_message_preview",
             field=models.CharField(blank=True, db_default="", default="", max_length=200),
+        ),
+        migrations.AddField(
+            model_name="ticket",
+            name="last_message_from_client",
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.RunPython(fill_previews, migrations.RunPython.noop, elidable=True),
         migrations.CreateModel(

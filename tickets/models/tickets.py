@@ -397,6 +397,12 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
         # The demo data's COPY leaves the column out: the database fills it in.
         db_default="",
     )
+    # Whether that message is the client's (for the queue's mark of an unread one).
+    last_message_from_client = models.BooleanField(default=False, db_default=False)
+    # Since when the client has been waiting for us: set when the ticket enters a status of
+    # the category open (it is new, or the client wrote), cleared by an agent's public reply
+    # and by a pending or solved status. The queue shows it; automations select on it.
+    waiting_since = models.DateTimeField("waiting for us since", null=True, blank=True)
 
     starred_by = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TicketStar", related_name="starred_tickets", blank=True
@@ -423,6 +429,11 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
             models.Index(fields=["team", "-updated_at"], name="ticket_team_updated_idx"),
             models.Index(fields=["project", "-updated_at"], name="ticket_project_updated_idx"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            models.Index(
+                fields=["waiting_since"],
+                condition=Q(waiting_since__isnull=False),
+                name="ticket_waiting_since_idx",
+            ),
             # User.com's archived list, newest first: archived tickets are old ones, so
             # ticket_created_idx would walk every newer ticket before the first of them.
             models.Index(

@@ -30,6 +30,7 @@ from tickets.models import (
     history,
     max_length,
 )
+from tickets.statuses import StatusCategory
 
 
 class Conflict(Exception):
@@ -264,6 +265,7 @@ def apply_status(
     elif not status.is_closed and ticket.resolved_at is not None:
         ticket.resolved_at = None
         changed.append("resolved_at")
+    changed += set_waiting(ticket, status, now)
     event = new_event(
         ticket,
         TicketEvent.Kind.STATUS_CHANGED,
@@ -281,6 +283,16 @@ def apply_status(
     if "resolved_at" in changed and status.is_closed:
         _ask_for_rating(ticket, channel)
     return changed
+
+
+def set_waiting(ticket: Ticket, status: TicketStatus, now: datetime.datetime) -> list[str]:
+    """Keep `waiting_since` true for a ticket entering `status`: the client waits for us while
+    the status is of the category open, from the moment it entered one."""
+    waiting = status.category == StatusCategory.OPEN
+    if waiting == (ticket.waiting_since is not None):
+        return []
+    ticket.waiting_since = now if waiting else None
+    return ["waiting_since"]
 
 
 def _ask_for_rating(ticket: Ticket, channel: Channel) -> None:

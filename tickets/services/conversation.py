@@ -110,7 +110,13 @@ def post_reply(
             locked.replies_count += 1
             locked.last_reply_at = now
             locked.last_message_preview = message_preview(text)
-            changed += ["replies_count", "last_reply_at", "last_message_preview"]
+            locked.last_message_from_client = contact is not None
+            changed += [
+                "replies_count",
+                "last_reply_at",
+                "last_message_preview",
+                "last_message_from_client",
+            ]
             if contact is None and locked.first_response_at is None:
                 locked.first_response_at = now
                 changed.append("first_response_at")
@@ -125,6 +131,11 @@ def post_reply(
                     now=now,
                     events=events,
                 )
+            # Answered, or asked again, whatever the new status is.
+            waiting_since = now if contact is not None else None
+            if (locked.waiting_since is None) != (waiting_since is None):
+                locked.waiting_since = waiting_since
+                changed.append("waiting_since")
         locked.save(update_fields=changed)
         event = new_event(
             locked,
@@ -207,12 +218,25 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
         files.delete_files_on_commit(stored_name for _, stored_name in removed)
         public = Reply.objects.filter(ticket=locked, kind=Reply.Kind.REPLY)
         locked.replies_count = public.count()
-        last = public.order_by("-created_at", "-id").values_list("created_at", "text").first()
+        last = (
+            public.order_by("-created_at", "-id")
+            .values_list("created_at", "text", "author_contact_id")
+            .first()
+        )
         locked.last_reply_at = last[0] if last else None
         locked.last_message_preview = message_preview(last[1] if last else locked.message)
+        locked.last_message_from_client = (
+            last[2] is not None if last else locked.creator_id is None
+        )
         locked.updated_at = now
         locked.save(
-            update_fields=["replies_count", "last_reply_at", "last_message_preview", "updated_at"]
+            update_fields=[
+                "replies_count",
+                "last_reply_at",
+                "last_message_preview",
+                "last_message_from_client",
+                "updated_at",
+            ]
         )
         record_event(
             locked,

@@ -31,7 +31,7 @@ from tickets.models import (
     TicketStatus,
     history,
 )
-from tickets.statuses import FixedStatus
+from tickets.statuses import FixedStatus, StatusCategory
 
 if TYPE_CHECKING:
     from mail.models import Mailbox
@@ -150,6 +150,7 @@ def create_ticket(
         source = SOURCE_OF_CHANNEL.get(channel, Source.WEB)
     now = at or timezone.now()
     status = status or TicketStatus.objects.get(pk=FixedStatus.OPEN)
+    creator = actor if actor is not None and actor.is_authenticated else None
     with changes.atomic():
         ticket = Ticket.objects.create(
             subject=subject,
@@ -160,7 +161,7 @@ def create_ticket(
             department=department,
             client=client,
             project=project,
-            creator=actor if actor is not None and actor.is_authenticated else None,
+            creator=creator,
             requester=requester,
             assignee=assignee,
             team=team,
@@ -171,8 +172,11 @@ def create_ticket(
             created_at=now,
             updated_at=now,
             last_message_preview=message_preview(message),
+            # Nobody of the workspace wrote it (an email, the portal): the client did.
+            last_message_from_client=creator is None,
             status_changed_at=None,
             resolved_at=now if status.is_closed else None,
+            waiting_since=now if status.category == StatusCategory.OPEN else None,
         )
         if cc:
             ticket.cc.set(cc)
