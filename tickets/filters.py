@@ -14,7 +14,7 @@ from typing import Any, cast
 import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import QuerySet
+from django.db.models import F, OrderBy, QuerySet
 from django.http import QueryDict
 
 from tickets.agents import AgentRequest, agent_name, agents
@@ -53,6 +53,8 @@ SORT_COLUMNS = {
     "updated": ("updated_at", "id"),
     "created": ("created_at", "id"),
     "replies": ("replies_count", "id"),
+    # Ascending: who has waited longest comes first; tickets waiting for nobody last.
+    "waiting": ("waiting_since", "id"),
 }
 
 
@@ -81,7 +83,18 @@ def order_tickets(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     columns = SORT_COLUMNS.get(sort.lstrip("-"), SORT_COLUMNS["updated"])
     if sort.lstrip("-") not in SORT_COLUMNS:
         descending = True
-    return queryset.order_by(*(f"-{column}" if descending else column for column in columns))
+    return queryset.order_by(*(ordered(column, descending) for column in columns))
+
+
+# Nullable sort columns: their empty values come last whichever the direction, on every
+# database (PostgreSQL puts NULL first when descending, SQLite when ascending).
+NULLS_LAST = {"waiting_since"}
+
+
+def ordered(column: str, descending: bool) -> str | OrderBy:
+    if column in NULLS_LAST:
+        return F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    return f"-{column}" if descending else column
 
 
 def sort_choices() -> list[tuple[str, str]]:
@@ -137,11 +150,15 @@ class QueueFilter(django_filters.FilterSet):
     """The queue's filters. Missing values fall back to the active tickets, newest update first."""
 
     search = django_filters.CharFilter(method="apply_search", label="Search")
-    status = django_filters.MultipleChoiceFilter(method="apply_status", label="Status")
+    # Checkboxes (the queue shows them in a drop-down), never a Ctrl-click list.
+    status = django_filters.MultipleChoiceFilter(
+        method="apply_status", label="Status", widget=forms.CheckboxSelectMultiple
+    )
     priority = django_filters.MultipleChoiceFilter(
         method="apply_priority",
         label="Priority",
         choices=[(priority.code, priority.label) for priority in Priority],
+        widget=forms.CheckboxSelectMultiple,
     )
     department = django_filters.ModelChoiceFilter(
         queryset=Category.objects.filter(type=Category.Type.TICKET),

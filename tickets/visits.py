@@ -33,13 +33,12 @@ def latest_message_at(ticket: Ticket):
 
 
 def unread_ids(tickets: Sequence[Ticket]) -> set[int]:
-    """Those of `tickets` whose latest public message is the client's (the ticket waits
-    for us: `waiting_since`) and came after their assignee's last visit; one query, none
-    when no ticket of the page can be unread."""
+    """Those of `tickets` whose latest public message is the client's and came after their
+    assignee's last visit; one query, none when no ticket of the page can be unread."""
     candidates = {
         ticket.pk: ticket
         for ticket in tickets
-        if ticket.assignee_id is not None and ticket.waiting_since is not None
+        if ticket.assignee_id is not None and ticket.last_message_from_client
     }
     if not candidates:
         return set()

@@ -1,5 +1,5 @@
 """The ticket queue: filters in the URL, a sidebar of built-in and saved views with
-their counts (tickets.counts)."""
+their counts (tickets.counts). Without filters it shows the agent's own open tickets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tickets import counts
+from tickets import counts, visits
 from tickets.agents import AgentRequest
 from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, QueueFilter, canonical_query
 from tickets.models import ActiveState, Ticket, TicketStar
@@ -49,6 +49,8 @@ class QueueView:
 
 VIEWS = [
     QueueView("mine", "My open tickets", {"assignee": ME, "status": ANY_OPEN}),
+    # Every active ticket: the queue's filters with nothing chosen (see default_params).
+    QueueView("all", "All tickets", {"active_state": ActiveState.ACTIVE}),
     QueueView("starred", "Starred", {"starred": "1"}),
     QueueView("unassigned", "Unassigned", {"assignee": UNASSIGNED, "status": ANY_OPEN}),
     QueueView("open", "All open", {"status": ANY_OPEN}),
@@ -66,25 +68,49 @@ def sidebar(counts: dict[str, int] | None) -> list[tuple[QueueView, int | None]]
     return [(view, counts[view.key] if counts else None) for view in VIEWS]
 
 
-def sidebar_context(request: AgentRequest, compute: bool) -> dict:
+def sidebar_context(request: AgentRequest, params: QueryDict, compute: bool) -> dict:
     """The sidebar: built-in and saved views with their counts, computed only if `compute`
     (else those the cache holds, the others None), and which of them is showing."""
     views = sidebar(counts.built_in_view_counts(request.user, compute=compute))
     saved = list(saved_views_for_agent(request.user))
     saved_counts = counts.saved_view_counts(request, saved, compute=compute)
-    current_query = canonical_query(request.GET)
-    rows = [
-        (view, saved_counts[view.pk], canonical_query(QueryDict(view.query)) == current_query)
-        for view in saved
-    ]
+    current_query = canonical_query(params)
+    rows = []
+    for view in saved:
+        view.link_query = link_query(view.query)
+        is_current = canonical_query(QueryDict(view.link_query)) == current_query
+        rows.append((view, saved_counts[view.pk], is_current))
     return {
         "views": views,
-        "current_view": current_view(request.GET),
+        "current_view": current_view(params),
         "my_views": [row for row in rows if row[0].owner_id == request.user.pk],
         "shared_views": [row for row in rows if row[0].owner_id != request.user.pk],
         "current_query": current_query,
         "counts_pending": views[0][1] is None or None in saved_counts.values(),
     }
+
+
+DEFAULT_VIEW = VIEWS[0]
+
+
+def has_filters(params: QueryDict) -> bool:
+    return any(any(values) for key, values in params.lists() if key not in PRESENTATION_PARAMS)
+
+
+def default_params(params: QueryDict) -> QueryDict:
+    """The queue's parameters: those of the URL, or when it chooses no filter (the bare
+    address, a sort or a page alone) the agent's open work, "My open tickets"."""
+    if has_filters(params):
+        return params
+    chosen = params.copy()
+    chosen.update(DEFAULT_VIEW.params)
+    return chosen
+
+
+def link_query(query: str) -> str:
+    """A saved view's query for its link: one without filters means every active ticket,
+    which the bare address no longer shows (see default_params)."""
+    return query if has_filters(QueryDict(query)) else f"{VIEWS[1].query}&{query}".rstrip("&")
 
 
 def current_view(params: QueryDict) -> str | None:
@@ -94,6 +120,8 @@ def current_view(params: QueryDict) -> str | None:
         for key, values in params.lists()
         if key not in PRESENTATION_PARAMS and any(values)
     }
+    if chosen == {"active_state": [ActiveState.ACTIVE]}:
+        return "all"
     if chosen.get("active_state") == [ActiveState.ACTIVE]:
         del chosen["active_state"]
     for view in VIEWS:
@@ -102,20 +130,21 @@ def current_view(params: QueryDict) -> str | None:
     return None
 
 
+# The table's columns: (sort key or None, label). One line per ticket: the subject and
+# the latest message's preview share a cell and end in an ellipsis.
 COLUMNS = [
     ("id", "#"),
     ("subject", "Subject"),
-    ("client", "Client"),
-    ("department", "Department"),
+    (None, "Requester"),
+    ("waiting", "Waiting"),
     ("status", "Status"),
     ("priority", "Priority"),
     ("assignee", "Assignee"),
-    (None, "Tags"),
-    ("updated", "Last updated"),
-    ("replies", "Replies"),
+    ("updated", "Updated"),
 ]
 # Dates, priority and counts read best largest first on the first click.
 DESCENDING_FIRST = {"updated", "created", "priority", "replies", "id"}
+
 
 
 def columns(sort: str) -> list[dict]:
@@ -159,41 +188,42 @@ def starred_ids(user, tickets: list[Ticket]) -> set[int]:
 @require_GET
 @agent_required
 def queue(request: AgentRequest) -> HttpResponse:
+    params = default_params(request.GET)
     # Only the relations the table shows: each joined table multiplies the planner's work,
     # and with all seven PostgreSQL spends far longer planning than running the query.
     # The filter keeps spam apart: out of every view but the Spam view.
-    tickets = (
-        # taggit has no types: the stubs' plugin cannot see its `tags` manager.
-        Ticket.objects.for_agent(request.user)  # type: ignore[misc]
-        .select_related("status", "department", "client", "assignee")
-        .prefetch_related("tags")
+    tickets = Ticket.objects.for_agent(request.user).select_related(
+        "status", "client", "assignee", "requester"
     )
-    filterset = QueueFilter(request.GET, queryset=tickets, request=request, defer_search=True)
-    number = page_number(request.GET)
+    filterset = QueueFilter(params, queryset=tickets, request=request, defer_search=True)
+    number = page_number(params)
     offset = (number - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page, without counting them all.
     rows = search_page(filterset.qs, filterset.search_text, offset, offset + PAGE_SIZE + 1)
     page_rows = rows[:PAGE_SIZE]
     pinned = pinned_tickets(request.user)
+    listed = filterset.qs.search(filterset.search_text) if filterset.search_text else filterset.qs
     context = {
-        **sidebar_context(request, compute=False),
+        **sidebar_context(request, params, compute=False),
+        "queue_query": params.urlencode(),
         "pinned": pinned if number == 1 else [],
         "pinned_ids": {ticket.pk for ticket in pinned},
         "starred_ids": starred_ids(request.user, page_rows),
+        "unread_ids": visits.unread_ids(page_rows),
         "filter": filterset,
         "form": filterset.form,
+        "chosen": chosen_labels(filterset),
         "tickets": page_rows,
+        "total": counts.queue_total(filterset, listed) if page_rows else None,
         "page": number,
         "has_next": len(rows) > PAGE_SIZE,
         "first_row": offset + 1,
         "last_row": offset + min(len(rows), PAGE_SIZE),
         "sort": filterset.chosen_sort,
         "columns": columns(filterset.chosen_sort),
-        "filters_set": any(
-            any(values) for key, values in request.GET.lists() if key not in PRESENTATION_PARAMS
-        ),
-        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS)
-        or request.GET.get("active_state", ActiveState.ACTIVE) != ActiveState.ACTIVE,
+        "filters_set": has_filters(params),
+        "more_filters_set": any(params.get(name) for name in MORE_FILTERS)
+        or params.get("active_state", ActiveState.ACTIVE) != ActiveState.ACTIVE,
     }
     if wants_fragment(request):
         return render_fragments(
@@ -202,8 +232,21 @@ def queue(request: AgentRequest) -> HttpResponse:
     return render(request, "tickets/queue.html", context)
 
 
+def chosen_labels(filterset: QueueFilter) -> dict[str, str]:
+    """What the status and priority drop-downs say while closed: the choices ticked."""
+    labels = {}
+    for name, nothing in (("status", "Any status"), ("priority", "Any priority")):
+        field = filterset.form[name]
+        ticked = set(field.value() or [])
+        names = [str(label) for value, label in field.field.choices if value in ticked]
+        labels[name] = ", ".join(names) if len(names) <= 2 else f"{len(names)} chosen"
+        labels[name] = labels[name] or nothing
+    return labels
+
+
 @require_GET
 @agent_required
 def queue_counts(request: AgentRequest) -> HttpResponse:
     """The sidebar with its counts, fetched by the queue page when none were cached."""
-    return render(request, "tickets/queue.html#views", sidebar_context(request, compute=True))
+    params = default_params(request.GET)
+    return render(request, "tickets/queue.html#views", sidebar_context(request, params, True))
