@@ -149,7 +149,11 @@ class AnyTagFilter(django_filters.Filter):
 class QueueFilter(django_filters.FilterSet):
     """The queue's filters. Missing values fall back to the active tickets, newest update first."""
 
-    search = django_filters.CharFilter(method="apply_search", label="Search")
+    search = django_filters.CharFilter(
+        method="apply_search",
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search these tickets…"}),
+    )
     # Checkboxes (the queue shows them in a drop-down), never a Ctrl-click list.
     status = django_filters.MultipleChoiceFilter(
         method="apply_status", label="Status", widget=forms.CheckboxSelectMultiple
