@@ -90,7 +90,9 @@ def main() -> None:
     total = Ticket.objects.count()
 
     pages = [
-        ("queue, default view", "/"),
+        ("queue, default view (my open tickets)", "/"),
+        ("queue, all tickets", "/?active_state=active"),
+        ("queue, all open, waited longest first", "/?status=open&sort=waiting"),
         (f"queue, search {args.search!r}", f"/?search={args.search}"),
         ("queue, search 'webhook' (fewer matches)", "/?search=webhook"),
         ("queue, search with no match 'zebra'", "/?search=zebra"),

@@ -28,12 +28,20 @@ WHERE id >= %s AND id < %s AND last_message_preview = ''
 """  # noqa: S608 (made of the constants above only)
 
 
-def fill_previews(*, using: str = "default") -> None:
-    """Fill the tickets whose preview is empty, a batch of ids at a time."""
+def fill_previews(*, using: str = "default", progress=None) -> None:
+    """Fill the tickets whose preview is empty, a batch of ids at a time, newest first (the
+    queues show those). Outside a transaction each batch commits alone: a million tickets
+    never wait on one long lock, and a stopped run resumes where it was. `progress(done,
+    total)` hears after each batch, in tickets."""
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT MIN(id), MAX(id) FROM tickets_ticket WHERE last_message_preview = ''")
+        cursor.execute(
+            "SELECT MIN(id), MAX(id) FROM tickets_ticket WHERE last_message_preview = ''"
+        )
         lowest, highest = cursor.fetchone()
         if lowest is None:
             return
-        for start in range(lowest, highest + 1, BATCH):
+        starts = range(highest - (highest - lowest) % BATCH, lowest - 1, -BATCH)
+        for number, start in enumerate(starts, 1):
             cursor.execute(FILL, [start, start + BATCH])
+            if progress:
+                progress(min(number * BATCH, highest - lowest + 1), highest - lowest + 1)

@@ -136,6 +136,27 @@ class TestLatestMessage:
         }
 
 
+    def test_a_large_database_is_filled_by_the_command_newest_first(
+        self, acme, rita, agent, monkeypatch
+    ):
+        from django.core.management import call_command
+
+        from tickets import previews
+
+        tickets = [opened_by_email(acme, rita) for _ in range(5)]
+        services.post_reply(ticket=tickets[0], text="Answered.", author=agent, channel="web")
+        Ticket.objects.update(last_message_preview="", last_message_from_client=False)
+        migration = importlib.import_module("tickets.migrations.0018_queue_previews_visits")
+        monkeypatch.setattr(migration, "LARGE_DATABASE", 4)
+        migration.fill_previews(None, SimpleNamespace(connection=connection))
+        assert not Ticket.objects.exclude(last_message_preview="").exists()
+        monkeypatch.setattr(previews, "BATCH", 2)
+        call_command("fill_message_previews", verbosity=0)
+        filled = dict(Ticket.objects.values_list("pk", "last_message_preview"))
+        assert filled[tickets[0].pk] == "Answered."
+        assert all(filled[ticket.pk] for ticket in tickets)
+
+
 class TestUnreadMark:
     def test_the_clients_message_is_unread_until_the_assignee_opens_the_ticket(
         self, client, acme, rita, agent, other_agent

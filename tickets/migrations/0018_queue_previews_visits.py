@@ -45,12 +45,24 @@ def drop_columns(apps, schema_editor):
     schema_editor.execute("ALTER TABLE tickets_ticket DROP COLUMN last_message_from_client")
 
 
+# Past this many tickets the migration leaves the columns empty and says to run
+# `manage.py fill_message_previews`: on a million tickets filling them takes about ten
+# minutes, too long to hold every ticket's row lock in the migration's transaction.
+LARGE_DATABASE = 200_000
+
+
 def fill_previews(apps, schema_editor):
     connection = schema_editor.connection
     with connection.cursor() as cursor:
-        cursor.execute("SELECT MIN(id), MAX(id) FROM tickets_ticket")
-        lowest, highest = cursor.fetchone()
+        cursor.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM tickets_ticket")
+        lowest, highest, count = cursor.fetchone()
         if lowest is None:
+            return
+        if count > LARGE_DATABASE:
+            print(
+                f"\n  {count:,} tickets: run `manage.py fill_message_previews` to fill the "
+                "queue's latest messages (the helpdesk works meanwhile; rows show none yet)."
+            )
             return
         for start in range(lowest, highest + 1, BATCH):
             cursor.execute(FILL, [start, start + BATCH])
