@@ -292,6 +292,22 @@ class TestRowsAndTotal:
             total = signed_in.get(reverse("queue"), params).context["total"]
             assert total == counts.QueueTotal(expected, exact=True), params
 
+    def test_a_built_in_views_cached_count_spares_the_count(
+        self, signed_in, agent, django_assert_num_queries
+    ):
+        for _ in range(3):
+            factories.TicketFactory(assignee=agent)
+        with CaptureQueriesContext(connection) as uncached:
+            signed_in.get(reverse("queue"))
+        # Read now: the next request starts a new log of queries.
+        uncached_count = len(uncached.captured_queries)
+        signed_in.get(reverse("queue_counts"))  # as the page does when none are cached
+        factories.TicketFactory(assignee=agent)  # within the cache's few seconds
+        with django_assert_num_queries(uncached_count - 1):
+            response = signed_in.get(reverse("queue"))
+        # The sidebar's number, as the sidebar shows it.
+        assert response.context["total"] == counts.QueueTotal(3, exact=True)
+
 
 class TestQueryCount:
     """The new columns cost no query per row: one for the page's total, one for its marks."""

@@ -94,8 +94,8 @@ class TestTicketPage:
         # the agent's star and pin, the files of every message (one query),
         # then the choices of status, reply status, priority-free selects:
         # department, assignee, team, project; and the agent's own and group permissions
-        # (whether to show the Delete button).
-        with django_assert_num_queries(19):
+        # (whether to show the Delete button); the agent's visit (the queue's unread mark).
+        with django_assert_num_queries(20):
             signed_in.get(url("ticket", ticket))
 
     def test_history_page(self, signed_in, agent, ticket):

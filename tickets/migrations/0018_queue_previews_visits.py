@@ -91,6 +91,10 @@ class Migration(migrations.Migration):
             database_operations=[migrations.RunPython(add_columns, drop_columns)],
         ),
         migrations.RunPython(fill_previews, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(fields=["waiting_since", "id"], name="ticket_waiting_sort_idx"),
+        ),
         migrations.CreateModel(
             name="TicketVisit",
             fields=[

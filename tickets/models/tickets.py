@@ -434,6 +434,9 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
                 condition=Q(waiting_since__isnull=False),
                 name="ticket_waiting_since_idx",
             ),
+            # The queue sorted by time waited, longest first: ascending, where a btree puts
+            # the tickets waiting for nobody (NULL) last, as the queue wants them.
+            models.Index(fields=["waiting_since", "id"], name="ticket_waiting_sort_idx"),
             # User.com's archived list, newest first: archived tickets are old ones, so
             # ticket_created_idx would walk every newer ticket before the first of them.
             models.Index(

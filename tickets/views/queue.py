@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -214,7 +215,7 @@ def queue(request: AgentRequest) -> HttpResponse:
         "form": filterset.form,
         "chosen": chosen_labels(filterset),
         "tickets": page_rows,
-        "total": counts.queue_total(filterset, listed) if page_rows else None,
+        "total": page_total(filterset, listed, params, page_rows),
         "page": number,
         "has_next": len(rows) > PAGE_SIZE,
         "first_row": offset + 1,
@@ -230,6 +231,21 @@ def queue(request: AgentRequest) -> HttpResponse:
             request, "tickets/queue.html", ["summary", "results", "views"], context
         )
     return render(request, "tickets/queue.html", context)
+
+
+def page_total(
+    filterset: QueueFilter, listed: QuerySet[Ticket], params: QueryDict, rows: list[Ticket]
+) -> counts.QueueTotal | None:
+    """The "of N" of "1–25 of N": a built-in view's count when the cache holds it (the
+    sidebar shows the same), else counts.queue_total (one query); none for an empty page."""
+    if not rows:
+        return None
+    view = current_view(params)
+    if view is not None:
+        cached = counts.built_in_view_counts(filterset.request.user, compute=False)
+        if cached is not None:
+            return counts.QueueTotal(cached[view], exact=True)
+    return counts.queue_total(filterset, listed)
 
 
 def chosen_labels(filterset: QueueFilter) -> dict[str, str]:
