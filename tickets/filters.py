@@ -104,6 +104,28 @@ def sort_choices() -> list[tuple[str, str]]:
     return choices
 
 
+# Parameters that choose how a result is shown, not which tickets are in it.
+PRESENTATION_PARAMS = {"sort", "page"}
+# Every active ticket: the queue's filters with nothing chosen, as an address needs them
+# (the queue's bare address shows the agent's own open tickets).
+ALL_TICKETS: dict[str, str] = {"active_state": ActiveState.ACTIVE.value}
+
+
+def has_filters(params: QueryDict) -> bool:
+    """Whether the parameters choose any tickets (not merely a sort or a page)."""
+    return any(any(values) for key, values in params.lists() if key not in PRESENTATION_PARAMS)
+
+
+def link_query(query: str) -> str:
+    """A saved view's query for its link: one without filters means every active ticket,
+    which the bare address no longer shows."""
+    if has_filters(QueryDict(query)):
+        return query
+    every = QueryDict(mutable=True)
+    every.update(ALL_TICKETS)
+    return f"{every.urlencode()}&{query}".rstrip("&")
+
+
 def canonical_query(params: QueryDict) -> str:
     """The queue filters of `params` as a query string: the known parameters only, in a
     fixed order, without the page, empty values or defaults. Equal filters, equal strings."""

@@ -225,7 +225,9 @@ class TestQueryCounts:
             factories.SavedViewFactory(owner=agent, query="status=open")
             factories.SavedViewFactory(is_shared=True, query="priority=urgent")
 
-    @pytest.mark.parametrize("params", [{"active_state": "active"}, {"starred": "1"}, {"spam": "1"}])
+    @pytest.mark.parametrize(
+        "params", [{"active_state": "active"}, {"starred": "1"}, {"spam": "1"}]
+    )
     def test_queue(self, signed_in, agent, django_assert_num_queries, params):
         self.make(1, agent)
         with CaptureQueriesContext(connection) as small:

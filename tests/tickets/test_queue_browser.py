@@ -65,7 +65,7 @@ def test_fifteen_tickets_and_more_fit_a_1280x800_screen(
     page = signed_in_page
     page.set_viewport_size(DESKTOP)
     page.goto(live_server.url + "/")
-    expect(page.locator("#queue-summary")).to_contain_text("1–25 of 30")
+    expect(page.locator("#queue-summary")).to_contain_text("1\N{EN DASH}25 of 30")
     assert page.evaluate(ROWS_IN_VIEW) >= 15
     row = page.locator("#queue-results tbody tr").first
     # One line each: the subject ends in an ellipsis, whole on hover.
@@ -96,7 +96,7 @@ def test_filters_apply_as_they_change_without_an_apply_button(
     expect(page).to_have_url(re.compile(r"status=closed"))
     expect(page.locator("#queue-results")).to_contain_text("Closed long ago")
     expect(page.locator("[data-dropdown-chosen]").first).to_have_text("Any closed")
-    expect(page.locator("#queue-summary")).to_contain_text("1–1 of 1")
+    expect(page.locator("#queue-summary")).to_contain_text("1\N{EN DASH}1 of 1")
     # The address is shareable: opened afresh it shows the same.
     page.goto(page.url)
     expect(page.locator("#queue-results tbody tr")).to_have_count(1)

@@ -1,5 +1,5 @@
 """The queue's rows (issue 17): the latest message's preview and who wrote it, kept by the
-services and filled by migration 0018; the unread mark; the time waited; "1–25 of N"."""
+services and filled by migration 0018; the unread mark; the time waited; "1-25 of N"."""
 
 import datetime
 import importlib
@@ -135,7 +135,6 @@ class TestLatestMessage:
             by_agent.pk: ("Opened for them.", False),
         }
 
-
     def test_a_large_database_is_filled_by_the_command_newest_first(
         self, acme, rita, agent, monkeypatch
     ):
@@ -202,9 +201,7 @@ class TestUnreadMark:
 
 
 class TestRowsAndTotal:
-    def test_a_row_shows_requester_preview_and_time_waited(
-        self, signed_in, agent, acme, rita
-    ):
+    def test_a_row_shows_requester_preview_and_time_waited(self, signed_in, agent, acme, rita):
         with freeze_time(T0):
             ticket = opened_by_email(acme, rita, assignee=agent)
         with freeze_time(T0 + datetime.timedelta(hours=3, minutes=10)):
@@ -221,9 +218,12 @@ class TestRowsAndTotal:
         factories.TicketFactory(status_id=FixedStatus.CLOSED, assignee=agent)
         response = signed_in.get(reverse("queue"))
         assert response.context["total"] == counts.QueueTotal(PAGE_SIZE + 2, exact=True)
-        assert f"1–{PAGE_SIZE} of {PAGE_SIZE + 2}" in response.content.decode()
+        assert f"1\N{EN DASH}{PAGE_SIZE} of {PAGE_SIZE + 2}" in response.content.decode()
         second = signed_in.get(reverse("queue"), {"page": 2})
-        assert f"{PAGE_SIZE + 1}–{PAGE_SIZE + 2} of {PAGE_SIZE + 2}" in second.content.decode()
+        assert (
+            f"{PAGE_SIZE + 1}\N{EN DASH}{PAGE_SIZE + 2} of {PAGE_SIZE + 2}"
+            in second.content.decode()
+        )
 
     def test_past_the_limit_it_says_more_than(self, signed_in, agent, monkeypatch):
         monkeypatch.setattr(counts, "QUEUE_COUNT_LIMIT", 3)
@@ -232,7 +232,7 @@ class TestRowsAndTotal:
         # Tags are counted by no table that also counts the assignee: a bounded count.
         response = signed_in.get(reverse("queue"), {"assignee": "me", "tags": "vip"})
         assert response.context["total"] == counts.QueueTotal(3, exact=False)
-        assert "1–5 of more than 3" in response.content.decode()
+        assert "1\N{EN DASH}5 of more than 3" in response.content.decode()
 
     @pytest.mark.parametrize(
         ("params", "expected"),

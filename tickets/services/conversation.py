@@ -225,9 +225,7 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
         )
         locked.last_reply_at = last[0] if last else None
         locked.last_message_preview = message_preview(last[1] if last else locked.message)
-        locked.last_message_from_client = (
-            last[2] is not None if last else locked.creator_id is None
-        )
+        locked.last_message_from_client = last[2] is not None if last else locked.creator_id is None
         locked.updated_at = now
         locked.save(
             update_fields=[

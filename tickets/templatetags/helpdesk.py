@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from tickets.agents import agent_name
+from tickets.filters import link_query
 from tickets.models import Priority, TicketStatus
 from tickets.models.history import readable
 from tickets.permissions import may as user_may
@@ -133,3 +134,9 @@ def waited(since: datetime.datetime | None) -> SafeString | str:
     exact = f"Waiting since {dateformat.format(local, MOMENT_FORMAT)} {local.tzname()}"
     seconds = (timezone.now() - since).total_seconds()
     return format_html('<span title="{}">{}</span>', exact, duration(max(seconds, 0)))
+
+
+@register.filter
+def queue_link(query: str) -> str:
+    """A saved view's query for its link in the queue (see tickets.filters.link_query)."""
+    return link_query(query)

@@ -4,7 +4,9 @@ their counts (tickets.counts). Without filters it shows the agent's own open tic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
+from django import forms
 from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
@@ -12,7 +14,18 @@ from django.views.decorators.http import require_GET
 
 from tickets import counts, visits
 from tickets.agents import AgentRequest
-from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, QueueFilter, canonical_query
+from tickets.filters import (
+    ALL_TICKETS,
+    ANY_CLOSED,
+    ANY_OPEN,
+    ME,
+    PRESENTATION_PARAMS,
+    UNASSIGNED,
+    QueueFilter,
+    canonical_query,
+    has_filters,
+    link_query,
+)
 from tickets.models import ActiveState, Ticket, TicketStar
 from tickets.queries import saved_views_for_agent
 from tickets.search import search_page
@@ -31,8 +44,6 @@ MORE_FILTERS = [
     "created_after",
     "created_before",
 ]
-# Parameters that choose how a result is shown, not which tickets are in it.
-PRESENTATION_PARAMS = {"sort", "page"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ class QueueView:
 VIEWS = [
     QueueView("mine", "My open tickets", {"assignee": ME, "status": ANY_OPEN}),
     # Every active ticket: the queue's filters with nothing chosen (see default_params).
-    QueueView("all", "All tickets", {"active_state": ActiveState.ACTIVE}),
+    QueueView("all", "All tickets", ALL_TICKETS),
     QueueView("starred", "Starred", {"starred": "1"}),
     QueueView("unassigned", "Unassigned", {"assignee": UNASSIGNED, "status": ANY_OPEN}),
     QueueView("open", "All open", {"status": ANY_OPEN}),
@@ -78,8 +89,7 @@ def sidebar_context(request: AgentRequest, params: QueryDict, compute: bool) -> 
     current_query = canonical_query(params)
     rows = []
     for view in saved:
-        view.link_query = link_query(view.query)
-        is_current = canonical_query(QueryDict(view.link_query)) == current_query
+        is_current = canonical_query(QueryDict(link_query(view.query))) == current_query
         rows.append((view, saved_counts[view.pk], is_current))
     return {
         "views": views,
@@ -94,10 +104,6 @@ def sidebar_context(request: AgentRequest, params: QueryDict, compute: bool) -> 
 DEFAULT_VIEW = VIEWS[0]
 
 
-def has_filters(params: QueryDict) -> bool:
-    return any(any(values) for key, values in params.lists() if key not in PRESENTATION_PARAMS)
-
-
 def default_params(params: QueryDict) -> QueryDict:
     """The queue's parameters: those of the URL, or when it chooses no filter (the bare
     address, a sort or a page alone) the agent's open work, "My open tickets"."""
@@ -106,12 +112,6 @@ def default_params(params: QueryDict) -> QueryDict:
     chosen = params.copy()
     chosen.update(DEFAULT_VIEW.params)
     return chosen
-
-
-def link_query(query: str) -> str:
-    """A saved view's query for its link: one without filters means every active ticket,
-    which the bare address no longer shows (see default_params)."""
-    return query if has_filters(QueryDict(query)) else f"{VIEWS[1].query}&{query}".rstrip("&")
 
 
 def current_view(params: QueryDict) -> str | None:
@@ -145,7 +145,6 @@ COLUMNS = [
 ]
 # Dates, priority and counts read best largest first on the first click.
 DESCENDING_FIRST = {"updated", "created", "priority", "replies", "id"}
-
 
 
 def columns(sort: str) -> list[dict]:
@@ -236,7 +235,7 @@ def queue(request: AgentRequest) -> HttpResponse:
 def page_total(
     filterset: QueueFilter, listed: QuerySet[Ticket], params: QueryDict, rows: list[Ticket]
 ) -> counts.QueueTotal | None:
-    """The "of N" of "1–25 of N": a built-in view's count when the cache holds it (the
+    """The "of N" of "1-25 of N": a built-in view's count when the cache holds it (the
     sidebar shows the same), else counts.queue_total (one query); none for an empty page."""
     if not rows:
         return None
@@ -254,7 +253,8 @@ def chosen_labels(filterset: QueueFilter) -> dict[str, str]:
     for name, nothing in (("status", "Any status"), ("priority", "Any priority")):
         field = filterset.form[name]
         ticked = set(field.value() or [])
-        names = [str(label) for value, label in field.field.choices if value in ticked]
+        choices = cast(list[tuple[str, str]], cast(forms.ChoiceField, field.field).choices)
+        names = [str(label) for value, label in choices if value in ticked]
         labels[name] = ", ".join(names) if len(names) <= 2 else f"{len(names)} chosen"
         labels[name] = labels[name] or nothing
     return labels
