@@ -308,6 +308,9 @@ QUEUE_COUNT_LIMIT = 1000
 class QueueTotal:
     count: int
     exact: bool  # False: there are more than `count`
+    # Not counted yet: a built-in view's count, which the sidebar's counts bring after the
+    # page (see tickets.views.queue.queue_counts).
+    pending: bool = False
 
 
 def queue_counted_filters(filterset: QueueFilter) -> dict[str, object] | None:

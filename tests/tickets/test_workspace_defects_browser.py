@@ -266,7 +266,9 @@ def test_dates_read_one_way_with_the_exact_time_on_hover(
     type(ticket).objects.filter(pk=ticket.pk).update(updated_at=moment, created_at=moment)
     local = moment.astimezone(ZoneInfo(AGENT_ZONE))
     exact = local.strftime("%-d %b %Y %H:%M")
-    page.goto(live_server.url + "/?active_state=active")  # app.js tells the server the browser's time zone
+    page.goto(
+        live_server.url + "/?active_state=active"
+    )  # app.js tells the server the browser's time zone
     page.goto(live_server.url + "/?active_state=active")
     row = page.locator("#queue-results tr", has_text="Three hours old")
     when = row.locator("time")

@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from tickets import counts, visits
@@ -235,15 +236,18 @@ def queue(request: AgentRequest) -> HttpResponse:
 def page_total(
     filterset: QueueFilter, listed: QuerySet[Ticket], params: QueryDict, rows: list[Ticket]
 ) -> counts.QueueTotal | None:
-    """The "of N" of "1-25 of N": a built-in view's count when the cache holds it (the
-    sidebar shows the same), else counts.queue_total (one query); none for an empty page."""
+    """The "of N" of "1-25 of N"; none for an empty page. A built-in view's is its count
+    in the sidebar: cached, or pending until the sidebar's counts come (no query here; its
+    own count would be slow for an agent with a large share of the tickets). Any other
+    list's is counts.queue_total (one query)."""
     if not rows:
         return None
     view = current_view(params)
     if view is not None:
         cached = counts.built_in_view_counts(filterset.request.user, compute=False)
-        if cached is not None:
-            return counts.QueueTotal(cached[view], exact=True)
+        if cached is None:
+            return counts.QueueTotal(0, exact=False, pending=True)
+        return counts.QueueTotal(cached[view], exact=True)
     return counts.queue_total(filterset, listed)
 
 
@@ -265,4 +269,11 @@ def chosen_labels(filterset: QueueFilter) -> dict[str, str]:
 def queue_counts(request: AgentRequest) -> HttpResponse:
     """The sidebar with its counts, fetched by the queue page when none were cached."""
     params = default_params(request.GET)
-    return render(request, "tickets/queue.html#views", sidebar_context(request, params, True))
+    context = sidebar_context(request, params, compute=True)
+    html = render_to_string("tickets/queue.html#views", context, request)
+    # The page's "of N" when it waits for its view's count (see page_total).
+    counted = {view.key: count for view, count in context["views"]}
+    if context["current_view"] in counted:
+        total = counts.QueueTotal(counted[context["current_view"]], exact=True)
+        html += render_to_string("tickets/queue.html#total", {"total": total, "total_oob": True})
+    return HttpResponse(html)
