@@ -58,7 +58,7 @@ def test_select_all_matching_and_close_them(signed_in_page: Page, live_server, c
     expect(badges).to_have_count(25)
     expect(badges.filter(has_text="Closed")).to_have_count(25)
     results.get_by_role("link", name="Next →").click()
-    expect(page.locator("#queue-summary")).to_contain_text("Showing tickets 26")
+    expect(page.locator("#queue-summary")).to_contain_text("26\N{EN DASH}30 of")
     expect(badges).to_have_count(5)
     expect(badges.filter(has_text="Closed")).to_have_count(5)
 
@@ -90,7 +90,6 @@ def test_tick_rows_and_bad_input_keeps_the_selection(signed_in_page: Page, live_
     bar.get_by_label("Tags").fill("vip, billing")
     bar.get_by_role("button", name="Apply").click()
     expect(page.locator("#messages")).to_contain_text("Tags billing, vip added to 1 ticket.")
-    expect(page.locator("#queue-results .tag", has_text="vip")).to_have_count(1)
     assert sorted(first.tags.names()) == ["billing", "vip"]
     assert list(second.tags.names()) == []
     assert csp_errors == []

@@ -29,7 +29,8 @@ def test_save_the_current_filters_as_a_view(signed_in_page: Page, live_server, c
     expect(results.get_by_role("link", name="Printer jammed")).to_be_visible()
 
     # Filter in place (htmx), then save what is showing.
-    page.locator("#id_priority").select_option("urgent")
+    page.locator("#queue-filters summary", has_text="Priority").click()
+    page.locator("#queue-filters").get_by_label("Urgent", exact=True).check()
     expect(results.get_by_role("link", name="Printer jammed")).to_have_count(0)
     page.locator(".save-view summary").click()
     page.locator("#save-view-name").fill("Fires")

@@ -22,7 +22,7 @@ def assert_not_reloaded(page: Page) -> None:
 
 
 def test_sign_in(page: Page, live_server, agent, outsider, csp_errors):
-    page.goto(live_server.url + "/?active_state=active")
+    page.goto(live_server.url + "/")
     expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
     page.get_by_label("Username").fill(outsider.username)
     page.get_by_label("Password").fill("password")
