@@ -197,13 +197,16 @@ def test_layout_at_phone_width(signed_in_page: Page, live_server, csp_errors):
         "position", "absolute"
     )
     expect(page.get_by_text("Select all on this page")).to_be_visible()
+    # Each ticket a small card (a grid): subject, then requester, status and time waited.
     first_row = page.locator("table.data tbody tr").first
-    expect(first_row).to_have_css("display", "block")
+    expect(first_row).to_have_css("display", "grid")
     expect(first_row.locator("td[data-label='Subject']")).to_have_css("display", "block")
+    expect(first_row.locator("td[data-label='Status']")).to_be_visible()
     expect(page.get_by_role("link", name="Phone ticket 0")).to_be_visible()
-    # The top bar keeps navigation, search and sign-out reachable.
-    expect(page.get_by_role("link", name="Tickets", exact=True)).to_be_visible()
+    # The top bar keeps search at hand, and navigation and sign-out one tap away.
     expect(page.get_by_role("searchbox", name="Search tickets")).to_be_visible()
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("link", name="Tickets", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     # Keyboard focus is visible.
