@@ -98,7 +98,9 @@ def main() -> None:
     client_word = person.client.name.split()[0]
 
     pages = [
-        ("queue, default view", "/"),
+        ("queue, default view (my open tickets)", "/"),
+        ("queue, all tickets", "/?active_state=active"),
+        ("queue, all open, waited longest first", "/?status=open&sort=waiting"),
         (f"queue, search {args.search!r}", f"/?search={args.search}"),
         ("queue, search 'webhook' (fewer matches)", "/?search=webhook"),
         ("queue, search with no match 'zebra'", "/?search=zebra"),

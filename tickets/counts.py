@@ -32,12 +32,22 @@ from django.http import QueryDict
 from taggit.models import Tag
 
 from tickets.agents import Agent, AgentRequest
-from tickets.filters import ME, QueueFilter, filter_choices
+from tickets.filters import (
+    ALL_STATES,
+    ANY_CLOSED,
+    ANY_OPEN,
+    ME,
+    UNASSIGNED,
+    QueueFilter,
+    filter_choices,
+)
 from tickets.models import (
     ActiveState,
+    Priority,
     SavedView,
     Ticket,
     TicketCount,
+    TicketStatus,
     TicketTagCount,
     TicketWorkloadCount,
 )
@@ -146,6 +156,7 @@ SHARED_COUNTS_KEY = "queue:view-counts-by-assignee"
 def shared_view_conditions() -> dict[str, Q]:
     active = Q(active_state=ActiveState.ACTIVE, is_spam=False)
     return {
+        "all": active,
         "open": active & status_condition(any_open=True),
         "on_hold": active & status_condition([FixedStatus.ON_HOLD]),
         "customer_replied": active & status_condition([FixedStatus.CUSTOMER_REPLIED]),
@@ -285,3 +296,70 @@ def saved_view_counts(
             counts[view.pk] = fresh[keys[view.pk]] = count
         cache.set_many(fresh, CACHE_SECONDS)
     return counts
+
+
+# The queue's total ---------------------------------------------------------------
+
+# Past this many tickets the queue says "more than" instead of counting them all.
+QUEUE_COUNT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class QueueTotal:
+    count: int
+    exact: bool  # False: there are more than `count`
+    # Not counted yet: a built-in view's count, which the sidebar's counts bring after the
+    # page (see tickets.views.queue.queue_counts).
+    pending: bool = False
+
+
+def queue_counted_filters(filterset: QueueFilter) -> dict[str, object] | None:
+    """The queue's chosen filters as lookups on counted Ticket columns (see
+    `counted_total`), or None when a filter is on something no count table counts."""
+    chosen = filterset.form.cleaned_data
+    if any(
+        chosen.get(name)
+        for name in ("search", "tags", "starred", "created_after", "created_before")
+    ):
+        return None
+    filters: dict[str, object] = {"is_spam": bool(chosen.get("spam"))}
+    state = chosen.get("active_state") or ActiveState.ACTIVE
+    if state != ALL_STATES:
+        filters["active_state"] = state
+    statuses = chosen.get("status") or []
+    any_open, any_closed = ANY_OPEN in statuses, ANY_CLOSED in statuses
+    ids = [int(value) for value in statuses if value not in (ANY_OPEN, ANY_CLOSED)]
+    if ids and (any_open or any_closed):
+        return None
+    if ids:
+        filters["status_id__in"] = ids
+    elif any_open != any_closed:
+        filters["status_id__in"] = TicketStatus.objects.filter(is_closed=any_closed).values("pk")
+    if chosen.get("priority"):
+        filters["priority__in"] = [Priority.from_code(code) for code in chosen["priority"]]
+    for name in ("department", "client", "project", "team"):
+        if chosen.get(name) is not None:
+            filters[f"{name}_id"] = chosen[name].pk
+    assignee = chosen.get("assignee")
+    if assignee == ME:
+        filters["assignee_id"] = filterset.request.user.pk
+    elif assignee == UNASSIGNED:
+        filters["assignee_id"] = None
+    elif assignee:
+        filters["assignee_id"] = int(assignee)
+    return filters
+
+
+def queue_total(filterset: QueueFilter, tickets: QuerySet[Ticket]) -> QueueTotal:
+    """How many tickets the queue lists, in one query: from the count tables when its
+    filters allow (exact), else counted up to QUEUE_COUNT_LIMIT, never over a million
+    rows. `tickets` is what the queue lists (the filterset's, with the search)."""
+    filters = queue_counted_filters(filterset)
+    if filters is not None and not tickets.query.is_empty():
+        counted = counted_total(filters, using=tickets.db)
+        if counted is not None:
+            return QueueTotal(counted, exact=True)
+    found = tickets.order_by()[: QUEUE_COUNT_LIMIT + 1].count()
+    if found > QUEUE_COUNT_LIMIT:
+        return QueueTotal(QUEUE_COUNT_LIMIT, exact=False)
+    return QueueTotal(found, exact=True)

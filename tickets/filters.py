@@ -14,7 +14,7 @@ from typing import Any, cast
 import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import QuerySet
+from django.db.models import F, OrderBy, QuerySet
 from django.http import QueryDict
 
 from tickets.agents import AgentRequest, agent_name, agents
@@ -54,6 +54,8 @@ SORT_COLUMNS = {
     "updated": ("updated_at", "id"),
     "created": ("created_at", "id"),
     "replies": ("replies_count", "id"),
+    # Ascending: who has waited longest comes first; tickets waiting for nobody last.
+    "waiting": ("waiting_since", "id"),
 }
 # Sorted by SLA: the next breach first, tickets without a running target last.
 BREACH_SORT = "breach"
@@ -86,7 +88,18 @@ def order_tickets(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     columns = SORT_COLUMNS.get(sort.lstrip("-"), SORT_COLUMNS["updated"])
     if sort.lstrip("-") not in SORT_COLUMNS:
         descending = True
-    return queryset.order_by(*(f"-{column}" if descending else column for column in columns))
+    return queryset.order_by(*(ordered(column, descending) for column in columns))
+
+
+# Nullable sort columns: their empty values come last whichever the direction, on every
+# database (PostgreSQL puts NULL first when descending, SQLite when ascending).
+NULLS_LAST = {"waiting_since"}
+
+
+def ordered(column: str, descending: bool) -> str | OrderBy:
+    if column in NULLS_LAST:
+        return F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    return f"-{column}" if descending else column
 
 
 def sort_choices() -> list[tuple[str, str]]:
@@ -94,6 +107,28 @@ def sort_choices() -> list[tuple[str, str]]:
     for key in [*SORT_COLUMNS, BREACH_SORT]:
         choices += [(key, f"{key} ascending"), (f"-{key}", f"{key} descending")]
     return choices
+
+
+# Parameters that choose how a result is shown, not which tickets are in it.
+PRESENTATION_PARAMS = {"sort", "page"}
+# Every active ticket: the queue's filters with nothing chosen, as an address needs them
+# (the queue's bare address shows the agent's own open tickets).
+ALL_TICKETS: dict[str, str] = {"active_state": ActiveState.ACTIVE.value}
+
+
+def has_filters(params: QueryDict) -> bool:
+    """Whether the parameters choose any tickets (not merely a sort or a page)."""
+    return any(any(values) for key, values in params.lists() if key not in PRESENTATION_PARAMS)
+
+
+def link_query(query: str) -> str:
+    """A saved view's query for its link: one without filters means every active ticket,
+    which the bare address no longer shows."""
+    if has_filters(QueryDict(query)):
+        return query
+    every = QueryDict(mutable=True)
+    every.update(ALL_TICKETS)
+    return f"{every.urlencode()}&{query}".rstrip("&")
 
 
 def canonical_query(params: QueryDict) -> str:
@@ -141,12 +176,20 @@ class AnyTagFilter(django_filters.Filter):
 class QueueFilter(django_filters.FilterSet):
     """The queue's filters. Missing values fall back to the active tickets, newest update first."""
 
-    search = django_filters.CharFilter(method="apply_search", label="Search")
-    status = django_filters.MultipleChoiceFilter(method="apply_status", label="Status")
+    search = django_filters.CharFilter(
+        method="apply_search",
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search these tickets…"}),
+    )
+    # Checkboxes (the queue shows them in a drop-down), never a Ctrl-click list.
+    status = django_filters.MultipleChoiceFilter(
+        method="apply_status", label="Status", widget=forms.CheckboxSelectMultiple
+    )
     priority = django_filters.MultipleChoiceFilter(
         method="apply_priority",
         label="Priority",
         choices=[(priority.code, priority.label) for priority in Priority],
+        widget=forms.CheckboxSelectMultiple,
     )
     department = django_filters.ModelChoiceFilter(
         queryset=Category.objects.filter(type=Category.Type.TICKET),

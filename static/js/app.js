@@ -86,3 +86,104 @@ document.addEventListener("htmx:responseError", function (event) {
   error.hidden = false;
   zone.classList.add("has-error");
 });
+
+// The top bar's menu on a phone: folded away behind its button (see layout.html). Without
+// JS the button stays hidden and the links show.
+document.addEventListener("DOMContentLoaded", function () {
+  const toggle = document.querySelector("[data-menu-toggle]");
+  const menu = document.querySelector("[data-menu]");
+  if (!toggle || !menu) {
+    return;
+  }
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("is-open", open);
+  });
+});
+
+// The colour theme: auto (the system's), dark or light, kept in this browser (theme.js
+// applies it before the page shows).
+(function () {
+  const order = ["auto", "dark", "light"];
+
+  function current() {
+    return document.documentElement.dataset.theme || "auto";
+  }
+
+  function show() {
+    document.querySelectorAll("[data-theme-name]").forEach(function (name) {
+      name.textContent = current();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", show);
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-theme-toggle]");
+    if (!button) {
+      return;
+    }
+    const next = order[(order.indexOf(current()) + 1) % order.length];
+    if (next === "auto") {
+      delete document.documentElement.dataset.theme;
+    } else {
+      document.documentElement.dataset.theme = next;
+    }
+    try {
+      if (next === "auto") {
+        window.localStorage.removeItem("theme");
+      } else {
+        window.localStorage.setItem("theme", next);
+      }
+    } catch (error) {
+      // Not kept: the choice lasts for this page only.
+    }
+    show();
+  });
+})();
+
+// The queue's drop-down filters (includes/filter_dropdown.html): the closed summary says
+// what is ticked; a click elsewhere or Escape closes an open one.
+function syncDropdowns(root) {
+  root.querySelectorAll("[data-dropdown]").forEach(function (dropdown) {
+    const chosen = dropdown.querySelector("[data-dropdown-chosen]");
+    if (!chosen) {
+      return;
+    }
+    const labels = Array.from(dropdown.querySelectorAll("input:checked")).map(function (box) {
+      return box.closest("label").textContent.trim();
+    });
+    chosen.textContent =
+      labels.length === 0
+        ? chosen.dataset.nothing
+        : labels.length <= 2
+          ? labels.join(", ")
+          : labels.length + " chosen";
+  });
+}
+
+document.addEventListener("change", function (event) {
+  if (event.target.closest("[data-dropdown]")) {
+    syncDropdowns(document);
+  }
+});
+
+document.addEventListener("click", function (event) {
+  document.querySelectorAll("details.dropdown[open]").forEach(function (dropdown) {
+    if (!dropdown.contains(event.target) && !dropdown.classList.contains("more-filters")) {
+      dropdown.open = false;
+    }
+  });
+});
+
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") {
+    return;
+  }
+  const open = event.target.closest && event.target.closest("details.dropdown[open]");
+  if (open) {
+    open.open = false;
+    open.querySelector("summary").focus();
+  }
+});

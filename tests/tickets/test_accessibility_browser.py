@@ -93,7 +93,7 @@ def test_the_queue(signed_in_page: Page, live_server, agent, busy_ticket, csp_er
     factories.TicketFactory(subject="Invoice is wrong", status_id=FixedStatus.ON_HOLD)
     factories.TicketPinFactory(ticket=busy_ticket, agent=agent)
     factories.TicketStarFactory(ticket=busy_ticket, agent=agent)
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     results = page.locator("#queue-results")
     # Pinned, it shows above the table as well.
     expect(results.get_by_role("link", name="Printer on fire")).to_have_count(2)

@@ -616,7 +616,7 @@ class TestCount:
 
 class TestQueuePage:
     def test_rows_have_labelled_checkboxes_and_the_bar_is_a_plain_form(self, signed_in, tickets):
-        html = signed_in.get(reverse("queue")).content.decode()
+        html = signed_in.get(reverse("queue"), {"active_state": "active"}).content.decode()
         assert 'id="bulk-form"' in html and f'action="{BULK}"' in html
         pk = tickets[0].pk
         assert f'id="bulk-ticket-{pk}" name="ticket" value="{pk}" form="bulk-form"' in html

@@ -58,7 +58,7 @@ def test_select_all_matching_and_close_them(signed_in_page: Page, live_server, c
     expect(badges).to_have_count(25)
     expect(badges.filter(has_text="Closed")).to_have_count(25)
     results.get_by_role("link", name="Next →").click()
-    expect(page.locator("#queue-summary")).to_contain_text("Showing tickets 26")
+    expect(page.locator("#queue-summary")).to_contain_text("26\N{EN DASH}30 of")
     expect(badges).to_have_count(5)
     expect(badges.filter(has_text="Closed")).to_have_count(5)
 
@@ -73,7 +73,7 @@ def test_tick_rows_and_bad_input_keeps_the_selection(signed_in_page: Page, live_
     page = signed_in_page
     first = factories.TicketFactory(subject="First")
     second = factories.TicketFactory(subject="Second")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     page.get_by_role("checkbox", name=f"Select ticket #{first.pk}", exact=True).check()
     bar = page.locator("#bulk-form")
     expect(bar.get_by_text("1 ticket selected.")).to_be_visible()
@@ -90,7 +90,6 @@ def test_tick_rows_and_bad_input_keeps_the_selection(signed_in_page: Page, live_
     bar.get_by_label("Tags").fill("vip, billing")
     bar.get_by_role("button", name="Apply").click()
     expect(page.locator("#messages")).to_contain_text("Tags billing, vip added to 1 ticket.")
-    expect(page.locator("#queue-results .tag", has_text="vip")).to_have_count(1)
     assert sorted(first.tags.names()) == ["billing", "vip"]
     assert list(second.tags.names()) == []
     assert csp_errors == []
@@ -103,7 +102,7 @@ def test_phone_width_selects_a_page_and_keeps_the_bar_in_view(
     page = signed_in_page
     page.set_viewport_size({"width": 390, "height": 844})
     tickets = [factories.TicketFactory() for _ in range(12)]
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     bar = page.locator("#bulk-form")
 
     # A card far down the list: the bar that says what is selected stays on screen.
@@ -135,7 +134,7 @@ def test_delete_goes_through_the_confirmation(page: Page, live_server, admin_use
     )
     doomed = factories.TicketFactory(subject="Doomed")
     kept = factories.TicketFactory(subject="Kept")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     page.get_by_role("checkbox", name=f"Select ticket #{doomed.pk}", exact=True).check()
     bar = page.locator("#bulk-form")
     bar.get_by_label("Action").select_option("delete")
@@ -160,7 +159,7 @@ def test_ticked_rows_work_without_javascript(browser, live_server, agent):
     page = context.new_page()
     first = factories.TicketFactory(subject="First")
     second = factories.TicketFactory(subject="Second")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     bar = page.locator("#bulk-form")
     expect(bar).to_be_visible()
     page.get_by_role("checkbox", name=f"Select ticket #{first.pk}", exact=True).check()

@@ -105,7 +105,7 @@ def test_find_a_client_and_filter_the_queue(
             subject=f"Ticket of {name}", client=factories.ClientFactory(name=name)
         )
     page = signed_in_page
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     page.locator("details.more-filters summary").click()
     page.get_by_label("Find a client").fill("delta")
     select = page.locator("#id_client")

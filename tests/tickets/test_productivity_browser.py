@@ -94,7 +94,7 @@ def test_queue_shortcuts(signed_in_page, live_server, console_errors):
     factories.TicketFactory(subject="Oldest ticket")
     factories.TicketFactory(subject="Middle ticket")
     factories.TicketFactory(subject="Newest ticket")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     rows = page.locator("#queue-results tbody tr")
     expect(rows).to_have_count(3)
     highlighted = page.locator("#queue-results tbody tr.is-highlighted")
@@ -157,7 +157,7 @@ def test_queue_shortcuts_after_ticking_a_row(signed_in_page, live_server, consol
     """A ticked checkbox keeps the focus but is no text field: j moves on from its row."""
     page = signed_in_page
     tickets = [factories.TicketFactory() for _ in range(3)]
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     rows = page.locator("#queue-results tbody tr")
     # Newest first: the middle row is the second ticket.
     page.get_by_role("checkbox", name=f"Select ticket #{tickets[1].pk}", exact=True).check()

@@ -95,8 +95,9 @@ class TestTicketPage:
         # then the choices of status, reply status, priority-free selects:
         # department, assignee, team, project, the client's contacts (requester and CC);
         # and the agent's own and group permissions (whether to show the Delete button);
-        # marking the agent's notifications of the ticket read, and the bell's unread count.
-        with django_assert_num_queries(24):
+        # marking the agent's notifications of the ticket read, and the bell's unread count;
+        # the agent's visit (the queue's unread mark).
+        with django_assert_num_queries(25):
             signed_in.get(url("ticket", ticket))
 
     def test_history_page(self, signed_in, agent, ticket):

@@ -44,19 +44,20 @@ def test_filter_the_queue(signed_in_page: Page, live_server, agent, csp_errors):
     page = signed_in_page
     factories.TicketFactory(subject="Printer jammed", status_id=FixedStatus.ON_HOLD)
     factories.TicketFactory(subject="Invoice question", priority=Priority.URGENT)
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     results = page.locator("#queue-results")
     expect(results.get_by_role("link", name="Printer jammed")).to_be_visible()
     expect(results.get_by_role("link", name="Invoice question")).to_be_visible()
     mark_page(page)
 
     filters = page.locator("#queue-filters")
-    filters.get_by_label("Priority").select_option("urgent")
+    filters.locator("summary", has_text="Priority").click()
+    filters.get_by_label("Urgent").check()
     expect(results.get_by_role("link", name="Printer jammed")).to_have_count(0)
     expect(results.get_by_role("link", name="Invoice question")).to_be_visible()
     expect(page).to_have_url(re.compile(r"priority=urgent"))
 
-    filters.get_by_label("Priority").select_option([])
+    filters.get_by_label("Urgent").uncheck()
     page.locator("#id_search").fill("printer")
     expect(results.get_by_role("link", name="Invoice question")).to_have_count(0)
     expect(results.get_by_role("link", name="Printer jammed")).to_be_visible()
@@ -87,7 +88,7 @@ def test_filter_the_queue(signed_in_page: Page, live_server, agent, csp_errors):
 def test_open_a_ticket(signed_in_page: Page, live_server, csp_errors):
     page = signed_in_page
     ticket = factories.TicketFactory(subject="Broken login", message="Cannot sign in since Monday")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     page.get_by_role("link", name="Broken login").click()
     expect(page).to_have_url(re.compile(rf"/tickets/{ticket.pk}/$"))
     expect(page.get_by_role("heading", name=f"#{ticket.pk} Broken login")).to_be_visible()
@@ -150,7 +151,7 @@ def test_create_a_ticket_with_an_error_then_success(signed_in_page: Page, live_s
     factories.ProjectFactory(name="Someone else's project")
     factories.ContactFactory(client=acme, name="Rita Requester", email="rita@acme.example")
     factories.CategoryFactory(name="Support")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     page.get_by_role("link", name="New ticket").click()
 
     page.get_by_label("Client").select_option(label="Acme Inc")
@@ -186,7 +187,7 @@ def test_layout_at_phone_width(signed_in_page: Page, live_server, csp_errors):
     page.set_viewport_size({"width": 375, "height": 740})
     for i in range(3):
         factories.TicketFactory(subject=f"Phone ticket {i}", tags=["mobile"])
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
 
     # Nothing sticks out sideways.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -196,13 +197,16 @@ def test_layout_at_phone_width(signed_in_page: Page, live_server, csp_errors):
         "position", "absolute"
     )
     expect(page.get_by_text("Select all on this page")).to_be_visible()
+    # Each ticket a small card (a grid): subject, then requester, status and time waited.
     first_row = page.locator("table.data tbody tr").first
-    expect(first_row).to_have_css("display", "block")
+    expect(first_row).to_have_css("display", "grid")
     expect(first_row.locator("td[data-label='Subject']")).to_have_css("display", "block")
+    expect(first_row.locator("td[data-label='Status']")).to_be_visible()
     expect(page.get_by_role("link", name="Phone ticket 0")).to_be_visible()
-    # The top bar keeps navigation, search and sign-out reachable.
-    expect(page.get_by_role("link", name="Tickets", exact=True)).to_be_visible()
+    # The top bar keeps search at hand, and navigation and sign-out one tap away.
     expect(page.get_by_role("searchbox", name="Search tickets")).to_be_visible()
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("link", name="Tickets", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     # Keyboard focus is visible.
@@ -256,7 +260,7 @@ def test_archive_and_restore(signed_in_page: Page, live_server, csp_errors):
     assert ticket.is_archived
 
     # An archived ticket leaves the open views and shows in Archived.
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     expect(page.locator("#queue-results").get_by_role("link", name="Old request")).to_have_count(0)
     page.get_by_role("link", name=re.compile("^Archived")).click()
     page.locator("#queue-results").get_by_role("link", name="Old request").click()
@@ -283,7 +287,7 @@ def test_the_queue_table_fits_a_laptop_screen(signed_in_page: Page, live_server)
         tags=["feature-request", "security"],
     )
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?active_state=active")
     box = page.locator("#queue-results .table-wrap")
     expect(box.get_by_role("link", name="Notifications stopped working")).to_be_visible()
     assert box.evaluate("box => box.scrollWidth <= box.clientWidth")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0017_idempotency_keys_and_hidden_terms"),
+        ("tickets", "0018_queue_previews_visits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

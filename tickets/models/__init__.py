@@ -56,6 +56,7 @@ from .workspace import (
     StickyNote,
     TeamAction,
     TicketPresence,
+    TicketVisit,
 )
 
 __all__ = [
@@ -103,6 +104,7 @@ __all__ = [
     "TicketStar",
     "TicketStatus",
     "TicketTagCount",
+    "TicketVisit",
     "TicketWorkloadCount",
     "attachment_path",
     "max_length",

@@ -438,6 +438,17 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
     )
     sla_due_at = models.DateTimeField("next SLA breach", null=True, blank=True)
     last_reply_at = models.DateTimeField(null=True, blank=True)
+    # The start of the latest public message (the opening one or a reply), kept by the
+    # services for the queue's rows: reading it from the replies costs a join per row.
+    last_message_preview = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        # The demo data's COPY leaves the column out: the database fills it in.
+        db_default="",
+    )
+    # Whether that message is the client's (for the queue's mark of an unread one).
+    last_message_from_client = models.BooleanField(default=False, db_default=False)
     # Since when the client has been waiting for us: set when the ticket enters a status of
     # the category open (it is new, or the client wrote), cleared by an agent's public reply
     # and by a pending or solved status. The queue shows it; automations select on it.
@@ -476,6 +487,9 @@ class Ticket(models.Model):  # type: ignore[django-manager-missing]
                 condition=Q(waiting_since__isnull=False),
                 name="ticket_waiting_since_idx",
             ),
+            # The queue sorted by time waited, longest first: ascending, where a btree puts
+            # the tickets waiting for nobody (NULL) last, as the queue wants them.
+            models.Index(fields=["waiting_since", "id"], name="ticket_waiting_sort_idx"),
             # User.com's archived list, newest first: archived tickets are old ones, so
             # ticket_created_idx would walk every newer ticket before the first of them.
             models.Index(

@@ -264,6 +264,23 @@ class TicketPresence(models.Model):
         return f"Agent {self.agent_id} on #{self.ticket_id}"
 
 
+class TicketVisit(models.Model):
+    """When an agent last opened a ticket's page: the queue marks a ticket whose latest
+    message is the client's and came after its assignee's last visit (tickets.visits)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="visits")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    visited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "agent"], name="ticket_visit_once_per_agent")
+        ]
+
+    def __str__(self) -> str:
+        return f"Agent {self.agent_id} visited #{self.ticket_id}"
+
+
 class NotificationSettings(models.Model):
     """Which notification emails an agent wants; an agent without a row gets them all."""
 

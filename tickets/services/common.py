@@ -55,6 +55,13 @@ UNSET: Any = _Unset()
 """Marks a keyword argument that was not given, as distinct from None."""
 
 SUBJECT_MAX_LENGTH = max_length(Ticket, "subject")
+PREVIEW_LENGTH = max_length(Ticket, "last_message_preview")
+
+
+def message_preview(text: str) -> str:
+    """The start of a public message, as the queue's rows show it (Ticket.last_message_preview)."""
+    return text[:PREVIEW_LENGTH]
+
 
 # The source of a ticket or reply made through a channel (the web otherwise).
 SOURCE_OF_CHANNEL = {

@@ -35,6 +35,7 @@ from .common import (
     clean_text,
     is_import,
     lock_ticket,
+    message_preview,
     new_event,
     record_event,
     refresh_from,
@@ -115,7 +116,14 @@ def post_reply(
         if kind == Reply.Kind.REPLY:
             locked.replies_count += 1
             locked.last_reply_at = now
-            changed += ["replies_count", "last_reply_at"]
+            locked.last_message_preview = message_preview(text)
+            locked.last_message_from_client = contact is not None
+            changed += [
+                "replies_count",
+                "last_reply_at",
+                "last_message_preview",
+                "last_message_from_client",
+            ]
             if contact is None and locked.first_response_at is None:
                 locked.first_response_at = now
                 changed.append("first_response_at")
@@ -258,10 +266,24 @@ def delete_reply(*, reply: Reply, actor: Agent | None, channel: Channel) -> None
         files.delete_files_on_commit(stored_name for _, stored_name in removed)
         public = Reply.objects.filter(ticket=locked, kind=Reply.Kind.REPLY)
         locked.replies_count = public.count()
-        last = public.order_by("-created_at").values_list("created_at", flat=True).first()
-        locked.last_reply_at = last
+        last = (
+            public.order_by("-created_at", "-id")
+            .values_list("created_at", "text", "author_contact_id")
+            .first()
+        )
+        locked.last_reply_at = last[0] if last else None
+        locked.last_message_preview = message_preview(last[1] if last else locked.message)
+        locked.last_message_from_client = last[2] is not None if last else locked.creator_id is None
         locked.updated_at = now
-        locked.save(update_fields=["replies_count", "last_reply_at", "updated_at"])
+        locked.save(
+            update_fields=[
+                "replies_count",
+                "last_reply_at",
+                "last_message_preview",
+                "last_message_from_client",
+                "updated_at",
+            ]
+        )
         record_event(
             locked,
             TicketEvent.Kind.REPLY_DELETED,

@@ -47,6 +47,7 @@ from .common import (
     clean_text,
     is_import,
     lock_ticket,
+    message_preview,
     normalize_tags,
     record_event,
     refresh_from,
@@ -149,6 +150,7 @@ def create_ticket(
         source = SOURCE_OF_CHANNEL.get(channel, Source.WEB)
     now = at or timezone.now()
     status = status or TicketStatus.objects.get(pk=FixedStatus.OPEN)
+    creator = actor if actor is not None and actor.is_authenticated else None
     with changes.atomic():
         ticket = Ticket.objects.create(
             subject=subject,
@@ -159,7 +161,7 @@ def create_ticket(
             department=department,
             client=client,
             project=project,
-            creator=actor if actor is not None and actor.is_authenticated else None,
+            creator=creator,
             requester=requester,
             assignee=assignee,
             team=team,
@@ -169,6 +171,9 @@ def create_ticket(
             message_id=message_id,
             created_at=now,
             updated_at=now,
+            last_message_preview=message_preview(message),
+            # Nobody of the workspace wrote it (an email, the portal): the client did.
+            last_message_from_client=creator is None,
             status_changed_at=None,
             resolved_at=now if status.is_closed else None,
             waiting_since=now if status.category == StatusCategory.OPEN else None,
@@ -416,6 +421,10 @@ def update_ticket(
         if cc is not UNSET:
             field_changes += _change_cc(locked, cc)
 
+        if "message" in changed and locked.replies_count == 0:
+            # The opening message is the latest public one until somebody replies.
+            locked.last_message_preview = message_preview(locked.message)
+            changed.append("last_message_preview")
         if changed or field_changes:
             locked.updated_at = now
             locked.save(update_fields=[*changed, "updated_at"])

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 
 from tickets import links
 from tickets.agents import agent_name
+from tickets.filters import link_query
 from tickets.models import Priority, TicketStatus
 from tickets.models.history import readable
 from tickets.permissions import may as user_may
@@ -120,3 +121,30 @@ def when(value: datetime.datetime | datetime.date | None, style: str = "exact") 
     return format_html(
         '<time datetime="{}" title="{}">{}</time>', local.isoformat(timespec="seconds"), title, text
     )
+
+
+def duration(seconds: float) -> str:
+    """A span of time as agents scan it: "12 min", "5 h", "3 d"."""
+    if seconds < 3600:
+        return f"{max(int(seconds // 60), 1)} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+@register.filter
+def waited(since: datetime.datetime | None) -> SafeString | str:
+    """How long a ticket has waited for us (Ticket.waiting_since), with the moment it
+    started on hover; "—" when it waits for nobody."""
+    if since is None:
+        return "—"
+    local = timezone.localtime(since)
+    exact = f"Waiting since {dateformat.format(local, MOMENT_FORMAT)} {local.tzname()}"
+    seconds = (timezone.now() - since).total_seconds()
+    return format_html('<span title="{}">{}</span>', exact, duration(max(seconds, 0)))
+
+
+@register.filter
+def queue_link(query: str) -> str:
+    """A saved view's query for its link in the queue (see tickets.filters.link_query)."""
+    return link_query(query)

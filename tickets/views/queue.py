@@ -1,17 +1,32 @@
 """The ticket queue: filters in the URL, a sidebar of built-in and saved views with
-their counts (tickets.counts)."""
+their counts (tickets.counts). Without filters it shows the agent's own open tickets."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
+from django import forms
+from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from tickets import counts
+from tickets import counts, visits
 from tickets.agents import AgentRequest
-from tickets.filters import ANY_CLOSED, ANY_OPEN, ME, UNASSIGNED, QueueFilter, canonical_query
+from tickets.filters import (
+    ALL_TICKETS,
+    ANY_CLOSED,
+    ANY_OPEN,
+    ME,
+    PRESENTATION_PARAMS,
+    UNASSIGNED,
+    QueueFilter,
+    canonical_query,
+    has_filters,
+    link_query,
+)
 from tickets.models import ActiveState, Ticket, TicketStar
 from tickets.models.search import people_condition, ticket_number
 from tickets.queries import saved_views_for_agent
@@ -32,8 +47,6 @@ MORE_FILTERS = [
     "created_before",
     "sla",
 ]
-# Parameters that choose how a result is shown, not which tickets are in it.
-PRESENTATION_PARAMS = {"sort", "page"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,8 @@ class QueueView:
 
 VIEWS = [
     QueueView("mine", "My open tickets", {"assignee": ME, "status": ANY_OPEN}),
+    # Every active ticket: the queue's filters with nothing chosen (see default_params).
+    QueueView("all", "All tickets", ALL_TICKETS),
     QueueView("starred", "Starred", {"starred": "1"}),
     QueueView("unassigned", "Unassigned", {"assignee": UNASSIGNED, "status": ANY_OPEN}),
     QueueView("open", "All open", {"status": ANY_OPEN}),
@@ -68,25 +83,38 @@ def sidebar(counts: dict[str, int] | None) -> list[tuple[QueueView, int | None]]
     return [(view, counts[view.key] if counts else None) for view in VIEWS]
 
 
-def sidebar_context(request: AgentRequest, compute: bool) -> dict:
+def sidebar_context(request: AgentRequest, params: QueryDict, compute: bool) -> dict:
     """The sidebar: built-in and saved views with their counts, computed only if `compute`
     (else those the cache holds, the others None), and which of them is showing."""
     views = sidebar(counts.built_in_view_counts(request.user, compute=compute))
     saved = list(saved_views_for_agent(request.user))
     saved_counts = counts.saved_view_counts(request, saved, compute=compute)
-    current_query = canonical_query(request.GET)
-    rows = [
-        (view, saved_counts[view.pk], canonical_query(QueryDict(view.query)) == current_query)
-        for view in saved
-    ]
+    current_query = canonical_query(params)
+    rows = []
+    for view in saved:
+        is_current = canonical_query(QueryDict(link_query(view.query))) == current_query
+        rows.append((view, saved_counts[view.pk], is_current))
     return {
         "views": views,
-        "current_view": current_view(request.GET),
+        "current_view": current_view(params),
         "my_views": [row for row in rows if row[0].owner_id == request.user.pk],
         "shared_views": [row for row in rows if row[0].owner_id != request.user.pk],
         "current_query": current_query,
         "counts_pending": views[0][1] is None or None in saved_counts.values(),
     }
+
+
+DEFAULT_VIEW = VIEWS[0]
+
+
+def default_params(params: QueryDict) -> QueryDict:
+    """The queue's parameters: those of the URL, or when it chooses no filter (the bare
+    address, a sort or a page alone) the agent's open work, "My open tickets"."""
+    if has_filters(params):
+        return params
+    chosen = params.copy()
+    chosen.update(DEFAULT_VIEW.params)
+    return chosen
 
 
 def current_view(params: QueryDict) -> str | None:
@@ -96,6 +124,8 @@ def current_view(params: QueryDict) -> str | None:
         for key, values in params.lists()
         if key not in PRESENTATION_PARAMS and any(values)
     }
+    if chosen == {"active_state": [ActiveState.ACTIVE]}:
+        return "all"
     if chosen.get("active_state") == [ActiveState.ACTIVE]:
         del chosen["active_state"]
     for view in VIEWS:
@@ -104,18 +134,18 @@ def current_view(params: QueryDict) -> str | None:
     return None
 
 
+# The table's columns: (sort key or None, label). One line per ticket: the subject and
+# the latest message's preview share a cell and end in an ellipsis.
 COLUMNS = [
     ("id", "#"),
     ("subject", "Subject"),
-    ("client", "Client"),
-    ("department", "Department"),
+    (None, "Requester"),
+    ("waiting", "Waiting"),
     ("status", "Status"),
     ("priority", "Priority"),
     ("assignee", "Assignee"),
-    (None, "Tags"),
-    ("updated", "Last updated"),
-    ("replies", "Replies"),
-    ("breach", "Next SLA breach"),
+    ("updated", "Updated"),
+    ("breach", "SLA due"),
 ]
 # Dates, priority and counts read best largest first on the first click.
 DESCENDING_FIRST = {"updated", "created", "priority", "replies", "id"}
@@ -179,36 +209,39 @@ def only_searching(params: QueryDict) -> bool:
 @require_GET
 @agent_required
 def queue(request: AgentRequest) -> HttpResponse:
+    params = default_params(request.GET)
     # Only the relations the table shows: each joined table multiplies the planner's work,
     # and with all seven PostgreSQL spends far longer planning than running the query.
     # The filter keeps spam apart: out of every view but the Spam view.
-    tickets = (
-        # taggit has no types: the stubs' plugin cannot see its `tags` manager.
-        Ticket.objects.for_agent(request.user)  # type: ignore[misc]
-        .select_related("status", "department", "client", "assignee")
-        .prefetch_related("tags")
+    tickets = Ticket.objects.for_agent(request.user).select_related(
+        "status", "client", "assignee", "requester"
     )
-    filterset = QueueFilter(request.GET, queryset=tickets, request=request, defer_search=True)
+    filterset = QueueFilter(params, queryset=tickets, request=request, defer_search=True)
     text = filterset.search_text
     numbered = numbered_ticket(request, text)
     if numbered is not None and not wants_fragment(request) and only_searching(request.GET):
         # The top bar's search for a ticket's number opens that ticket.
         return redirect("ticket", pk=numbered.pk)
-    number = page_number(request.GET)
+    number = page_number(params)
     offset = (number - 1) * PAGE_SIZE
     # One row more than a page tells whether there is a next page, without counting them all.
     also = people_condition(text) if text.strip() else None
     rows = search_page(filterset.qs, text, offset, offset + PAGE_SIZE + 1, also=also)
     page_rows = rows[:PAGE_SIZE]
     pinned = pinned_tickets(request.user)
+    listed = filterset.qs.search(filterset.search_text) if filterset.search_text else filterset.qs
     context = {
-        **sidebar_context(request, compute=False),
+        **sidebar_context(request, params, compute=False),
+        "queue_query": params.urlencode(),
         "pinned": pinned if number == 1 else [],
         "pinned_ids": {ticket.pk for ticket in pinned},
         "starred_ids": starred_ids(request.user, page_rows),
+        "unread_ids": visits.unread_ids(page_rows),
         "filter": filterset,
         "form": filterset.form,
+        "chosen": chosen_labels(filterset),
         "tickets": page_rows,
+        "total": page_total(filterset, listed, params, page_rows),
         "page": number,
         "numbered_ticket": numbered,
         "has_next": len(rows) > PAGE_SIZE,
@@ -216,11 +249,9 @@ def queue(request: AgentRequest) -> HttpResponse:
         "last_row": offset + min(len(rows), PAGE_SIZE),
         "sort": filterset.chosen_sort,
         "columns": columns(filterset.chosen_sort),
-        "filters_set": any(
-            any(values) for key, values in request.GET.lists() if key not in PRESENTATION_PARAMS
-        ),
-        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS)
-        or request.GET.get("active_state", ActiveState.ACTIVE) != ActiveState.ACTIVE,
+        "filters_set": has_filters(params),
+        "more_filters_set": any(params.get(name) for name in MORE_FILTERS)
+        or params.get("active_state", ActiveState.ACTIVE) != ActiveState.ACTIVE,
     }
     if wants_fragment(request):
         return render_fragments(
@@ -229,8 +260,47 @@ def queue(request: AgentRequest) -> HttpResponse:
     return render(request, "tickets/queue.html", context)
 
 
+def page_total(
+    filterset: QueueFilter, listed: QuerySet[Ticket], params: QueryDict, rows: list[Ticket]
+) -> counts.QueueTotal | None:
+    """The "of N" of "1-25 of N"; none for an empty page. A built-in view's is its count
+    in the sidebar: cached, or pending until the sidebar's counts come (no query here; its
+    own count would be slow for an agent with a large share of the tickets). Any other
+    list's is counts.queue_total (one query)."""
+    if not rows:
+        return None
+    view = current_view(params)
+    if view is not None:
+        cached = counts.built_in_view_counts(filterset.request.user, compute=False)
+        if cached is None:
+            return counts.QueueTotal(0, exact=False, pending=True)
+        return counts.QueueTotal(cached[view], exact=True)
+    return counts.queue_total(filterset, listed)
+
+
+def chosen_labels(filterset: QueueFilter) -> dict[str, str]:
+    """What the status and priority drop-downs say while closed: the choices ticked."""
+    labels = {}
+    for name, nothing in (("status", "Any status"), ("priority", "Any priority")):
+        field = filterset.form[name]
+        ticked = set(field.value() or [])
+        choices = cast(list[tuple[str, str]], cast(forms.ChoiceField, field.field).choices)
+        names = [str(label) for value, label in choices if value in ticked]
+        labels[name] = ", ".join(names) if len(names) <= 2 else f"{len(names)} chosen"
+        labels[name] = labels[name] or nothing
+    return labels
+
+
 @require_GET
 @agent_required
 def queue_counts(request: AgentRequest) -> HttpResponse:
     """The sidebar with its counts, fetched by the queue page when none were cached."""
-    return render(request, "tickets/queue.html#views", sidebar_context(request, compute=True))
+    params = default_params(request.GET)
+    context = sidebar_context(request, params, compute=True)
+    html = render_to_string("tickets/queue.html#views", context, request)
+    # The page's "of N" when it waits for its view's count (see page_total).
+    counted = {view.key: count for view, count in context["views"]}
+    if context["current_view"] in counted:
+        total = counts.QueueTotal(counted[context["current_view"]], exact=True)
+        html += render_to_string("tickets/queue.html#total", {"total": total, "total_oob": True})
+    return HttpResponse(html)

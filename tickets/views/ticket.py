@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sla.models import SlaTargetKind
-from tickets import custom_fields, inbox, services
+from tickets import custom_fields, inbox, services, visits
 from tickets.agents import AgentRequest
 from tickets.attachments import attach_files
 from tickets.forms import widgets
@@ -133,6 +133,8 @@ def ticket_page(request: AgentRequest, pk: int) -> HttpResponse:
     context = {**ticket_context(request, ticket), **marks.marks_context(request, ticket)}
     if request.GET:
         context |= canned.picker_without_javascript(request, ticket)
+    # The queue's unread mark goes once the assignee has seen the latest message.
+    visits.record_visit(ticket=ticket, agent=request.user)
     return render(request, TEMPLATE, context)
 
 

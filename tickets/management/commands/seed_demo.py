@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from tickets import demo
+from tickets import demo, previews
 from tickets.management import seed_workers
 from tickets.models import Ticket
 
@@ -84,6 +84,8 @@ class Command(BaseCommand):
             self.say(f"Adding {tickets:,} tickets (seed {seed}, {workers} worker(s))...")
             started = time.monotonic()
             self.add_tickets(catalog, tickets, seed, batch_size, workers)
+            # The queue's rows read the latest message from the ticket (tickets.previews).
+            previews.fill_previews()
             elapsed = time.monotonic() - started
             rate = f" ({tickets / elapsed:,.0f}/s)" if elapsed else ""
             self.say(f"Added {tickets:,} tickets in {elapsed:.1f}s{rate}.")
