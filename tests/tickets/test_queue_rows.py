@@ -353,6 +353,6 @@ class TestQueryCount:
         # the page's unread marks, pinned tickets, saved views, stars of the rows,
         # departments, clients, teams, the bulk action bar's teams and departments, and
         # the agent's permissions (own and their groups', for the bar's Delete); the
-        # total is the sidebar's count, fetched after the page
-        with django_assert_num_queries(16):
+        # total is the sidebar's count, fetched after the page; the bell's unread count
+        with django_assert_num_queries(17):
             signed_in.get(reverse("queue"))

@@ -11,6 +11,7 @@ from tickets.forms.auth import LimitedAdminAuthenticationForm
 
 from . import (  # noqa: F401  (registers the model admins)
     attachments,
+    bookkeeping,
     canned,
     conversation,
     counts,
