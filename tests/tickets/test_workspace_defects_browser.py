@@ -186,7 +186,7 @@ def test_reloading_the_save_view_form_after_a_name_clash(
     assert response is not None and response.status == 200
     expect(page.get_by_role("heading", name="Save the current filters as a view")).to_be_visible()
     expect(page.locator("main code")).to_have_text("priority=urgent")
-    page.get_by_label("Name").fill("Urgent ones")
+    page.locator("#id_name").fill("Urgent ones")
     page.get_by_role("button", name="Save view").click()
     expect(page).to_have_url(re.compile(r"/\?priority=urgent$"))
     expect(page.locator("#messages")).to_contain_text("View “Urgent ones” saved.")

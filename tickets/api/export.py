@@ -200,7 +200,7 @@ class TicketExportView(ApiView):
     )
     def get(self, request: AgentApiRequest) -> Response:
         position, limit = _start_position(request.query_params)
-        tickets = tickets_for_agent(request.user)
+        tickets = tickets_for_agent(request.user).prefetch_related("cc")
         rows = list(
             tickets.filter(position.after(), updated_at__lt=horizon(tickets.db)).order_by(
                 "updated_at", "id"

@@ -197,7 +197,13 @@ class TestQueries:
         assert len(answer["results"]) == count
         assert all(t["participants"] and t["attachments"] for t in answer["results"])
         assert all(
-            [s["name"] for s in t["segments"]] == ["My open tickets", "All open", "Urgent"]
+            [s["name"] for s in t["segments"]]
+            == [
+                "My open tickets",
+                "All tickets",
+                "All open",
+                "Urgent",
+            ]
             for t in answer["results"]
         )
 

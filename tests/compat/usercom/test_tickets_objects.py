@@ -176,10 +176,12 @@ class TestSegments:
 
         assert fetched(usercom, mine)["segments"] == [
             {"name": "My open tickets", "url": "/?assignee=me&status=open"},
+            {"name": "All tickets", "url": "/?active_state=active"},
             {"name": "All open", "url": "/?status=open"},
         ]
         assert fetched(usercom, closed)["segments"] == [
-            {"name": "Closed", "url": "/?status=closed"}
+            {"name": "All tickets", "url": "/?active_state=active"},
+            {"name": "Closed", "url": "/?status=closed"},
         ]
         assert fetched(usercom, archived)["segments"] == [
             {"name": "Archived", "url": "/?active_state=archived"}
@@ -190,11 +192,13 @@ class TestSegments:
         factories.TicketStarFactory(ticket=ticket, agent=other_agent)
 
         assert [segment["name"] for segment in fetched(usercom, ticket)["segments"]] == [
+            "All tickets",
             "All open",
             "On hold",
         ]
         factories.TicketStarFactory(ticket=ticket, agent=agent)
         assert [segment["name"] for segment in fetched(usercom, ticket)["segments"]] == [
+            "All tickets",
             "Starred",
             "All open",
             "On hold",
@@ -209,7 +213,7 @@ class TestSegments:
 
         names = [segment["name"] for segment in fetched(usercom, urgent)["segments"]]
 
-        assert names == ["Unassigned", "All open", "Everything", "Urgent ones"]
+        assert names == ["All tickets", "Unassigned", "All open", "Everything", "Urgent ones"]
         assert fetched(usercom, urgent)["segments"][-1]["url"] == "/?priority=urgent"
         assert fetched(usercom, urgent)["segments"][-2]["url"] == "/"
 
@@ -220,9 +224,11 @@ class TestSegments:
 
         assert [s["name"] for s in fetched(usercom, ticket)["segments"]] == [
             "My open tickets",
+            "All tickets",
             "All open",
         ]
         assert [s["name"] for s in fetched(theirs, ticket)["segments"]] == [
+            "All tickets",
             "Starred",
             "All open",
         ]

@@ -186,9 +186,9 @@ class TestExport:
             updated_at=minutes_ago(90), tags=["a"], team=team, requester=factories.ContactFactory()
         )
         export(api, start_time=0)  # the first request of a key also records its last use
-        # key, tickets, the teams and requesters prefetched, tags; PostgreSQL also reads
-        # the oldest writing transaction
-        expected = 6 if POSTGRESQL else 5
+        # key, tickets, the teams and requesters prefetched, tags, CC contacts; PostgreSQL
+        # also reads the oldest writing transaction
+        expected = 7 if POSTGRESQL else 6
         with django_assert_num_queries(expected):
             assert exported_ids(export(api, start_time=0)) == [first.pk]
         for minute in range(60):
