@@ -107,8 +107,10 @@ def main() -> None:
     due_ticket = running.order_by("sla_due_at").values_list("pk", flat=True).first()
     pages = [
         ("web: queue, default view (baseline)", "/"),
-        ("web: queue by next breach", "/?sort=breach"),
-        ("web: queue by next breach, page 20", "/?sort=breach&page=20"),
+        # Every active ticket: a sort alone shows the agent's own open tickets.
+        ("web: queue by next breach", "/?active_state=active&sort=breach"),
+        ("web: queue by next breach, page 20", "/?active_state=active&sort=breach&page=20"),
+        ("web: my open tickets by next breach", "/?sort=breach"),
         ("web: breached, by next breach", "/?sla=breached&sort=breach"),
         ("web: due within an hour", "/?sla=due_soon&sort=breach"),
         ("web: ticket page with targets", f"/tickets/{due_ticket}/"),
