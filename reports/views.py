@@ -108,8 +108,7 @@ def dashboard(request: AgentRequest) -> HttpResponse:
     if form.is_valid():
         filters = form.filters()
         query = query_string(data)
-        breaches_page = breaches_page_number(request.GET)
-        results = run_reports(filters, breaches_page)
+        results = run_reports(filters)
         series = report_series(results)
         context.update(
             filters=filters,
@@ -119,12 +118,37 @@ def dashboard(request: AgentRequest) -> HttpResponse:
             ranking=results["ranking"],
             ranking_csv=csv_url(RANKING.name, query),
             selected_tags=data.getlist(TAG_PARAMETER),
-            sla=sla_section(
-                filters, results["sla_targets"], results["sla_breaches"], breaches_page, query
-            ),
+            # Loaded after the page: the ticket reports stay within their second.
+            sla_url=f"{reverse('reports:service_levels')}?{request.GET.urlencode()}",
         )
     status = 200 if form.is_valid() else 422
     return render(request, "reports/dashboard.html", context, status=status)
+
+
+@agent_required
+def service_levels(request: AgentRequest) -> HttpResponse:
+    """The Reports page's service levels for the same parameters: the share of SLA targets
+    met and a page of the breaches. The page loads them after itself (htmx); without
+    JavaScript its link opens them as a page of their own."""
+    data = with_default_period(request.GET.copy())
+    form = DashboardParametersForm(data)
+    if not form.is_valid():
+        return render(request, "reports/service_levels.html", {"form": form}, status=422)
+    filters = form.filters()
+    page = breaches_page_number(request.GET)
+    results = run_concurrently(
+        {
+            "targets": lambda: sla.sla_targets(filters),
+            "breaches": lambda: sla_panels.breaches_page(filters, page),
+        }
+    )
+    section = sla_section(
+        filters, results["targets"], results["breaches"], page, query_string(data)
+    )
+    context = {"form": form, "filters": filters, "sla": section}
+    if request.headers.get("HX-Request"):
+        return render(request, "reports/includes/service_levels.html", context)
+    return render(request, "reports/service_levels.html", context)
 
 
 def with_default_period(data):
@@ -175,13 +199,13 @@ def csv_url(name: str, query: str) -> str:
     return f"{path}?{query}&format=csv" if query else f"{path}?format=csv"
 
 
-def run_reports(filters: ReportFilters, breaches_page: int = 1) -> dict[str, Any]:
-    """The page's twelve report calls: four for the charts (new tickets are the sum
+def run_reports(filters: ReportFilters) -> dict[str, Any]:
+    """The page's ten report calls: four for the charts (new tickets are the sum
     of the sources, solved tickets the count of the resolution times, the backlog
-    follows from both and the tickets open at the start), the ranking, for the
+    follows from both and the tickets open at the start), the ranking, and for the
     tiles the medians of the previous and the current range and the totals of the
-    previous range (the current ones are the sums of the charts' rows), and the
-    service levels: the SLA targets met and a page of the breaches."""
+    previous range (the current ones are the sums of the charts' rows). The service
+    levels come after the page (`service_levels`)."""
     split = PreviousAndCurrent(filters)
     previous = filters.previous()
     previous_total = WholeRange(previous)
@@ -200,8 +224,6 @@ def run_reports(filters: ReportFilters, breaches_page: int = 1) -> dict[str, Any
             "open_at_start": lambda: queries.tickets_open_at_start(filters),
             "new_previous": lambda: queries.new_tickets(previous, grouping=previous_total),
             "ratings_previous": lambda: queries.ratings(previous, grouping=previous_total),
-            "sla_targets": lambda: sla.sla_targets(filters),
-            "sla_breaches": lambda: sla_panels.breaches_page(filters, breaches_page),
         }
     )
 

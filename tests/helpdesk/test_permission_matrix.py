@@ -344,6 +344,8 @@ def web_cases() -> list[tuple[str, Callable[[], str], int]]:
         return factories.ClientFactory().pk
 
     return [
+        ("reports", lambda: reverse("reports:dashboard"), AGENT),
+        ("reports: service levels", lambda: reverse("reports:service_levels"), AGENT),
         ("new client", lambda: reverse("client_create"), AGENT),
         ("edit client", lambda: reverse("client_edit", args=[client_pk()]), AGENT),
         ("new contact", lambda: reverse("contact_create", args=[client_pk()]), AGENT),
