@@ -80,6 +80,12 @@
     // Without JavaScript the button submits the picker's form to the page instead.
     event.preventDefault();
     const picker = button.closest("[data-canned-picker]");
+    // Enter in the search box "clicks" the form's first button (implicit submission): that
+    // is a search, not a choice of response.
+    const active = document.activeElement;
+    if (active && active !== button && active.form && active.form === button.form && active.type === "search") {
+      return;
+    }
     const textarea = replyTextarea(picker);
     if (!textarea) {
       return;
